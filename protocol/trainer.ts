@@ -1,0 +1,195 @@
+/**
+ * The trainer process protocol: JSON-RPC 2.0 over stdio (vscode-jsonrpc framing, `Content-Length`
+ * headers, as LSP). The client (the VS Code extension, a test, or any tool) spawns
+ * `node dist/trainer.js --stdio` and talks to it with these messages. Every message is declared here
+ * once and explained in docs/protocol.md; both sides import these types.
+ */
+import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export type BackendId = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendRequest = 'auto' | BackendId;
+
+export interface BackendProbe {
+  name: BackendId;
+  /** Whether it can be initialised in this process right now. */
+  available: boolean;
+  /** Adapter or device description when available, e.g. `NVIDIA: 580.159.04` or `CPU (2 threads, SIMD)`. */
+  device?: string;
+  /** Why it is unavailable and what to do, when it is not. */
+  detail?: string;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'corrupt';
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  modelFile: string;
+  status: RunStatus;
+  backend: string;
+  device: string;
+  createdAt: string;
+  updatedAt: string;
+  step: number;
+  totalSteps: number;
+  best?: Record<string, number>;
+  final?: Record<string, number>;
+  error?: string;
+}
+
+/** One batch of scalars at a step, as stored in metrics.jsonl. */
+export interface MetricRecord {
+  step: number;
+  epoch?: number;
+  /** Unix time in milliseconds. */
+  time: number;
+  split: 'train' | 'validation' | 'test';
+  [key: string]: number | string | undefined;
+}
+
+export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'other';
+
+export interface Alert {
+  kind: AlertKind;
+  step: number;
+  /** Layer id (its path in the model file) when the alert concerns one layer. */
+  layerId?: string;
+  value?: number;
+  threshold?: number;
+  severity: 'warning' | 'error';
+  message: string;
+}
+
+/** Overrides of the model file's `train:`/`data:` settings for one run. */
+export interface RunOverrides {
+  backend?: BackendRequest;
+  epochs?: number;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  /** Cap on training samples. */
+  limit?: number;
+  seed?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (client -> trainer)
+
+export interface InitializeParams {
+  /** Name of the client, for the trainer's log. */
+  clientName?: string;
+  /** Default runs directory (usually `<workspace>/.dynaxx/runs`). */
+  runsDir?: string;
+}
+export interface InitializeResult {
+  version: string;
+  backends: BackendProbe[];
+  /** The backend `auto` would pick, and why. */
+  auto: { backend: BackendId; reason: string };
+}
+/** Sent first by the client; the trainer answers with what it can run on. */
+export namespace InitializeRequest {
+  export const method = 'initialize';
+  export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
+}
+
+export interface RunStartParams {
+  /** Absolute path of the `*.dynaxx.yaml` model file. */
+  modelFile: string;
+  runsDir?: string;
+  overrides?: RunOverrides;
+  /** Token the trainer uses for `$/progress` of this run; the client creates it. */
+  workDoneToken?: string | number;
+  /** Metrics are sent at most this often (milliseconds, default 250). */
+  metricsIntervalMs?: number;
+}
+export interface RunResumeParams {
+  runId: string;
+  runsDir?: string;
+  workDoneToken?: string | number;
+  metricsIntervalMs?: number;
+}
+export interface RunStartResult {
+  runId: string;
+  runDir: string;
+  backend: BackendId;
+  device: string;
+  totalSteps: number;
+  /** The step training starts from (non-zero on resume). */
+  startStep: number;
+}
+/** Client -> trainer: start a run. Returns once the run directory exists and training has begun. */
+export namespace RunStartRequest {
+  export const method = 'run/start';
+  export const type = new RequestType<RunStartParams, RunStartResult, void>(method);
+}
+/** Client -> trainer: resume an interrupted or cancelled run from its last checkpoint. */
+export namespace RunResumeRequest {
+  export const method = 'run/resume';
+  export const type = new RequestType<RunResumeParams, RunStartResult, void>(method);
+}
+
+export interface RunCancelParams { runId: string }
+export interface RunCancelResult { cancelled: boolean }
+/** Client -> trainer: stop a run; the trainer writes a checkpoint and marks it `cancelled` (resumable). */
+export namespace RunCancelRequest {
+  export const method = 'run/cancel';
+  export const type = new RequestType<RunCancelParams, RunCancelResult, void>(method);
+}
+
+export interface RunListParams { runsDir?: string }
+export interface RunListResult { runs: RunSummary[] }
+/** Client -> trainer: the runs in a runs directory, newest first. */
+export namespace RunListRequest {
+  export const method = 'run/list';
+  export const type = new RequestType<RunListParams, RunListResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (trainer -> client)
+
+export interface RunMetricsParams { runId: string; records: MetricRecord[] }
+/** Trainer -> client: metrics, batched and rate-limited (never one message per scalar). */
+export namespace RunMetricsNotification {
+  export const method = 'run/metrics';
+  export const type = new NotificationType<RunMetricsParams>(method);
+}
+
+export interface RunAlertParams { runId: string; alert: Alert }
+/** Trainer -> client: something went wrong in a layer or in the loss; also stored in the run's alerts.jsonl. */
+export namespace RunAlertNotification {
+  export const method = 'run/alert';
+  export const type = new NotificationType<RunAlertParams>(method);
+}
+
+export interface RunFinishedParams {
+  runId: string;
+  status: RunStatus;
+  final?: Record<string, number>;
+  error?: string;
+}
+/** Trainer -> client: the run ended (completed, failed or cancelled). */
+export namespace RunFinishedNotification {
+  export const method = 'run/finished';
+  export const type = new NotificationType<RunFinishedParams>(method);
+}
+
+/** LSP's WorkDoneProgress values, sent as `$/progress` with the run's token. */
+export interface WorkDoneProgressBegin { kind: 'begin'; title: string; cancellable?: boolean; message?: string; percentage?: number }
+export interface WorkDoneProgressReport { kind: 'report'; cancellable?: boolean; message?: string; percentage?: number }
+export interface WorkDoneProgressEnd { kind: 'end'; message?: string }
+export type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+/** Trainer -> client: `$/progress` with `{ token, value }`. */
+export const WorkDoneProgress = new ProgressType<WorkDoneProgressValue>();
+
+export const MessageType = { Error: 1, Warning: 2, Info: 3, Log: 4 } as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+export interface LogMessageParams { type: MessageType; message: string }
+/** Trainer -> client: a log line (as LSP's window/logMessage). */
+export namespace LogMessageNotification {
+  export const method = 'window/logMessage';
+  export const type = new NotificationType<LogMessageParams>(method);
+}

@@ -1,0 +1,159 @@
+/**
+ * Declarative field tables: one entry per key of a section or layer, with its type, bounds, default
+ * and the documentation the JSON schema (and so hover/completion) shows. `readFields` checks a
+ * mapping against a table; `fieldSchema` turns an entry into JSON Schema.
+ */
+import { describe, type SMap, type SNode } from './source';
+import type { Reporter } from './report';
+import { didYouMean } from './suggest';
+
+interface Base { doc: string; required?: boolean }
+export interface IntField extends Base { kind: 'int'; min?: number; default?: number }
+export interface NumberField extends Base {
+  kind: 'number'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; default?: number;
+}
+export interface EnumField extends Base { kind: 'enum'; values: readonly string[]; default?: string }
+export interface BoolField extends Base { kind: 'bool'; default?: boolean }
+/** A positive integer or an `[h, w]` pair; always read as a pair. */
+export interface PairField extends Base { kind: 'pair'; default?: [number, number] }
+/** A list of positive integers, e.g. `[28, 28, 1]`. */
+export interface ShapeField extends Base { kind: 'shape' }
+export interface StringField extends Base { kind: 'string'; pattern?: RegExp; patternDoc?: string }
+/** A positive number or the string `auto`. */
+export interface NumberOrAutoField extends Base { kind: 'numberOrAuto'; default?: number | 'auto' }
+/** A column name or a 0-based column index. */
+export interface StringOrIntField extends Base { kind: 'stringOrInt' }
+export type Field =
+  | IntField | NumberField | EnumField | BoolField | PairField | ShapeField | StringField | NumberOrAutoField | StringOrIntField;
+export type FieldTable = Record<string, Field>;
+
+const NOT_READ = Symbol('not-read');
+
+/**
+ * Checks `map` against `table`: unknown keys (with a did-you-mean among the table and `extraKeys`),
+ * missing required keys, wrong types. Returns the values with defaults filled in, or undefined when
+ * an error was reported. Keys in `extraKeys` are allowed but left to the caller.
+ */
+export function readFields(
+  map: SMap, table: FieldTable, r: Reporter, where: string, extraKeys: readonly string[] = [],
+): Record<string, unknown> | undefined {
+  const before = r.errorCount;
+  const allowed = [...Object.keys(table), ...extraKeys];
+  const out: Record<string, unknown> = {};
+  for (const e of map.entries) {
+    if (allowed.includes(e.key)) continue;
+    const s = didYouMean(e.key, allowed);
+    r.error(e.keyRange, 'unknown-key', `unknown key '${e.key}' in ${where}`, s);
+  }
+  for (const [key, field] of Object.entries(table)) {
+    const e = map.entries.find((x) => x.key === key);
+    if (e === undefined || (e.value.kind === 'scalar' && e.value.value === null)) {
+      if (field.required) r.error(e?.keyRange ?? headRange(map), 'missing-key', `${where} needs '${key}' (${expected(field)})`);
+      else if ('default' in field && field.default !== undefined) out[key] = clone(field.default);
+      continue;
+    }
+    const v = readValue(e.value, field, r, `'${key}'`);
+    if (v !== NOT_READ) out[key] = v;
+  }
+  return r.errorCount === before ? out : undefined;
+}
+
+/** The first line of a mapping: where "missing key" errors point. */
+export function headRange(map: SMap): SMap['range'] {
+  const first = map.entries[0];
+  return first ? first.range : map.range;
+}
+
+function clone<T>(v: T): T {
+  return Array.isArray(v) ? ([...v] as T) : v;
+}
+
+/** Reads one value; reports a `type` error and returns NOT_READ when it does not fit. */
+export function readValue(node: SNode, field: Field, r: Reporter, what: string): unknown {
+  const bad = (): typeof NOT_READ => {
+    r.error(node.range, 'type', `${what} must be ${expected(field)}, got ${describe(node)}`);
+    return NOT_READ;
+  };
+  const v = node.kind === 'scalar' ? node.value : undefined;
+  switch (field.kind) {
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) && v >= (field.min ?? -Infinity) ? v : bad();
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && inBounds(v, field) ? v : bad();
+    case 'enum': {
+      if (typeof v === 'string' && field.values.includes(v)) return v;
+      if (typeof v !== 'string') return bad();
+      r.error(node.range, 'unknown-value', `${what} must be one of ${field.values.join(', ')}; got '${v}'`, didYouMean(v, field.values));
+      return NOT_READ;
+    }
+    case 'bool':
+      return typeof v === 'boolean' ? v : bad();
+    case 'pair': {
+      if (typeof v === 'number') return Number.isInteger(v) && v >= 1 ? [v, v] : bad();
+      if (node.kind !== 'seq' || node.items.length !== 2) return bad();
+      const p = node.items.map((i) => (i.kind === 'scalar' ? i.value : undefined));
+      return p.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1) ? p : bad();
+    }
+    case 'shape': {
+      if (node.kind !== 'seq' || node.items.length === 0) return bad();
+      const p = node.items.map((i) => (i.kind === 'scalar' ? i.value : undefined));
+      return p.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1) ? p : bad();
+    }
+    case 'string':
+      return typeof v === 'string' && v.length > 0 && (field.pattern === undefined || field.pattern.test(v)) ? v : bad();
+    case 'numberOrAuto':
+      return v === 'auto' || (typeof v === 'number' && v > 0) ? v : bad();
+    case 'stringOrInt':
+      return (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? v : bad();
+  }
+}
+
+function inBounds(v: number, f: NumberField): boolean {
+  if (f.min !== undefined && (f.minExclusive ? v <= f.min : v < f.min)) return false;
+  if (f.max !== undefined && (f.maxExclusive ? v >= f.max : v > f.max)) return false;
+  return true;
+}
+
+/** What a field accepts, in words: "an integer >= 1", "a number in [0, 1)". */
+export function expected(f: Field): string {
+  switch (f.kind) {
+    case 'int': return f.min === undefined ? 'an integer' : f.min === 1 ? 'a positive integer' : `an integer >= ${f.min}`;
+    case 'number': {
+      if (f.min !== undefined && f.max !== undefined) {
+        return `a number in ${f.minExclusive ? '(' : '['}${f.min}, ${f.max}${f.maxExclusive ? ')' : ']'}`;
+      }
+      if (f.min !== undefined) return `a number ${f.minExclusive ? '>' : '>='} ${f.min}`;
+      return 'a number';
+    }
+    case 'enum': return `one of ${f.values.join(', ')}`;
+    case 'bool': return 'true or false';
+    case 'pair': return 'a positive integer or a [height, width] pair';
+    case 'shape': return 'a list of positive integers, e.g. [28, 28, 1]';
+    case 'string': return f.patternDoc ?? 'a non-empty string';
+    case 'numberOrAuto': return "a positive number or 'auto'";
+    case 'stringOrInt': return 'a column name or a 0-based column index';
+  }
+}
+
+/** JSON Schema (draft-07) for one field. */
+export function fieldSchema(f: Field): Record<string, unknown> {
+  const dflt = 'default' in f && f.default !== undefined ? { default: f.default } : {};
+  const base = { description: f.doc, ...dflt };
+  const posInt = { type: 'integer', minimum: 1 };
+  switch (f.kind) {
+    case 'int': return { ...base, type: 'integer', ...(f.min !== undefined ? { minimum: f.min } : {}) };
+    case 'number': {
+      const s: Record<string, unknown> = { ...base, type: 'number' };
+      if (f.min !== undefined) s[f.minExclusive ? 'exclusiveMinimum' : 'minimum'] = f.min;
+      if (f.max !== undefined) s[f.maxExclusive ? 'exclusiveMaximum' : 'maximum'] = f.max;
+      return s;
+    }
+    case 'enum': return { ...base, type: 'string', enum: [...f.values] };
+    case 'bool': return { ...base, type: 'boolean' };
+    case 'pair': return { ...base, oneOf: [posInt, { type: 'array', items: posInt, minItems: 2, maxItems: 2 }] };
+    case 'shape': return { ...base, type: 'array', items: posInt, minItems: 1 };
+    case 'string': return { ...base, type: 'string', minLength: 1, ...(f.pattern ? { pattern: f.pattern.source } : {}) };
+    case 'numberOrAuto': return { ...base, oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { const: 'auto' }] };
+    case 'stringOrInt': return { ...base, oneOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] };
+  }
+}

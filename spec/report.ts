@@ -1,0 +1,26 @@
+/** Collects diagnostics while a model file is checked; identical reports are kept once. */
+import type { SourceRange, SpecDiagnostic } from './types';
+
+export class Reporter {
+  readonly diagnostics: SpecDiagnostic[] = [];
+  private readonly seen = new Set<string>();
+
+  error(range: SourceRange, code: string, message: string, suggestion?: string): void {
+    this.add({ range, severity: 'error', code, message, ...(suggestion !== undefined ? { suggestion } : {}) });
+  }
+
+  warning(range: SourceRange, code: string, message: string): void {
+    this.add({ range, severity: 'warning', code, message });
+  }
+
+  get errorCount(): number {
+    return this.diagnostics.filter((d) => d.severity === 'error').length;
+  }
+
+  private add(d: SpecDiagnostic): void {
+    const key = `${d.range.file}:${d.range.line}:${d.range.col}:${d.code}:${d.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push(d);
+  }
+}

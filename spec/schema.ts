@@ -1,0 +1,87 @@
+/**
+ * Builds `dynaxx.schema.json` (JSON Schema draft-07) from the same field tables the parser checks
+ * against, so hover/completion docs and validation never drift. Regenerate with
+ * `node --import tsx spec/write-schema.ts`; a test fails when the committed file is stale.
+ */
+import { DATA_FIELDS } from './data-spec';
+import { fieldSchema, type FieldTable } from './fields';
+import { NAME_FIELD, RESIDUAL_DOC, RESIDUAL_FIELDS } from './layer-list';
+import { LAYER_KINDS, LAYER_TYPES } from './layers/registry';
+import { MODEL_FIELDS, TOP_FIELDS } from './parse';
+import { OPTIMIZER_DOC, OPTIMIZER_FIELDS, SCHEDULE_DOC, SCHEDULE_FIELDS, TRAIN_FIELDS } from './train-spec';
+
+type Schema = Record<string, unknown>;
+
+function object(description: string, table: FieldTable, more: Record<string, Schema> = {}): Schema {
+  const properties: Record<string, Schema> = {};
+  for (const [k, f] of Object.entries(table)) properties[k] = fieldSchema(f);
+  Object.assign(properties, more);
+  const required = Object.entries(table).filter(([, f]) => f.required).map(([k]) => k);
+  return { type: 'object', description, additionalProperties: false, properties, ...(required.length ? { required } : {}) };
+}
+
+function layerDocs(): Record<string, string> {
+  const docs: Record<string, string> = {};
+  for (const k of Object.values(LAYER_KINDS)) docs[k.type] = k.doc;
+  docs.residual = RESIDUAL_DOC;
+  return docs;
+}
+
+const freeForm = (description: string): Schema => ({ type: 'object', description, additionalProperties: true });
+
+export function buildSchema(): Schema {
+  const docs = layerDocs();
+  const typeProp: Schema = {
+    type: 'string', enum: LAYER_TYPES, description: 'The layer type.',
+    enumDescriptions: LAYER_TYPES.map((t) => docs[t]),
+  };
+  const definitions: Record<string, Schema> = {};
+  for (const t of LAYER_TYPES) {
+    const fields = t === 'residual' ? RESIDUAL_FIELDS : LAYER_KINDS[t].fields;
+    const more: Record<string, Schema> = { type: { const: t, description: docs[t] } };
+    if (t === 'residual') more.layers = { $ref: '#/definitions/layers', description: 'The body: layers applied in order; must keep the shape.' };
+    const def = object(docs[t]!, { ...NAME_FIELD, ...fields }, more);
+    if (t === 'residual') def.required = ['type', 'layers'];
+    else def.required = ['type', ...((def.required as string[] | undefined) ?? [])];
+    definitions[`layer-${t}`] = def;
+  }
+  definitions.layer = {
+    type: 'object', description: 'One layer: `type:` plus its keys. Optional `name:` sets its id.', required: ['type'],
+    properties: { type: typeProp },
+    allOf: LAYER_TYPES.map((t) => ({ if: { properties: { type: { const: t } }, required: ['type'] }, then: { $ref: `#/definitions/layer-${t}` } })),
+  };
+  definitions.layers = { type: 'array', minItems: 1, description: 'Layers applied in order.', items: { $ref: '#/definitions/layer' } };
+  const named = (doc: string, table: FieldTable): Schema => ({
+    description: doc,
+    anyOf: [{ ...fieldSchema(table.type!), description: doc }, object(doc, table)],
+  });
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://dynaxx.dev/schema/dynaxx.schema.json',
+    title: 'Dynaxx model file (*.dynaxx.yaml)',
+    description: 'A neural network, its data and its training settings. See spec/README.md.',
+    type: 'object',
+    additionalProperties: false,
+    required: ['model'],
+    properties: {
+      ...object('', TOP_FIELDS).properties as Schema,
+      data: object('Where samples come from. Optional: default `fashion-mnist` when the input is [784] or [28, 28, 1], otherwise synthetic blobs.', DATA_FIELDS),
+      model: object('The network: `input` and `layers`, or `modelJson`.', MODEL_FIELDS, {
+        layers: { $ref: '#/definitions/layers', description: 'The layers, applied in order: list items with `type:` and that type\'s keys.' },
+      }),
+      train: object('Training settings; every key has a default.', TRAIN_FIELDS, {
+        optimizer: named(OPTIMIZER_DOC, OPTIMIZER_FIELDS),
+        schedule: named(SCHEDULE_DOC, SCHEDULE_FIELDS),
+      }),
+      stabilize: { description: 'Stable ultra-deep training settings (later feature), or `auto`.', anyOf: [{ const: 'auto' }, freeForm('Stabilisation settings.')] },
+      modularity: freeForm('Emergent-modularity settings (later feature); kept raw in ModelFile.extra.'),
+      prune: freeForm('Gradient-flow pruning settings (later feature); kept raw in ModelFile.extra.'),
+      route: freeForm('Routing / distributed-architecture settings (later feature); kept raw in ModelFile.extra.'),
+      dna: freeForm('Architecture-DNA settings (later feature); kept raw in ModelFile.extra.'),
+    },
+    definitions,
+  };
+}
+
+/** The exact text of `dynaxx.schema.json`. */
+export const schemaText = (): string => `${JSON.stringify(buildSchema(), null, 2)}\n`;

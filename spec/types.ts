@@ -1,0 +1,214 @@
+/**
+ * The resolved model-definition language: what `parseModelFile` returns and what the trainer,
+ * the language server and the dashboards consume. Declared once, imported everywhere.
+ */
+
+/** A range in a model file. Lines and columns are 1-based (as printed in file:line:col). */
+export interface SourceRange {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a model file, positioned where the user must look. */
+export interface SpecDiagnostic {
+  range: SourceRange;
+  severity: Severity;
+  message: string;
+  /** Stable machine-readable code, for example `unknown-key`, `type`, `shape-mismatch`, `yaml`. */
+  code: string;
+  /** A replacement suggestion (did-you-mean), when one is close enough. */
+  suggestion?: string;
+}
+
+/** Thrown by parsers/loaders; `message` is already formatted as `file:line:col: message` lines. */
+export class SpecError extends Error {
+  constructor(public readonly diagnostics: SpecDiagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'SpecError';
+  }
+}
+
+export function formatDiagnostic(d: SpecDiagnostic): string {
+  const hint = d.suggestion !== undefined ? ` (did you mean '${d.suggestion}'?)` : '';
+  return `${d.range.file}:${d.range.line}:${d.range.col}: ${d.severity}: ${d.message}${hint}`;
+}
+
+/** Shape of one sample, without the batch dimension. Images are [H, W, C] (channels last). */
+export type Shape = number[];
+
+export type Activation = 'linear' | 'relu' | 'gelu' | 'tanh' | 'sigmoid' | 'softmax' | 'elu' | 'selu' | 'swish' | 'leakyRelu';
+
+export type LayerType =
+  | 'dense'
+  | 'conv2d'
+  | 'maxPool2d'
+  | 'avgPool2d'
+  | 'globalAvgPool2d'
+  | 'flatten'
+  | 'dropout'
+  | 'layerNorm'
+  | 'batchNorm'
+  | 'activation'
+  | 'embedding'
+  | 'residual'
+  | 'attention'
+  | 'transformer';
+
+export interface DenseConfig { units: number; activation: Activation; useBias: boolean }
+export interface Conv2dConfig {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  activation: Activation;
+  useBias: boolean;
+}
+export interface PoolConfig { poolSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid' }
+export interface DropoutConfig { rate: number }
+export interface NormConfig { epsilon: number; momentum: number /* batchNorm only */ }
+export interface ActivationConfig { activation: Activation }
+export interface EmbeddingConfig { inputDim: number; outputDim: number }
+/** y = x + scale * body(x), repeated: each repetition is its own `residual` node. */
+export interface ResidualConfig { scale: number }
+/** Multi-head self-attention over [T, D] inputs; `causal` masks the future. */
+export interface AttentionConfig { heads: number; causal: boolean; dropout: number }
+/** Pre-norm transformer block: x + attn(LN(x)); x + mlp(LN(x)), mlp = dense(mlpRatio·D, gelu) → dense(D). */
+export interface TransformerConfig { heads: number; mlpRatio: number; causal: boolean; dropout: number }
+
+export interface LayerConfigByType {
+  dense: DenseConfig;
+  conv2d: Conv2dConfig;
+  maxPool2d: PoolConfig;
+  avgPool2d: PoolConfig;
+  globalAvgPool2d: Record<string, never>;
+  flatten: Record<string, never>;
+  dropout: DropoutConfig;
+  layerNorm: NormConfig;
+  batchNorm: NormConfig;
+  activation: ActivationConfig;
+  embedding: EmbeddingConfig;
+  residual: ResidualConfig;
+  attention: AttentionConfig;
+  transformer: TransformerConfig;
+}
+
+/**
+ * One resolved layer. `repeat: N` blocks are expanded: every repetition is its own node with its
+ * own id, sharing the `range` of the template in the file.
+ */
+export interface LayerNode<T extends LayerType = LayerType> {
+  /**
+   * Stable id: the layer's path in the file. A segment is the layer's `name:` when given, otherwise
+   * `<list>[<index>]`; a repeated block adds `[<repetition>]`. Examples: `layers[2]`,
+   * `blocks[3].dense` (block named `blocks`, repeat 3, inner layer named `dense`), `layers[1][7].layers[0]`.
+   */
+  id: string;
+  type: T;
+  config: LayerConfigByType[T];
+  inputShape: Shape;
+  outputShape: Shape;
+  /** Trainable + non-trainable parameters of this node alone (a residual node counts its body). */
+  params: number;
+  /** Forward FLOPs per sample (a multiply-add counts 2), including the body for residual nodes. */
+  flops: number;
+  range: SourceRange;
+  /** Body of a residual node (already resolved). */
+  body?: LayerNode[];
+}
+
+export type DatasetSource = 'fashion-mnist' | 'mnist' | 'idx' | 'csv' | 'npy' | 'synthetic';
+export type SyntheticKind = 'blobs' | 'two-task' | 'sequence';
+
+export interface DataSpec {
+  source: DatasetSource;
+  /** Directory (fashion-mnist/mnist/idx) or file (csv/npy); resolved relative to the model file. */
+  path?: string;
+  /** idx: file names inside `path` (defaults: the MNIST names, gzipped or not). */
+  trainImages?: string;
+  trainLabels?: string;
+  testImages?: string;
+  testLabels?: string;
+  /** csv: name or 0-based index of the label column (default: last column). npy: the labels file. */
+  labelColumn?: string | number;
+  labels?: string;
+  /** synthetic */
+  kind?: SyntheticKind;
+  samples?: number;
+  classes?: number;
+  features?: number;
+  /** fraction of the training set held out for validation */
+  validation: number;
+  /** Divide inputs by this (255 for images); `auto` = 255 for IDX uint8 data, 1 otherwise. */
+  normalize: number | 'auto';
+  /** Cap on training samples (for quick runs); 0 = all. */
+  limit: number;
+  /** Reshape flat inputs to this sample shape (e.g. [28, 28, 1] for a CNN). */
+  shape?: Shape;
+}
+
+export type OptimizerType = 'sgd' | 'momentum' | 'adam' | 'adamw';
+export type LrScheduleType = 'constant' | 'warmup' | 'cosine';
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface OptimizerSpec {
+  type: OptimizerType;
+  lr: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+}
+
+export interface LrScheduleSpec {
+  type: LrScheduleType;
+  warmupSteps: number;
+  /** cosine: final LR as a fraction of the peak */
+  minFactor: number;
+}
+
+export interface TrainSpec {
+  epochs: number;
+  /** When > 0, overrides epochs. */
+  steps: number;
+  batchSize: number;
+  optimizer: OptimizerSpec;
+  schedule: LrScheduleSpec;
+  /** Clip gradients by global norm; 0 disables. */
+  clipNorm: number;
+  seed: number;
+  backend: BackendName;
+  /** Evaluate on the validation split every N steps (0 = at each epoch end). */
+  evalEvery: number;
+  /** Write a checkpoint every N steps (0 = at each epoch end). */
+  checkpointEvery: number;
+  /** Collect per-layer statistics for hooks every N steps (0 = never). */
+  statsEvery: number;
+}
+
+/** A task predicted by the model: the logits are split into consecutive slices, one per task. */
+export interface TaskSpec { name: string; classes: number }
+
+/** The whole resolved model file. Unknown sections (later issues) are kept in `extra`. */
+export interface ModelFile {
+  file: string;
+  name: string;
+  inputShape: Shape;
+  layers: LayerNode[];
+  data: DataSpec;
+  train: TrainSpec;
+  /** Totals over `layers`. */
+  params: number;
+  flops: number;
+  /** Number of trainable weight layers (dense, conv2d, embedding, attention counts 1, transformer 2). */
+  depth: number;
+  /** When the model came from a Keras/tfjs `model.json`, its path. */
+  modelJson?: string;
+  /** Sections for later features (`stabilize`, `modularity`, `prune`, `route`, `dna`), raw. */
+  extra: Record<string, unknown>;
+}

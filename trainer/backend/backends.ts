@@ -1,0 +1,110 @@
+/**
+ * Compute backends, behind one small interface with a registry keyed by name. `auto` tries them in
+ * the order tensorflow (tfjs-node-gpu / tfjs-node, when the user installed one), webgpu (Dawn via the
+ * npm package `webgpu`), wasm, cpu, and says which it picked and why.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendId, BackendProbe, BackendRequest } from '../../protocol/trainer';
+import { cpuBackend } from './cpu';
+import { tensorflowBackend } from './tensorflow';
+import { wasmBackend } from './wasm';
+import { webgpuBackend } from './webgpu';
+
+export interface Backend {
+  name: BackendId;
+  /** Cheap check that does not register anything with tfjs. */
+  probe(): Promise<BackendProbe>;
+  /** Registers and selects the backend; returns the device description. Throws BackendError. */
+  init(): Promise<string>;
+}
+
+/** A backend that was asked for and cannot load: the message says what is missing and how to get it. */
+export class BackendError extends Error {
+  constructor(public readonly backend: string, message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export const BACKENDS: Record<BackendId, Backend> = {
+  tensorflow: tensorflowBackend,
+  webgpu: webgpuBackend,
+  wasm: wasmBackend,
+  cpu: cpuBackend,
+};
+
+export const AUTO_ORDER: BackendId[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+export interface BackendChoice {
+  backend: BackendId;
+  device: string;
+  /** Why this backend was used (for `auto`, what was skipped and why). */
+  reason: string;
+}
+
+export async function probeAll(): Promise<BackendProbe[]> {
+  return Promise.all(AUTO_ORDER.map((n) => BACKENDS[n].probe()));
+}
+
+let current: BackendChoice | undefined;
+
+/** The backend in use in this process, once initBackend has run. */
+export function currentBackend(): BackendChoice | undefined {
+  return current;
+}
+
+/**
+ * Selects a backend for this process. A backend can only be chosen once per process (tfjs keeps
+ * global state); asking again for the same one is a no-op, for another one an error.
+ */
+export async function initBackend(request: BackendRequest): Promise<BackendChoice> {
+  if (current) {
+    if (request === 'auto' || request === current.backend) return current;
+    throw new BackendError(request, `this trainer process already runs on '${current.backend}'; restart the trainer to switch to '${request}'`);
+  }
+  if (request !== 'auto') {
+    const b = BACKENDS[request];
+    if (!b) throw new BackendError(String(request), `unknown backend '${request}': use one of auto, ${AUTO_ORDER.join(', ')}`);
+    const device = await b.init();
+    verifyActive(request);
+    current = { backend: request, device, reason: 'requested' };
+    return current;
+  }
+  const skipped: string[] = [];
+  for (const name of AUTO_ORDER) {
+    const probe = await BACKENDS[name].probe();
+    if (!probe.available) {
+      skipped.push(`${name}: ${probe.detail ?? 'unavailable'}`);
+      continue;
+    }
+    try {
+      const device = await BACKENDS[name].init();
+      verifyActive(name);
+      const reason = skipped.length ? `auto picked ${name} (skipped ${skipped.join('; ')})` : `auto picked ${name}, the fastest available`;
+      current = { backend: name, device, reason };
+      return current;
+    } catch (e) {
+      skipped.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new BackendError('auto', `no backend could be initialised: ${skipped.join('; ')}`);
+}
+
+/** tfjs silently falls back to another backend when one fails: never let that pass unnoticed. */
+function verifyActive(name: BackendId): void {
+  const active = tf.getBackend();
+  if (active !== name) {
+    throw new BackendError(name, `tfjs reports backend '${active}' after selecting '${name}': the '${name}' backend failed to initialise`);
+  }
+}
+
+/** The AUTO choice without initialising anything (for `initialize`). */
+export async function describeAuto(probes?: BackendProbe[]): Promise<{ backend: BackendId; reason: string }> {
+  const all = probes ?? (await probeAll());
+  const skipped: string[] = [];
+  for (const p of all) {
+    if (p.available) return { backend: p.name, reason: skipped.length ? `skipped ${skipped.join('; ')}` : 'fastest available' };
+    skipped.push(`${p.name}: ${p.detail ?? 'unavailable'}`);
+  }
+  return { backend: 'cpu', reason: 'nothing else available' };
+}

@@ -1,0 +1,83 @@
+/**
+ * WebGPU through Dawn (`dawn.node` from the npm package `webgpu`). `navigator.gpu` and Dawn's globals
+ * must be on globalThis before @tensorflow/tfjs-backend-webgpu is loaded, so the backend module is
+ * required lazily, after the shims.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BackendError, type Backend } from './backends';
+
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(opts?: unknown): Promise<GpuAdapterLike | null> };
+  globals: Record<string, unknown>;
+}
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+}
+
+const HOW_TO = 'WebGPU needs dawn.node (from the npm package `webgpu`, or $DAWN_NODE) and a Vulkan driver ' +
+  '(Linux: the Vulkan loader libvulkan1 and, on NVIDIA, VK_DRIVER_FILES pointing at nvidia_icd.json)';
+
+/** $DAWN_NODE, beside the bundle, or in node_modules/webgpu. */
+export function dawnPath(): string | undefined {
+  const arch = process.platform === 'darwin' ? 'universal' : process.arch;
+  const candidates: string[] = [];
+  if (process.env.DAWN_NODE) candidates.push(process.env.DAWN_NODE);
+  candidates.push(join(__dirname, 'dawn.node'));
+  try {
+    candidates.push(join(dirname(require.resolve('webgpu/package.json')), 'dist', `${process.platform}-${arch}`, 'dawn.node'));
+  } catch {
+    // package not installed here
+  }
+  return candidates.find((p) => existsSync(p));
+}
+
+let adapterInfo: Promise<{ ok: true; device: string } | { ok: false; detail: string }> | undefined;
+
+/** Installs the shims once and asks Dawn for an adapter. */
+function findAdapter() {
+  adapterInfo ??= (async () => {
+    const path = dawnPath();
+    if (!path) return { ok: false as const, detail: `dawn.node not found. ${HOW_TO}` };
+    let dawn: DawnModule;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      dawn = require(path) as DawnModule;
+    } catch (e) {
+      return { ok: false as const, detail: `cannot load ${path}: ${(e as Error).message}` };
+    }
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
+    let adapter: GpuAdapterLike | null = null;
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    } catch (e) {
+      return { ok: false as const, detail: `requestAdapter failed: ${(e as Error).message}. ${HOW_TO}` };
+    }
+    if (!adapter) return { ok: false as const, detail: `no WebGPU adapter found. ${HOW_TO}` };
+    const info = adapter.info ?? {};
+    const device = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
+    return { ok: true as const, device };
+  })();
+  return adapterInfo;
+}
+
+export const webgpuBackend: Backend = {
+  name: 'webgpu',
+  async probe() {
+    const a = await findAdapter();
+    return a.ok ? { name: 'webgpu', available: true, device: a.device } : { name: 'webgpu', available: false, detail: a.detail };
+  },
+  async init() {
+    const a = await findAdapter();
+    if (!a.ok) throw new BackendError('webgpu', a.detail);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-webgpu');
+    const ok = await tf.setBackend('webgpu');
+    if (!ok) throw new BackendError('webgpu', `tfjs could not start its webgpu backend on ${a.device}`);
+    await tf.ready();
+    return a.device;
+  },
+};

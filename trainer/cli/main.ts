@@ -1,0 +1,246 @@
+/**
+ * `dynaxx` — the headless CLI. Everything the editor can do with a run, a terminal can do too:
+ *   dynaxx train <model.dynaxx.yaml> [options]   train a model, with a progress bar and a summary table
+ *   dynaxx resume <run-id>                       continue an interrupted or cancelled run from its last checkpoint
+ *   dynaxx eval <run-id> [--split test]          evaluate a run's latest checkpoint
+ *   dynaxx runs                                  list runs
+ *   dynaxx check <model.dynaxx.yaml>             validate a model file and print shapes, parameters and FLOPs
+ *   dynaxx backends                              which compute backends this machine can use
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendRequest, RunOverrides } from '../../protocol/trainer';
+import { SpecError } from '../../spec/types';
+import { BackendError, describeAuto, probeAll } from '../backend/backends';
+import { DataError } from '../data/errors';
+import { evaluateRun } from '../evaluate';
+import { resumeRun, startRun, type PreparedRun } from '../session';
+import { RunStore } from '../store/run-store';
+import { ProgressBar, formatNumber, table } from './progress';
+import { printModel } from './model-table';
+
+const USAGE = `usage: dynaxx <command> [options]
+
+commands:
+  train <model.dynaxx.yaml>   train a model (stops cleanly with a checkpoint on Ctrl-C)
+  resume <run-id>             continue an interrupted or cancelled run from its last checkpoint
+  eval <run-id>               evaluate a run's latest checkpoint (--split test|validation)
+  runs                        list the runs in the runs directory
+  check <model.dynaxx.yaml>   validate a model file; print shapes, parameters and FLOPs per layer
+  backends                    list the compute backends this machine can use
+
+options:
+  --backend auto|tensorflow|webgpu|wasm|cpu
+  --epochs N  --steps N  --batch-size N  --lr X  --limit N  --seed N
+  --runs-dir DIR              default: $DYNAXX_RUNS_DIR or ./.dynaxx/runs
+  --log-every N               read training metrics back every N steps (default 20)
+  --split test|validation     for eval
+  --json                      machine-readable output
+  --quiet                     no progress bar
+`;
+
+/** Exit codes: 0 success, 1 the run failed, 2 bad input, 130 interrupted (the run is resumable). */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string' },
+        epochs: { type: 'string' },
+        steps: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        limit: { type: 'string' },
+        seed: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        'log-every': { type: 'string' },
+        split: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`dynaxx: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, target] = positionals;
+  if (o.help || !command) {
+    process.stdout.write(USAGE);
+    return command || o.help ? 0 : 2;
+  }
+  const runsDir = resolve(o['runs-dir'] ?? process.env.DYNAXX_RUNS_DIR ?? '.dynaxx/runs');
+  try {
+    switch (command) {
+      case 'train':
+        if (!target) throw new UsageError('train needs a model file: dynaxx train examples/fashion-mlp.dynaxx.yaml');
+        return await train(o, () => startRun(resolve(target), overrides(o), sessionOpts(o, runsDir)));
+      case 'resume':
+        if (!target) throw new UsageError('resume needs a run id (see `dynaxx runs`)');
+        return await train(o, () => resumeRun(target, sessionOpts(o, runsDir), backendOpt(o.backend)));
+      case 'eval': {
+        if (!target) throw new UsageError('eval needs a run id (see `dynaxx runs`)');
+        const split = (o.split ?? 'test') as 'test' | 'validation';
+        if (split !== 'test' && split !== 'validation') throw new UsageError(`--split must be test or validation, not '${o.split}'`);
+        const r = await evaluateRun(runsDir, target, split, backendOpt(o.backend));
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else process.stdout.write(`${table(['run', 'step', 'split', 'samples', 'loss', 'accuracy'], [[r.runId, r.step, r.split, r.samples, r.loss, r.accuracy]])}\n`);
+        return 0;
+      }
+      case 'runs': {
+        const runs = new RunStore(runsDir).list();
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(runs)}\n`);
+        } else if (runs.length === 0) {
+          process.stdout.write(`no runs in ${runsDir}\n`);
+        } else {
+          const rows = runs.map((r) => [r.id, r.status, r.backend, `${r.step}/${r.totalSteps}`, acc(r.final?.testAccuracy ?? r.final?.valAccuracy ?? r.best?.valAccuracy), r.error ?? '']);
+          process.stdout.write(`${table(['run', 'status', 'backend', 'step', 'accuracy', 'note'], rows)}\n`);
+        }
+        return 0;
+      }
+      case 'check':
+        if (!target) throw new UsageError('check needs a model file');
+        process.stdout.write(printModel(resolve(target), !!o.json));
+        return 0;
+      case 'backends': {
+        const probes = await probeAll();
+        const auto = await describeAuto(probes);
+        if (o.json) process.stdout.write(`${JSON.stringify({ backends: probes, auto })}\n`);
+        else process.stdout.write(`${table(['backend', 'available', 'device / what to do'], probes.map((p) => [p.name, p.available ? 'yes' : 'no', p.device ?? p.detail ?? '']))}\nauto -> ${auto.backend} (${auto.reason})\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+class UsageError extends Error {}
+
+function reportError(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`dynaxx: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (e instanceof SpecError || e instanceof DataError || e instanceof BackendError) {
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT') {
+    process.stderr.write(`dynaxx: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`dynaxx: ${err?.stack ?? String(e)}\n`);
+  return 1;
+}
+
+type Opts = Record<string, string | boolean | undefined>;
+
+function num(o: Opts, key: string, integer = true): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
+    throw new UsageError(`--${key} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, not '${v}'`);
+  }
+  return n;
+}
+
+function backendOpt(v: unknown): BackendRequest | undefined {
+  if (v === undefined) return undefined;
+  const ok = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+  if (!ok.includes(String(v))) throw new UsageError(`--backend must be one of ${ok.join(', ')}, not '${v}'`);
+  return v as BackendRequest;
+}
+
+function overrides(o: Opts): RunOverrides {
+  return {
+    backend: backendOpt(o.backend),
+    epochs: num(o, 'epochs'),
+    steps: num(o, 'steps'),
+    batchSize: num(o, 'batch-size'),
+    lr: num(o, 'lr', false),
+    limit: num(o, 'limit'),
+    seed: num(o, 'seed'),
+  };
+}
+
+let bar: ProgressBar;
+
+function sessionOpts(o: Opts, runsDir: string) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\ninterrupted: finishing the step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  bar = new ProgressBar(process.stderr, !!o.quiet || !!o.json);
+  return {
+    runsDir,
+    signal: controller.signal,
+    logEvery: num(o, 'log-every'),
+    events: {
+      onMetrics: (_id: string, recs: Array<Record<string, unknown>>) => {
+        for (const r of recs) if (r.split === 'train') bar.metrics(r.loss as number, r.samplesPerSec as number);
+      },
+      onProgress: (_id: string, step: number, total: number) => bar.update(step, total),
+      onAlert: (_id: string, a: { message: string; layerId?: string }) => process.stderr.write(`\nalert${a.layerId ? ` [${a.layerId}]` : ''}: ${a.message}\n`),
+      onLog: (level: string, msg: string) => { if (!o.quiet && !o.json) process.stderr.write(`${level === 'info' ? '' : `${level}: `}${msg}\n`); },
+    },
+  };
+}
+
+async function train(o: Opts, prepare: () => Promise<PreparedRun>): Promise<number> {
+  const run = await prepare();
+  const started = Date.now();
+  const result = await run.run();
+  bar.update(result.step, result.totalSteps, true);
+  bar.done();
+  const seconds = (Date.now() - started) / 1000;
+  const summary = {
+    run: run.runId,
+    status: result.status,
+    backend: run.backend,
+    device: run.device,
+    steps: `${result.step}/${result.totalSteps}`,
+    seconds: Number(seconds.toFixed(1)),
+    ...result.final,
+    ...(result.error ? { error: result.error } : {}),
+    runDir: run.runDir,
+  };
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    const rows = Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v) : String(v)]);
+    process.stdout.write(`\n${table(['', ''], rows).split('\n').slice(2).join('\n')}\n`);
+    if (result.status === 'cancelled') process.stdout.write(`\nresume with: dynaxx resume ${run.runId}\n`);
+  }
+  if (result.status === 'completed') return 0;
+  if (result.status === 'cancelled') return 130;
+  if (!o.json) process.stderr.write(`run ${run.runId} failed: ${result.error}\n`);
+  return 1;
+}
+
+function acc(v: number | undefined): string {
+  return v === undefined ? '' : `${(v * 100).toFixed(2)}%`;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`dynaxx: ${(e as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

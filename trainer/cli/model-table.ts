@@ -1,0 +1,21 @@
+/** `dynaxx check`: the per-layer table of a model file (shapes, parameters, FLOPs). */
+import { loadModelFile } from '../../spec';
+import type { LayerNode } from '../../spec/types';
+import { formatNumber, table } from './progress';
+
+export function printModel(file: string, json: boolean): string {
+  const model = loadModelFile(file);
+  const rows: Array<Array<string | number>> = [];
+  const walk = (nodes: LayerNode[], depth: number) => {
+    for (const n of nodes) {
+      rows.push([`${'  '.repeat(depth)}${n.id}`, n.type, `[${n.outputShape.join(', ')}]`, n.params, n.flops, `${n.range.line}:${n.range.col}`]);
+      if (n.body && rows.length < 400) walk(n.body, depth + 1);
+    }
+  };
+  walk(model.layers, 0);
+  if (json) {
+    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, layers: model.layers })}\n`;
+  }
+  const head = `${model.name}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
+  return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}`;
+}

@@ -1,0 +1,399 @@
+/**
+ * The training loop: reads top to bottom. One step = gather a batch on the host, upload, forward and
+ * backward with tf.variableGrads, clip by global norm, optimizer update. Metrics stay on the device
+ * and are read back every `logEvery` steps in one read, so a GPU is never stalled step by step.
+ * No file I/O here: the session (trainer/session.ts) stores what the loop emits.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Alert, MetricRecord } from '../../protocol/trainer';
+import type { ModelFile } from '../../spec/types';
+import { gatherBatch, permutation } from '../data/batches';
+import type { Dataset, Split } from '../data/types';
+import type { HostArray, TrainingHook } from './hooks';
+import { collectStats } from './hooks';
+import { clipByGlobalNorm, correctCounts, crossEntropy, globalNorm } from './loss';
+import { createLrSchedule } from './lr-schedules';
+import { SequentialModel } from './model';
+import type { ForwardContext, NamedVariable } from './module';
+import { createOptimizer, type Optimizer } from './optimizers';
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainingState {
+  step: number;
+  iterations: number;
+  /** Best validation metrics so far. */
+  best: Record<string, number>;
+}
+
+export interface Snapshot {
+  step: number;
+  weights: HostArray[];
+  optimizer: HostArray[];
+  state: TrainingState;
+}
+
+export interface LoopEvents {
+  onMetrics?(records: MetricRecord[]): void;
+  onAlert?(alert: Alert): void;
+  /** Called with host copies of all weights and optimizer slots; the loop waits for it. */
+  onCheckpoint?(snapshot: Snapshot): Promise<void> | void;
+  onProgress?(step: number, totalSteps: number, message: string): void;
+}
+
+export interface LoopOptions {
+  model: ModelFile;
+  dataset: Dataset;
+  events?: LoopEvents;
+  hooks?: TrainingHook[];
+  /** Stop (with a checkpoint) when aborted. */
+  signal?: AbortSignal;
+  /** Read training metrics back every N steps (default 20). */
+  logEvery?: number;
+  /** Resume from this snapshot. */
+  resume?: Snapshot;
+  /** Clock for throughput (injectable for tests). */
+  now?: () => number;
+}
+
+export type LoopStatus = 'completed' | 'cancelled' | 'failed';
+
+export interface LoopResult {
+  status: LoopStatus;
+  step: number;
+  totalSteps: number;
+  final: Record<string, number>;
+  best: Record<string, number>;
+  error?: string;
+}
+
+export function stepsPerEpoch(train: Split, batchSize: number): number {
+  return Math.max(1, Math.floor(train.n / batchSize));
+}
+
+export function totalSteps(model: ModelFile, dataset: Dataset): number {
+  const t = model.train;
+  return t.steps > 0 ? t.steps : t.epochs * stepsPerEpoch(dataset.train, Math.min(t.batchSize, dataset.train.n));
+}
+
+export class TrainingLoop {
+  readonly net: SequentialModel;
+  readonly optimizer: Optimizer;
+  readonly totalSteps: number;
+  private readonly vars: NamedVariable[];
+  private readonly byTfName = new Map<string, string>();
+  private readonly batchSize: number;
+  private readonly spe: number;
+  private step = 0;
+  private best: Record<string, number> = {};
+
+  constructor(private readonly opts: LoopOptions) {
+    const { model, dataset } = opts;
+    this.net = new SequentialModel(model.layers, model.train.seed);
+    this.vars = this.net.trainable();
+    for (const v of this.vars) this.byTfName.set(v.variable.name, v.name);
+    this.optimizer = createOptimizer(model.train.optimizer);
+    this.batchSize = Math.min(model.train.batchSize, dataset.train.n);
+    this.spe = stepsPerEpoch(dataset.train, this.batchSize);
+    this.totalSteps = totalSteps(model, dataset);
+    if (opts.resume) this.restore(opts.resume);
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** Trains to the end, or until cancelled or failed. `events` defaults to the constructor's. */
+  async run(events: LoopEvents = this.opts.events ?? {}): Promise<LoopResult> {
+    const { model, dataset, signal } = this.opts;
+    const train = model.train;
+    const tasks = dataset.tasks;
+    const schedule = createLrSchedule(train.schedule);
+    const logEvery = Math.max(1, this.opts.logEvery ?? 20);
+    const evalEvery = train.evalEvery > 0 ? train.evalEvery : this.spe;
+    const ckptEvery = train.checkpointEvery > 0 ? train.checkpointEvery : this.spe;
+    const now = this.opts.now ?? (() => performance.now());
+    const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
+    const xBuf = new Float32Array(this.batchSize * sampleSize);
+    const yBuf = new Int32Array(this.batchSize * tasks.length);
+    const varList = this.vars.map((v) => v.variable);
+
+    let lossSum: tf.Tensor = tf.scalar(0);
+    let correct: tf.Tensor = tf.zeros([tasks.length]);
+    let normSum: tf.Tensor = tf.scalar(0);
+    let pending = 0;
+    let lastRead = now();
+    let permEpoch = -1;
+    let perm = new Uint32Array(0);
+    let lr = train.optimizer.lr;
+    const startStep = this.step;
+
+    events.onProgress?.(this.step, this.totalSteps, startStep > 0 ? `resumed at step ${startStep}` : 'started');
+
+    /** One host read of the accumulated training metrics; returns false when the loss is not finite. */
+    const flushTrain = async (): Promise<boolean> => {
+      if (pending === 0) return true;
+      const packed = tf.tidy(() => tf.concat([lossSum.reshape([1]), normSum.reshape([1]), correct]));
+      const v = await packed.data();
+      packed.dispose();
+      const t = now();
+      const loss = v[0] / pending;
+      const rec: MetricRecord = {
+        step: this.step,
+        epoch: Math.floor((this.step - 1) / this.spe),
+        time: Date.now(),
+        split: 'train',
+        loss,
+        gradNorm: v[1] / pending,
+        lr,
+        samplesPerSec: (pending * this.batchSize * 1000) / Math.max(1e-3, t - lastRead),
+      };
+      addAccuracy(rec, tasks, Array.from(v.subarray(2)), pending * this.batchSize);
+      lastRead = t;
+      pending = 0;
+      for (const old of [lossSum, correct, normSum]) old.dispose();
+      lossSum = tf.scalar(0);
+      correct = tf.zeros([tasks.length]);
+      normSum = tf.scalar(0);
+      if (!Number.isFinite(loss)) {
+        events.onAlert?.({
+          kind: Number.isNaN(loss) ? 'nan' : 'inf',
+          step: this.step,
+          value: loss,
+          severity: 'error',
+          message: `training loss became ${loss} by step ${this.step}; the run stops and keeps its last good checkpoint. Lower the learning rate, enable clipping (train.clipNorm) or check the data.`,
+        });
+        return false;
+      }
+      events.onMetrics?.([rec]);
+      events.onProgress?.(this.step, this.totalSteps, `loss ${loss.toFixed(4)}`);
+      return true;
+    };
+
+    let status: LoopStatus = 'completed';
+    let error: string | undefined;
+    try {
+      while (this.step < this.totalSteps) {
+        if (signal?.aborted) {
+          status = 'cancelled';
+          break;
+        }
+        const epoch = Math.floor(this.step / this.spe);
+        if (epoch !== permEpoch) {
+          perm = permutation(dataset.train.n, train.seed, epoch);
+          permEpoch = epoch;
+        }
+        const b = this.step % this.spe;
+        gatherBatch(dataset.train, perm.subarray(b * this.batchSize, (b + 1) * this.batchSize), { x: xBuf, y: yBuf });
+        lr = schedule.at(this.step, this.totalSteps, train.optimizer.lr);
+
+        const wantStats = this.opts.hooks?.filter((h) => h.every > 0 && this.step % h.every === 0) ?? [];
+        const ctx: ForwardContext = {
+          training: true,
+          step: this.step,
+          stateUpdates: [],
+          activations: wantStats.length > 0 ? new Map() : undefined,
+        };
+        const xs = tf.tensor(xBuf, [this.batchSize, ...dataset.sampleShape]);
+        const ys = tf.tensor(yBuf, [this.batchSize, tasks.length], 'int32');
+        let batchCorrect: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = this.net.forward(xs, ctx);
+          batchCorrect = tf.keep(correctCounts(logits, ys, tasks));
+          return crossEntropy(logits, ys, tasks);
+        }, varList);
+        const named = new Map<string, tf.Tensor>();
+        for (const [k, g] of Object.entries(grads)) named.set(this.byTfName.get(k) ?? k, g);
+        const norm = globalNorm([...named.values()]);
+        const used = train.clipNorm > 0 ? clipByGlobalNorm(named, train.clipNorm, norm) : named;
+        const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
+        this.optimizer.apply(this.vars, used, lr);
+        for (const u of ctx.stateUpdates ?? []) {
+          u.variable.assign(u.value);
+          u.value.dispose();
+        }
+        if (wantStats.length > 0) {
+          await collectStats(wantStats, {
+            step: this.step,
+            vars: this.vars,
+            grads: named,
+            before: before!,
+            activations: ctx.activations!,
+          });
+          for (const t of before!.values()) t.dispose();
+          for (const t of ctx.activations!.values()) t.dispose();
+        }
+        const newLoss = lossSum.add(value);
+        const newCorrect = correct.add(batchCorrect!);
+        const newNorm = normSum.add(norm);
+        for (const t of [lossSum, correct, normSum, value, norm, xs, ys, batchCorrect!]) t.dispose();
+        if (used !== named) for (const t of used.values()) t.dispose();
+        for (const t of named.values()) t.dispose();
+        lossSum = newLoss;
+        correct = newCorrect;
+        normSum = newNorm;
+        pending++;
+        this.step++;
+
+        const atEnd = this.step === this.totalSteps;
+        const doEval = this.step % evalEvery === 0 || atEnd;
+        const doCkpt = this.step % ckptEvery === 0 || atEnd;
+        if (this.step % logEvery === 0 || doEval || doCkpt) {
+          if (!(await flushTrain())) {
+            status = 'failed';
+            error = `loss is not finite at step ${this.step}`;
+            break;
+          }
+        }
+        if (doEval) {
+          const m = await this.evaluate(dataset.validation);
+          if (m) this.emitEval('validation', m, events);
+        }
+        if (doCkpt && events.onCheckpoint) await this.checkpoint(events);
+        // let cancellation requests and I/O through between steps
+        if (this.step % 8 === 0) await new Promise((r) => setImmediate(r));
+      }
+      if (status === 'cancelled') {
+        await flushTrain();
+        if (events.onCheckpoint && this.step > startStep) await this.checkpoint(events);
+      }
+    } catch (e) {
+      status = 'failed';
+      error = (e as Error).message;
+    } finally {
+      lossSum.dispose();
+      correct.dispose();
+      normSum.dispose();
+    }
+
+    const final: Record<string, number> = {};
+    if (status === 'completed') {
+      const val = await this.evaluate(dataset.validation);
+      if (val) Object.assign(final, prefixed('val', val));
+      if (dataset.test) {
+        const test = await this.evaluate(dataset.test);
+        if (test) {
+          Object.assign(final, prefixed('test', test));
+          this.emitEval('test', test, events);
+        }
+      }
+    }
+    events.onProgress?.(this.step, this.totalSteps, status);
+    return { status, step: this.step, totalSteps: this.totalSteps, final, best: this.best, error };
+  }
+
+  /** Loss and accuracy over a split, in batches, with one host read at the end. */
+  async evaluate(split: Split, batchSize = 512): Promise<Record<string, number> | undefined> {
+    if (split.n === 0) return undefined;
+    const tasks = this.opts.dataset.tasks;
+    const shape = this.opts.dataset.sampleShape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    let lossSum: tf.Tensor = tf.scalar(0);
+    let correct: tf.Tensor = tf.zeros([tasks.length]);
+    for (let i = 0; i < split.n; i += batchSize) {
+      const n = Math.min(batchSize, split.n - i);
+      const [l, c] = tf.tidy(() => {
+        const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
+        const ys = tf.tensor(split.y.subarray(i * tasks.length, (i + n) * tasks.length), [n, tasks.length], 'int32');
+        const logits = this.net.forward(xs, { training: false, step: this.step });
+        return [lossSum.add(crossEntropy(logits, ys, tasks).mul(n)), correct.add(correctCounts(logits, ys, tasks))];
+      });
+      lossSum.dispose();
+      correct.dispose();
+      lossSum = l;
+      correct = c;
+    }
+    const packed = tf.concat([lossSum.reshape([1]), correct]);
+    const v = await packed.data();
+    tf.dispose([packed, lossSum, correct]);
+    const out: Record<string, number> = { loss: v[0] / split.n };
+    addAccuracy(out, tasks, Array.from(v.subarray(1)), split.n);
+    return out;
+  }
+
+  private emitEval(split: 'validation' | 'test', m: Record<string, number>, events: LoopEvents): void {
+    if (split === 'validation') {
+      if (this.best.valAccuracy === undefined || m.accuracy > this.best.valAccuracy) this.best.valAccuracy = m.accuracy;
+      if (this.best.valLoss === undefined || m.loss < this.best.valLoss) this.best.valLoss = m.loss;
+    }
+    events.onMetrics?.([{ step: this.step, epoch: Math.floor((this.step - 1) / this.spe), time: Date.now(), split, ...m }]);
+  }
+
+  /** Host copies of every weight, optimizer slot and piece of state. */
+  async snapshot(): Promise<Snapshot> {
+    const weights = [...this.vars, ...this.net.state()];
+    const slots = this.optimizer.stateVariables(this.vars);
+    const read = async (items: Array<{ name: string; variable: tf.Variable }>) =>
+      Promise.all(items.map(async ({ name, variable }) => ({
+        name,
+        shape: variable.shape.slice(),
+        dtype: 'float32' as const,
+        data: (await variable.data()) as Float32Array,
+      })));
+    return {
+      step: this.step,
+      weights: await read(weights),
+      optimizer: await read(slots),
+      state: { step: this.step, iterations: this.optimizer.iterations, best: { ...this.best } },
+    };
+  }
+
+  private async checkpoint(events: LoopEvents): Promise<void> {
+    const snap = await this.snapshot();
+    const bad = snap.weights.find((w) => !w.data.every(Number.isFinite));
+    if (bad) {
+      events.onAlert?.({
+        kind: 'nan',
+        step: this.step,
+        layerId: this.vars.find((v) => v.name === bad.name)?.layerId,
+        severity: 'error',
+        message: `weight ${bad.name} is not finite at step ${this.step}: checkpoint skipped, the last good one is kept`,
+      });
+      throw new Error(`weight ${bad.name} is not finite at step ${this.step}`);
+    }
+    await events.onCheckpoint!(snap);
+  }
+
+  /** Loads a snapshot into the model and optimizer; names must match exactly. */
+  restore(snap: Snapshot): void {
+    const all = new Map([...this.vars, ...this.net.state()].map((v) => [v.name, v.variable]));
+    assign(all, snap.weights, 'weight');
+    const slots = new Map(this.optimizer.stateVariables(this.vars).map((s) => [s.name, s.variable]));
+    assign(slots, snap.optimizer, 'optimizer slot');
+    this.step = snap.state.step;
+    this.optimizer.iterations = snap.state.iterations;
+    this.best = { ...snap.state.best };
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function assign(target: Map<string, tf.Variable>, arrays: HostArray[], what: string): void {
+  const seen = new Set<string>();
+  for (const a of arrays) {
+    const v = target.get(a.name);
+    if (!v) throw new Error(`checkpoint has ${what} '${a.name}' that the model does not have: was the model file changed since the checkpoint?`);
+    if (v.shape.join('x') !== a.shape.join('x')) {
+      throw new Error(`checkpoint ${what} '${a.name}' has shape [${a.shape}] but the model expects [${v.shape}]: was the model file changed since the checkpoint?`);
+    }
+    const t = tf.tensor(a.data, a.shape, a.dtype);
+    v.assign(t);
+    t.dispose();
+    seen.add(a.name);
+  }
+  const missing = [...target.keys()].filter((k) => !seen.has(k));
+  if (missing.length) throw new Error(`checkpoint lacks ${what}s ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+}
+
+function addAccuracy(rec: Record<string, unknown>, tasks: Array<{ name: string }>, correct: number[], n: number): void {
+  rec.accuracy = correct.reduce((a, b) => a + b, 0) / (n * tasks.length);
+  if (tasks.length > 1) tasks.forEach((t, i) => (rec[`accuracy_${t.name}`] = correct[i] / n));
+}
+
+function prefixed(prefix: string, m: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) out[`${prefix}${k[0].toUpperCase()}${k.slice(1)}`] = v;
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * Modules: small classes that own their tfjs variables. One module per resolved LayerNode;
+ * a residual node owns the modules of its body. The training loop only sees this interface.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerNode } from '../../spec/types';
+
+/** Per-call context passed down the forward pass. */
+export interface ForwardContext {
+  /** Dropout active, batchNorm uses batch statistics and updates its moving averages. */
+  training: boolean;
+  /** Training step: combined with the module's own seed it seeds dropout, so runs are reproducible and resumable. */
+  step: number;
+  /**
+   * When set, every module writes its output here under its layer id (kept, i.e. not disposed by
+   * tf.tidy: the caller disposes them). Used by monitoring hooks every N steps.
+   */
+  activations?: Map<string, tf.Tensor>;
+  /** Updates to apply after the step (batchNorm moving statistics): variable <- value. */
+  stateUpdates?: Array<{ variable: tf.Variable; value: tf.Tensor }>;
+}
+
+/** A weight the module owns, with a stable name `<layer id>/<role>` (e.g. `layers[0]/kernel`). */
+export interface NamedVariable {
+  name: string;
+  variable: tf.Variable;
+  /** The layer id it belongs to (for per-layer statistics). */
+  layerId: string;
+  /** kernel | bias | gamma | beta | embeddings | movingMean | ... */
+  role: string;
+}
+
+export abstract class Module {
+  constructor(public readonly node: LayerNode) {}
+
+  get id(): string {
+    return this.node.id;
+  }
+
+  /** Forward pass on a batch [B, ...inputShape] -> [B, ...outputShape]. Called inside tf.tidy / variableGrads. */
+  abstract forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor;
+
+  /** Trainable variables, including those of child modules. */
+  trainable(): NamedVariable[] {
+    return [];
+  }
+
+  /** Non-trainable state saved in checkpoints (batchNorm moving mean/variance). */
+  state(): NamedVariable[] {
+    return [];
+  }
+
+  /** Child modules (a residual block's body, a transformer's sub-layers), for per-layer traversal. */
+  children(): Module[] {
+    return [];
+  }
+
+  dispose(): void {
+    for (const v of [...this.trainable(), ...this.state()]) v.variable.dispose();
+    for (const c of this.children()) c.dispose();
+  }
+}

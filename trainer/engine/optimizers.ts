@@ -1,0 +1,119 @@
+/**
+ * Optimizers written over tfjs ops, owning their slot variables so that checkpoints hold the whole
+ * training state (tfjs's built-in optimizers have no AdamW and hide their step count).
+ * One class per algorithm, a registry keyed by the model file's `optimizer.type`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerSpec, OptimizerType } from '../../spec/types';
+import type { NamedVariable } from './module';
+
+export abstract class Optimizer {
+  /** Number of updates applied so far (restored from checkpoints). */
+  iterations = 0;
+  protected readonly slots = new Map<string, tf.Variable[]>();
+
+  constructor(protected readonly spec: OptimizerSpec) {}
+
+  /** Names of the per-weight slots this optimizer keeps (e.g. ['m', 'v']). */
+  protected abstract slotNames(): string[];
+
+  /** Updates one weight in place. `grad` is already clipped; called inside tf.tidy. */
+  protected abstract update(v: tf.Variable, grad: tf.Tensor, slots: tf.Variable[], lr: tf.Scalar): void;
+
+  /** Applies one step to every weight that has a gradient. */
+  apply(vars: NamedVariable[], grads: Map<string, tf.Tensor>, lr: number): void {
+    this.iterations++;
+    tf.tidy(() => {
+      const lrT = tf.scalar(lr);
+      for (const nv of vars) {
+        const g = grads.get(nv.name);
+        if (!g) continue;
+        this.update(nv.variable, g, this.slotsFor(nv), lrT);
+      }
+    });
+  }
+
+  private slotsFor(nv: NamedVariable): tf.Variable[] {
+    let s = this.slots.get(nv.name);
+    if (!s) {
+      s = this.slotNames().map((n) => tf.variable(tf.zerosLike(nv.variable), false, `${nv.variable.name}/${n}#${uid++}`));
+      this.slots.set(nv.name, s);
+    }
+    return s;
+  }
+
+  /** Slot variables keyed `<weight name>/<slot>`, for checkpoints (created on demand so they all exist). */
+  stateVariables(vars: NamedVariable[]): Array<{ name: string; variable: tf.Variable }> {
+    const names = this.slotNames();
+    return vars.flatMap((nv) => this.slotsFor(nv).map((variable, i) => ({ name: `${nv.name}/${names[i]}`, variable })));
+  }
+
+  dispose(): void {
+    for (const s of this.slots.values()) for (const v of s) v.dispose();
+    this.slots.clear();
+  }
+}
+
+let uid = 0;
+
+/** Plain SGD: w -= lr·g (with optional L2 weight decay folded into the gradient). */
+export class Sgd extends Optimizer {
+  static readonly id = 'sgd';
+  protected slotNames() { return []; }
+  protected update(v: tf.Variable, g: tf.Tensor, _s: tf.Variable[], lr: tf.Scalar) {
+    const grad = this.spec.weightDecay ? g.add(v.mul(this.spec.weightDecay)) : g;
+    v.assign(v.sub(grad.mul(lr)));
+  }
+}
+
+/** SGD with heavy-ball momentum: m = μ·m + g; w -= lr·m. */
+export class Momentum extends Optimizer {
+  static readonly id = 'momentum';
+  protected slotNames() { return ['momentum']; }
+  protected update(v: tf.Variable, g: tf.Tensor, [m]: tf.Variable[], lr: tf.Scalar) {
+    const grad = this.spec.weightDecay ? g.add(v.mul(this.spec.weightDecay)) : g;
+    const m1 = m.mul(this.spec.momentum).add(grad);
+    m.assign(m1);
+    v.assign(v.sub(m1.mul(lr)));
+  }
+}
+
+/** Adam (Kingma & Ba) with bias correction; `decoupled` makes it AdamW (Loshchilov & Hutter). */
+export class Adam extends Optimizer {
+  static readonly id = 'adam';
+  protected decoupled = false;
+  protected slotNames() { return ['m', 'v']; }
+  protected update(w: tf.Variable, g: tf.Tensor, [m, v]: tf.Variable[], lr: tf.Scalar) {
+    const { beta1, beta2, epsilon, weightDecay } = this.spec;
+    const t = this.iterations;
+    const grad = !this.decoupled && weightDecay ? g.add(w.mul(weightDecay)) : g;
+    const m1 = m.mul(beta1).add(grad.mul(1 - beta1));
+    const v1 = v.mul(beta2).add(grad.square().mul(1 - beta2));
+    m.assign(m1);
+    v.assign(v1);
+    const c1 = 1 - Math.pow(beta1, t);
+    const c2 = 1 - Math.pow(beta2, t);
+    // step = lr · m̂ / (sqrt(v̂) + ε), with the bias corrections folded into scalars
+    let step = m1.div(v1.div(c2).sqrt().add(epsilon)).mul(lr.div(c1));
+    if (this.decoupled && weightDecay) step = step.add(w.mul(lr.mul(weightDecay)));
+    w.assign(w.sub(step));
+  }
+}
+
+export class AdamW extends Adam {
+  static readonly id = 'adamw';
+  protected decoupled = true;
+}
+
+export const OPTIMIZERS: Record<OptimizerType, new (spec: OptimizerSpec) => Optimizer> = {
+  sgd: Sgd,
+  momentum: Momentum,
+  adam: Adam,
+  adamw: AdamW,
+};
+
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  const C = OPTIMIZERS[spec.type];
+  if (!C) throw new Error(`unknown optimizer '${spec.type}': use one of ${Object.keys(OPTIMIZERS).join(', ')}`);
+  return new C(spec);
+}

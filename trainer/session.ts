@@ -1,0 +1,189 @@
+/**
+ * A training session: model file (or stored run) -> backend -> dataset -> run directory -> loop, with
+ * everything the loop emits stored (metrics.jsonl, alerts.jsonl, TensorBoard events, checkpoints) and
+ * forwarded to the caller. The CLI and the JSON-RPC trainer both start runs through here.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Alert, BackendId, MetricRecord, RunOverrides } from '../protocol/trainer';
+import { loadModelFile } from '../spec';
+import { SpecError, type LayerNode, type ModelFile } from '../spec/types';
+import { initBackend } from './backend/backends';
+import { loadDataset } from './data/load';
+import type { Dataset } from './data/types';
+import { TrainingLoop, type LoopResult, type Snapshot } from './engine/loop';
+import type { TrainingHook } from './engine/hooks';
+import { readCheckpoint } from './store/checkpoint';
+import { RunStore, type RunDir } from './store/run-store';
+
+export interface SessionEvents {
+  onMetrics?(runId: string, records: MetricRecord[]): void;
+  onAlert?(runId: string, alert: Alert): void;
+  onProgress?(runId: string, step: number, totalSteps: number, message: string): void;
+  onLog?(level: 'info' | 'warning' | 'error', message: string): void;
+}
+
+export interface SessionOptions {
+  runsDir: string;
+  events?: SessionEvents;
+  signal?: AbortSignal;
+  logEvery?: number;
+  hooks?: TrainingHook[];
+}
+
+export interface PreparedRun {
+  runId: string;
+  runDir: string;
+  backend: BackendId;
+  device: string;
+  backendReason: string;
+  totalSteps: number;
+  startStep: number;
+  model: ModelFile;
+  dataset: Dataset;
+  /** Trains to the end (or until cancelled/failed) and closes the run directory. */
+  run(): Promise<LoopResult>;
+}
+
+/** Applies command-line / editor overrides to a resolved model. */
+export function applyOverrides(model: ModelFile, o: RunOverrides = {}): ModelFile {
+  const train = { ...model.train, optimizer: { ...model.train.optimizer } };
+  if (o.backend) train.backend = o.backend;
+  if (o.epochs !== undefined) { train.epochs = o.epochs; train.steps = 0; }
+  if (o.steps !== undefined) train.steps = o.steps;
+  if (o.batchSize !== undefined) train.batchSize = o.batchSize;
+  if (o.lr !== undefined) train.optimizer.lr = o.lr;
+  if (o.seed !== undefined) train.seed = o.seed;
+  const data = o.limit !== undefined ? { ...model.data, limit: o.limit } : model.data;
+  return { ...model, train, data };
+}
+
+/** Starts a new run from a model file. Throws SpecError/BackendError/data errors before anything is written. */
+export async function startRun(modelFile: string, overrides: RunOverrides | undefined, opts: SessionOptions): Promise<PreparedRun> {
+  const model = applyOverrides(loadModelFile(modelFile), overrides);
+  const sourceText = readFileSync(modelFile, 'utf8');
+  const backend = await initBackend(model.train.backend);
+  const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
+  checkCompatible(model, dataset);
+  const loop = new TrainingLoop({ model, dataset, hooks: opts.hooks, signal: opts.signal, logEvery: opts.logEvery });
+  const store = new RunStore(opts.runsDir);
+  const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
+  dir.writeSpec(model, sourceText);
+  opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
+  return wire(dir, loop, model, dataset, backend, opts);
+}
+
+/** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with. */
+export async function resumeRun(runId: string, opts: SessionOptions, backendOverride?: RunOverrides['backend']): Promise<PreparedRun> {
+  const store = new RunStore(opts.runsDir);
+  const dir = store.open(runId);
+  const meta = dir.meta();
+  if (meta.status === 'completed') throw new Error(`run ${dir.id} already completed; start a new run instead`);
+  if (meta.status === 'running') throw new Error(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
+  const model = applyOverrides(JSON.parse(readFileSync(join(dir.dir, 'spec.json'), 'utf8')) as ModelFile, { backend: backendOverride });
+  const ckpt = readCheckpoint(dir.dir);
+  for (const w of ckpt?.warnings ?? []) opts.events?.onLog?.('warning', w);
+  const backend = await initBackend(model.train.backend);
+  const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
+  checkCompatible(model, dataset);
+  const resume: Snapshot | undefined = ckpt
+    ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
+    : undefined;
+  const loop = new TrainingLoop({ model, dataset, hooks: opts.hooks, signal: opts.signal, logEvery: opts.logEvery, resume });
+  dir.truncateMetricsAfter(resume?.step ?? 0);
+  dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
+  opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
+  return wire(dir, loop, model, dataset, backend, opts);
+}
+
+function wire(
+  dir: RunDir,
+  loop: TrainingLoop,
+  model: ModelFile,
+  dataset: Dataset,
+  backend: { backend: BackendId; device: string; reason: string },
+  opts: SessionOptions,
+): PreparedRun {
+  const ev = opts.events ?? {};
+  let lastMetaUpdate = 0;
+  const events = {
+    onMetrics(records: MetricRecord[]) {
+      for (const r of records) {
+        dir.appendMetrics(r);
+        const w = dir.eventWriter(r.split);
+        for (const [k, v] of Object.entries(r)) {
+          if (typeof v === 'number' && k !== 'step' && k !== 'epoch' && k !== 'time') w.scalar(k, v, r.step, r.time / 1000);
+        }
+      }
+      ev.onMetrics?.(dir.id, records);
+    },
+    onAlert(alert: Alert) {
+      dir.appendAlert(alert);
+      ev.onAlert?.(dir.id, alert);
+    },
+    async onCheckpoint(s: Snapshot) {
+      const info = dir.writeCheckpoint(s.step, { weights: s.weights, optimizer: s.optimizer, state: { ...s.state } });
+      dir.updateMeta({ step: s.step, checkpoint: info, best: s.state.best });
+    },
+    onProgress(step: number, total: number, message: string) {
+      const t = Date.now();
+      if (t - lastMetaUpdate > 2000) {
+        lastMetaUpdate = t;
+        dir.updateMeta({ step });
+      }
+      ev.onProgress?.(dir.id, step, total, message);
+    },
+  };
+  return {
+    runId: dir.id,
+    runDir: dir.dir,
+    backend: backend.backend,
+    device: backend.device,
+    backendReason: backend.reason,
+    totalSteps: loop.totalSteps,
+    startStep: loop.currentStep,
+    model,
+    dataset,
+    async run() {
+      let result: LoopResult;
+      try {
+        result = await loop.run(events);
+      } catch (e) {
+        result = { status: 'failed', step: loop.currentStep, totalSteps: loop.totalSteps, final: {}, best: {}, error: (e as Error).message };
+      }
+      dir.updateMeta({
+        status: result.status,
+        step: result.step,
+        final: Object.keys(result.final).length ? result.final : undefined,
+        best: result.best,
+        error: result.error,
+        pid: undefined,
+      });
+      dir.close();
+      loop.dispose();
+      return result;
+    },
+  };
+}
+
+/** The model's input and output must fit the data: errors point at the model file. */
+export function checkCompatible(model: ModelFile, dataset: Dataset): void {
+  const at = (node: LayerNode | undefined) => node?.range ?? { file: model.file, line: 1, col: 1, endLine: 1, endCol: 1 };
+  const first = model.layers[0];
+  const last = model.layers[model.layers.length - 1];
+  if (model.inputShape.join('x') !== dataset.sampleShape.join('x')) {
+    throw new SpecError([{
+      range: at(first), severity: 'error', code: 'data-shape',
+      message: `the model's input is [${model.inputShape}] but ${dataset.name} gives samples of shape [${dataset.sampleShape}]; set model.input to [${dataset.sampleShape}] or data.shape to [${model.inputShape}]`,
+    }]);
+  }
+  const classes = dataset.tasks.reduce((a, t) => a + t.classes, 0);
+  const out = last?.outputShape ?? model.inputShape;
+  if (out.length !== 1 || out[0] !== classes) {
+    const what = dataset.tasks.length > 1 ? `${dataset.tasks.length} tasks with ${dataset.tasks.map((t) => t.classes).join('+')} classes` : `${classes} classes`;
+    throw new SpecError([{
+      range: at(last), severity: 'error', code: 'data-shape',
+      message: `the model's output is [${out}] but ${dataset.name} has ${what}; end the model with a layer of ${classes} units (flatten first if the output has more than one axis)`,
+    }]);
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The run store: one directory per training run under `<workspace>/.dynaxx/runs/<run-id>/`.
+ *
+ *   run.json            RunMeta, replaced atomically on every update
+ *   spec.json           the resolved ModelFile the run was started with
+ *   model.dynaxx.yaml   the model file's text, as it was
+ *   metrics.jsonl       MetricRecord lines, flushed at least every 2 s
+ *   alerts.jsonl        monitor alerts, flushed immediately
+ *   reports/<name>.json final reports (Pareto points, subnetworks, routing statistics), atomic
+ *   checkpoints/        see checkpoint.ts
+ *   tb/<split>/         TensorBoard event files, see tensorboard.ts
+ *
+ * A kill never corrupts a run: every file is either replaced atomically or append-only with torn
+ * tails tolerated. A run left 'running' by a dead process reads back as 'interrupted' (resumable).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ModelFile } from '../../spec/types';
+import { cleanStaleTemps, isPidAlive, isTempName, tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointData, type CheckpointInfo } from './checkpoint';
+import { JsonlAppender, readJsonl, toJsonl } from './jsonl';
+import { EventWriter } from './tensorboard';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'corrupt';
+
+export interface RunMeta {
+  id: string;
+  name: string;
+  /** Path of the model file the run was started from. */
+  modelFile: string;
+  status: RunStatus;
+  backend: string;
+  device: string;
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+  step: number;
+  totalSteps: number;
+  /** Trainer process, while running; with `host`, used to detect a dead trainer. */
+  pid?: number;
+  host?: string;
+  best?: Record<string, number>;
+  final?: Record<string, number>;
+  error?: string;
+  /** Newest checkpoint; `dir` is relative to the run directory. */
+  checkpoint?: { step: number; dir: string };
+}
+
+export type Split = 'train' | 'validation' | 'test';
+
+export interface MetricRecord {
+  step: number;
+  epoch?: number;
+  /** Seconds since the epoch. */
+  time: number;
+  split: Split;
+  [k: string]: number | string | undefined;
+}
+
+export interface CreateRunOptions {
+  /** Display name (default: the model's name). */
+  name?: string;
+  /** Text of the model file, kept as `model.dynaxx.yaml` (default: read from `model.file`). */
+  sourceText?: string;
+  backend: string;
+  device: string;
+  totalSteps: number;
+}
+
+export interface RunStoreOptions {
+  /** Longest time a metric record stays in memory (default 2000 ms). */
+  flushIntervalMs?: number;
+}
+
+const RUN_JSON = 'run.json';
+const METRICS = 'metrics.jsonl';
+const ALERTS = 'alerts.jsonl';
+
+export class RunStore {
+  /** The runs directory itself (by convention `<workspace>/.dynaxx/runs`): runs are its sub-folders. */
+  readonly runsDir: string;
+
+  constructor(runsDir: string, private readonly opts: RunStoreOptions = {}) {
+    this.runsDir = path.resolve(runsDir);
+  }
+
+  /** Start a new run: a fresh directory with `run.json` (status 'running', this pid) and the spec. */
+  create(model: ModelFile, opts: CreateRunOptions): RunDir {
+    fs.mkdirSync(this.runsDir, { recursive: true });
+    cleanStaleTemps(this.runsDir);
+    const now = new Date();
+    let id = '';
+    for (let attempt = 0; ; attempt++) {
+      id = `${timestampId(now)}-${slug(model.name)}-${randomBytes(2).toString('hex')}`;
+      try {
+        fs.mkdirSync(path.join(this.runsDir, id));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 20) throw e;
+      }
+    }
+    const run = new RunDir(path.join(this.runsDir, id), this.opts);
+    const meta: RunMeta = {
+      id,
+      name: opts.name ?? model.name,
+      modelFile: model.file,
+      status: 'running',
+      backend: opts.backend,
+      device: opts.device,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      step: 0,
+      totalSteps: opts.totalSteps,
+      pid: process.pid,
+      host: os.hostname(),
+    };
+    writeJsonAtomic(path.join(run.dir, RUN_JSON), meta);
+    run.writeSpec(model, opts.sourceText);
+    return run;
+  }
+
+  /** Open a run by id or unique id prefix; the error lists the known ids. */
+  open(idOrPrefix: string): RunDir {
+    return new RunDir(path.join(this.runsDir, this.resolve(idOrPrefix)), this.opts);
+  }
+
+  /** The full id for an id or unique prefix. */
+  resolve(idOrPrefix: string): string {
+    if (idOrPrefix === '' || /[\\/]/.test(idOrPrefix) || idOrPrefix.startsWith('.')) throw new Error(`invalid run id '${idOrPrefix}'`);
+    const ids = this.ids();
+    if (ids.includes(idOrPrefix)) return idOrPrefix;
+    const matches = ids.filter((id) => id.startsWith(idOrPrefix));
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) throw new Error(`run id '${idOrPrefix}' is ambiguous; it matches: ${matches.join(', ')}`);
+    const known = ids.slice(-20).reverse();
+    const more = ids.length > known.length ? `, ... (${ids.length - known.length} more)` : '';
+    throw new Error(`no run '${idOrPrefix}' in ${this.runsDir}; known runs: ${known.join(', ') || '(none)'}${more}`);
+  }
+
+  /** Run ids, oldest first (ids sort by creation time). */
+  ids(): string[] {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(this.runsDir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !isTempName(e.name)).map((e) => e.name).sort();
+  }
+
+  /** Every run, newest first. Unreadable run directories are listed with status 'corrupt'. */
+  list(): RunMeta[] {
+    const metas = this.ids().map((id) => new RunDir(path.join(this.runsDir, id), this.opts).meta());
+    return metas.sort((a, b) => (a.createdAt === b.createdAt ? cmp(b.id, a.id) : cmp(b.createdAt, a.createdAt)));
+  }
+
+  /** Delete a run. Refuses a run whose trainer is still alive unless `force`. */
+  delete(idOrPrefix: string, opts: { force?: boolean } = {}): void {
+    const id = this.resolve(idOrPrefix);
+    const dir = path.join(this.runsDir, id);
+    const meta = new RunDir(dir, this.opts).meta();
+    if (meta.status === 'running' && !opts.force) throw new Error(`run ${id} is still running (pid ${meta.pid}); stop it first`);
+    // Rename first so the run disappears at once; a crash mid-delete leaves only a temp dir.
+    const aside = tempPathFor(dir);
+    fs.renameSync(dir, aside);
+    fs.rmSync(aside, { recursive: true, force: true });
+  }
+}
+
+/** One run directory. Keep one RunDir per writer: it owns the metrics buffer and event writers. */
+export class RunDir {
+  readonly id: string;
+  private metrics: JsonlAppender;
+  private alerts: JsonlAppender;
+  private writers = new Map<string, EventWriter>();
+
+  constructor(readonly dir: string, private readonly opts: RunStoreOptions = {}) {
+    this.id = path.basename(dir);
+    this.metrics = new JsonlAppender(path.join(dir, METRICS), opts.flushIntervalMs ?? 2000);
+    this.alerts = new JsonlAppender(path.join(dir, ALERTS), 0);
+  }
+
+  /** run.json as stored, or undefined with the reason when it is missing or broken. */
+  private readRaw(): { meta?: RunMeta; problem?: string } {
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(this.dir, RUN_JSON), 'utf8')) as RunMeta;
+      if (typeof meta !== 'object' || meta === null || typeof meta.status !== 'string' || typeof meta.createdAt !== 'string') {
+        return { problem: 'run.json is missing required fields' };
+      }
+      return { meta };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return { problem: err.code === 'ENOENT' ? 'run.json is missing' : `run.json is unreadable: ${err.message}` };
+    }
+  }
+
+  /** The run's metadata; a 'running' run whose trainer died reads as 'interrupted'. */
+  meta(): RunMeta {
+    const { meta, problem } = this.readRaw();
+    if (!meta) return this.corruptMeta(problem ?? 'run.json is unreadable');
+    const m: RunMeta = { ...meta, id: this.id };
+    if (m.status === 'running' && trainerIsDead(m)) m.status = 'interrupted';
+    return m;
+  }
+
+  /** Merge `patch` into run.json (atomically) and return the result. */
+  updateMeta(patch: Partial<Omit<RunMeta, 'id'>>): RunMeta {
+    const { meta, problem } = this.readRaw();
+    if (!meta) throw new Error(`cannot update run ${this.id}: ${problem}`);
+    const next: RunMeta = { ...meta, ...patch, id: this.id, updatedAt: new Date().toISOString() };
+    writeJsonAtomic(path.join(this.dir, RUN_JSON), next);
+    return next;
+  }
+
+  /** Store the resolved spec as `spec.json` and the source text as `model.dynaxx.yaml`. */
+  writeSpec(model: ModelFile, sourceText?: string): void {
+    writeJsonAtomic(path.join(this.dir, 'spec.json'), model);
+    let text = sourceText;
+    if (text === undefined) {
+      try {
+        text = fs.readFileSync(model.file, 'utf8');
+      } catch {
+        text = undefined; // the spec may come from memory or a model.json; spec.json is enough
+      }
+    }
+    if (text !== undefined) writeFileAtomic(path.join(this.dir, 'model.dynaxx.yaml'), text);
+  }
+
+  readSpec(): ModelFile {
+    return JSON.parse(fs.readFileSync(path.join(this.dir, 'spec.json'), 'utf8')) as ModelFile;
+  }
+
+  /** Buffered; on disk within `flushIntervalMs` (2 s), or at `flush()`/`close()`/process exit. */
+  appendMetrics(rec: MetricRecord): void {
+    this.metrics.append(rec);
+  }
+
+  /** Every metric record on disk (after flushing this writer's buffer); a torn last line is skipped. */
+  readMetrics(): MetricRecord[] {
+    this.metrics.flush();
+    return readJsonl<MetricRecord>(path.join(this.dir, METRICS));
+  }
+
+  /** For a resume: drop records after `step` (the checkpoint's step), rewriting the file atomically. */
+  truncateMetricsAfter(step: number): void {
+    this.metrics.close(); // the open descriptor would point at the replaced file
+    const kept = readJsonl<MetricRecord>(path.join(this.dir, METRICS)).filter((r) => r.step <= step);
+    writeFileAtomic(path.join(this.dir, METRICS), toJsonl(kept));
+  }
+
+  /** Append to `alerts.jsonl`, on disk before this returns. */
+  appendAlert(alert: object): void {
+    this.alerts.append(alert);
+  }
+
+  readAlerts(): Record<string, unknown>[] {
+    return readJsonl<Record<string, unknown>>(path.join(this.dir, ALERTS));
+  }
+
+  /** Write `reports/<name>.json` atomically. */
+  writeReport(name: string, obj: unknown): string {
+    const file = this.reportPath(name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeJsonAtomic(file, obj);
+    return file;
+  }
+
+  readReport(name: string): unknown {
+    const file = this.reportPath(name);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown) : undefined;
+  }
+
+  /** Report names (without `.json`). */
+  listReports(): string[] {
+    const dir = path.join(this.dir, 'reports');
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !isTempName(n)).map((n) => n.slice(0, -5)).sort();
+  }
+
+  private reportPath(name: string): string {
+    const base = name.endsWith('.json') ? name.slice(0, -5) : name;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(base)) throw new Error(`invalid report name '${name}' (letters, digits, '_', '-', '.')`);
+    return path.join(this.dir, 'reports', `${base}.json`);
+  }
+
+  /** The TensorBoard writer for a split (`tb/<split>/`), created on first use. */
+  eventWriter(split: string): EventWriter {
+    let w = this.writers.get(split);
+    if (!w) {
+      w = new EventWriter(path.join(this.dir, 'tb', split), this.opts.flushIntervalMs ?? 2000);
+      this.writers.set(split, w);
+    }
+    return w;
+  }
+
+  /** Write a checkpoint (see checkpoint.ts) and record it in run.json. */
+  writeCheckpoint(step: number, ckpt: CheckpointData, opts: { keep?: number } = {}): CheckpointInfo {
+    this.metrics.flush(); // metrics up to the checkpoint are on disk before it is
+    const info = writeCheckpoint(this.dir, step, ckpt, opts);
+    this.updateMeta({ checkpoint: { step, dir: path.relative(this.dir, info.dir) } });
+    return info;
+  }
+
+  /** The newest readable checkpoint (or the one for `step`); undefined when there is none. */
+  readCheckpoint(step?: number): Checkpoint | undefined {
+    return readCheckpoint(this.dir, step);
+  }
+
+  /** Put every buffered metric and event on disk. */
+  flush(): void {
+    this.metrics.flush();
+    for (const w of this.writers.values()) w.flush();
+  }
+
+  close(): void {
+    this.metrics.close();
+    this.alerts.close();
+    for (const w of this.writers.values()) w.close();
+    this.writers.clear();
+  }
+
+  private corruptMeta(problem: string): RunMeta {
+    const created = idTime(this.id) ?? mtime(this.dir);
+    return {
+      id: this.id,
+      name: this.id,
+      modelFile: '',
+      status: 'corrupt',
+      backend: '',
+      device: '',
+      createdAt: created,
+      updatedAt: created,
+      step: 0,
+      totalSteps: 0,
+      error: problem,
+    };
+  }
+}
+
+function trainerIsDead(m: RunMeta): boolean {
+  if (m.pid === undefined) return true;
+  if (m.host !== undefined && m.host !== os.hostname()) return false; // another machine: cannot tell
+  return !isPidAlive(m.pid);
+}
+
+/** `YYYYMMDD-HHMMSS` in UTC, so ids sort by creation time everywhere. */
+function timestampId(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+function idTime(id: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(id);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : undefined;
+}
+
+function mtime(dir: string): string {
+  try {
+    return fs.statSync(dir).mtime.toISOString();
+  } catch {
+    return new Date(0).toISOString();
+  }
+}
+
+function slug(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9_]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  return s || 'model';
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
