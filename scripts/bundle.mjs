@@ -3,7 +3,7 @@
 // beside them. `--watch` rebuilds on change. The bundles carry everything but optional native backends,
 // so dist/ can be copied to a machine without node_modules (the GPU box).
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +18,7 @@ const entries = {
 };
 
 const options = {
-  entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
+  entryPoints: Object.fromEntries(Object.entries(entries).filter(([, v]) => existsSync(join(root, v))).map(([k, v]) => [k, join(root, v)])),
   outdir: dist,
   bundle: true,
   platform: 'node',

@@ -23,7 +23,7 @@ export const DATA_FIELDS: FieldTable = {
   kind: { kind: 'enum', values: ['blobs', 'two-task', 'sequence'], doc: 'synthetic: `blobs` (Gaussian clusters), `two-task` (two label sets from one input), `sequence` (token sequences). Default `blobs`.' },
   samples: { kind: 'int', min: 1, doc: 'synthetic: number of samples to generate.' },
   classes: { kind: 'int', min: 2, doc: 'synthetic: number of classes (per task).' },
-  features: { kind: 'int', min: 1, doc: 'synthetic: features per sample (blobs, two-task) or vocabulary size (sequence); default from the model input.' },
+  features: { kind: 'int', min: 1, doc: 'synthetic: features per sample (blobs, two-task) or sequence length (sequence, tokens from a vocabulary of 32); default from the model input.' },
   validation: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.1, doc: 'Fraction of the training set held out for validation, in [0, 1).' },
   normalize: { kind: 'numberOrAuto', default: 'auto', doc: 'Divide inputs by this number; `auto` = 255 for IDX uint8 images, 1 otherwise.' },
   limit: { kind: 'int', min: 0, default: 0, doc: 'Use at most this many training samples (quick runs); 0 = all.' },
@@ -67,10 +67,10 @@ export function readData(
   if (source === 'synthetic') data.kind = (raw.kind as SyntheticKind | undefined) ?? 'blobs';
   if (MNIST_LIKE.includes(source) && inputShape) {
     if (prod(inputShape) !== 784) {
-      const where = at('source') ?? at('shape');
+      // Only reachable with an explicit `source:` (the default source always fits).
+      const where = at('source') ?? at('shape') ?? node?.range;
       const msg = `${source} samples have 784 values (28×28), but the model input ${fmt(inputShape)} has ${prod(inputShape)}`;
       if (where) r.error(where, 'shape-mismatch', msg);
-      else inputShape = undefined; // reported by the caller against `input:`
     } else if (inputShape.length > 1 && data.shape === undefined) {
       data.shape = [...inputShape];
     }

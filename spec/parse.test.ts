@@ -163,3 +163,14 @@ test('shorthands: optimizer/schedule names, adamw weight decay, data.shape as in
   assert.equal(model.train.schedule.type, 'cosine');
   assert.deepEqual(model.extra, { stabilize: 'auto', prune: { criterion: 'gradient-flow', sparsity: 0.5 } });
 });
+
+test('empty data: and train: sections mean defaults', () => {
+  const { model, diagnostics } = parse(`
+    data:
+    model: { input: [784], layers: [{ type: dense, units: 10 }] }
+    train:
+  `);
+  assert.deepEqual(diagnostics, []);
+  assert.equal(model?.data.source, 'fashion-mnist');
+  assert.equal(model?.train.epochs, 1);
+});

@@ -87,9 +87,8 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   const modelEntry = entry(root, 'model');
   if (modelEntry === undefined) r.error(headRange(root), 'missing-key', "the model file needs 'model:' with 'input:' and 'layers:' (or 'modelJson:')");
   const section = modelEntry ? readModelSection(modelEntry.value, modelEntry.keyRange, r, resolvePath, options) : undefined;
-  const dataNode = entry(root, 'data')?.value;
-  const { data, inputShape } = readData(dataNode, section?.input, r, resolvePath);
-  const train = readTrain(entry(root, 'train')?.value, r);
+  const { data, inputShape } = readData(present(entry(root, 'data')?.value), section?.input, r, resolvePath);
+  const train = readTrain(present(entry(root, 'train')?.value), r);
 
   if (section && section.templates && inputShape === undefined && section.input === undefined) {
     r.error(section.at, 'missing-key', "'model' needs 'input' (the shape of one sample, e.g. [784]) or 'data.shape'");
@@ -178,6 +177,11 @@ function readExtra(root: SMap, r: Reporter): Record<string, unknown> {
     extra[key] = v.kind === 'scalar' && v.value === null ? {} : toJs(v);
   }
   return extra;
+}
+
+/** An empty value (`data:` with nothing after it) counts as absent. */
+function present(node: SNode | undefined): SNode | undefined {
+  return node?.kind === 'scalar' && node.value === null ? undefined : node;
 }
 
 function baseDir(file: string): string {

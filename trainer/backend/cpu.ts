@@ -1,6 +1,7 @@
 /** tfjs's plain JavaScript backend: always available, slowest, bit-for-bit reproducible. */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// the import registers the backend; naming an export keeps bundlers from dropping it as side-effect free
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { cpus } from 'node:os';
 import type { Backend } from './backends';
 
@@ -15,6 +16,9 @@ export const cpuBackend: Backend = {
     return cpuName();
   },
 };
+
+/** Version of the bundled tfjs cpu backend. */
+export const CPU_BACKEND_VERSION = version_cpu;
 
 export function cpuName(): string {
   const c = cpus();

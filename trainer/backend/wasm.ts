@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backends';
 import { cpuName } from './cpu';
+import { installWasmMatMulFix } from './wasm-matmul';
 
 const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
 
@@ -40,6 +41,7 @@ export const wasmBackend: Backend = {
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new BackendError('wasm', `the wasm backend failed to initialise from ${dir}`);
     await tf.ready();
+    installWasmMatMulFix();
     return `${cpuName()}, WebAssembly SIMD`;
   },
 };

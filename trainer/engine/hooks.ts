@@ -95,17 +95,17 @@ export async function collectStats(hooks: TrainingHook[], input: StatsInput): Pr
         parts.push(nan, nan);
       }
     }
-    const flat = parts.map((p) => p.reshape([1]));
+    const flat = parts.map((p) => tf.reshape(p, [1]));
     if (want.gradients) for (const v of input.vars) {
       const g = input.grads.get(v.name);
-      if (g) { flat.push(g.reshape([-1])); layout.push({ kind: 'gradients', key: v.name, shape: g.shape, size: g.size }); }
+      if (g) { flat.push(tf.reshape(g, [-1])); layout.push({ kind: 'gradients', key: v.name, shape: g.shape, size: g.size }); }
     }
     if (want.activations) for (const [id, a] of input.activations) {
-      flat.push(a.reshape([-1]).cast('float32'));
+      flat.push(tf.cast(tf.reshape(a, [-1]), 'float32'));
       layout.push({ kind: 'activations', key: id, shape: a.shape, size: a.size });
     }
     if (want.weights) for (const v of input.vars) {
-      flat.push(v.variable.reshape([-1]));
+      flat.push(tf.reshape(v.variable, [-1]));
       layout.push({ kind: 'weights', key: v.name, shape: v.variable.shape, size: v.variable.size });
     }
     return tf.concat(flat);

@@ -132,7 +132,7 @@ export class TrainingLoop {
     /** One host read of the accumulated training metrics; returns false when the loss is not finite. */
     const flushTrain = async (): Promise<boolean> => {
       if (pending === 0) return true;
-      const packed = tf.tidy(() => tf.concat([lossSum.reshape([1]), normSum.reshape([1]), correct]));
+      const packed = tf.tidy(() => tf.concat([tf.reshape(lossSum, [1]), tf.reshape(normSum, [1]), correct]));
       const v = await packed.data();
       packed.dispose();
       const t = now();
@@ -222,9 +222,9 @@ export class TrainingLoop {
           for (const t of before!.values()) t.dispose();
           for (const t of ctx.activations!.values()) t.dispose();
         }
-        const newLoss = lossSum.add(value);
-        const newCorrect = correct.add(batchCorrect!);
-        const newNorm = normSum.add(norm);
+        const newLoss = tf.add(lossSum, value);
+        const newCorrect = tf.add(correct, batchCorrect!);
+        const newNorm = tf.add(normSum, norm);
         for (const t of [lossSum, correct, normSum, value, norm, xs, ys, batchCorrect!]) t.dispose();
         if (used !== named) for (const t of used.values()) t.dispose();
         for (const t of named.values()) t.dispose();
@@ -295,14 +295,14 @@ export class TrainingLoop {
         const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
         const ys = tf.tensor(split.y.subarray(i * tasks.length, (i + n) * tasks.length), [n, tasks.length], 'int32');
         const logits = this.net.forward(xs, { training: false, step: this.step });
-        return [lossSum.add(crossEntropy(logits, ys, tasks).mul(n)), correct.add(correctCounts(logits, ys, tasks))];
+        return [tf.add(lossSum, tf.mul(crossEntropy(logits, ys, tasks), n)), tf.add(correct, correctCounts(logits, ys, tasks))];
       });
       lossSum.dispose();
       correct.dispose();
       lossSum = l;
       correct = c;
     }
-    const packed = tf.concat([lossSum.reshape([1]), correct]);
+    const packed = tf.concat([tf.reshape(lossSum, [1]), correct]);
     const v = await packed.data();
     tf.dispose([packed, lossSum, correct]);
     const out: Record<string, number> = { loss: v[0] / split.n };

@@ -12,11 +12,11 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSl
     let total: tf.Tensor | undefined;
     let offset = 0;
     tasks.forEach((t, i) => {
-      const l = tasks.length === 1 ? logits : logits.slice([0, offset], [-1, t.classes]);
-      const y = tasks.length === 1 ? labels.reshape([-1]) : labels.slice([0, i], [-1, 1]).reshape([-1]);
+      const l = tasks.length === 1 ? logits : tf.slice(logits, [0, offset], [-1, t.classes]);
+      const y = tf.reshape(tasks.length === 1 ? labels : tf.slice(labels, [0, i], [-1, 1]), [-1]);
       const logp = tf.logSoftmax(l as tf.Tensor2D);
-      const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(y as tf.Tensor1D, t.classes)), 1)).mean();
-      total = total ? total.add(nll) : nll;
+      const nll = tf.mean(tf.neg(tf.sum(tf.mul(logp, tf.oneHot(y as tf.Tensor1D, t.classes)), 1)));
+      total = total ? tf.add(total, nll) : nll;
       offset += t.classes;
     });
     return total as tf.Scalar;
@@ -28,10 +28,10 @@ export function correctCounts(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskS
   return tf.tidy(() => {
     let offset = 0;
     const counts = tasks.map((t, i) => {
-      const l = tasks.length === 1 ? logits : logits.slice([0, offset], [-1, t.classes]);
-      const y = labels.slice([0, i], [-1, 1]).reshape([-1]);
+      const l = tasks.length === 1 ? logits : tf.slice(logits, [0, offset], [-1, t.classes]);
+      const y = tf.reshape(tf.slice(labels, [0, i], [-1, 1]), [-1]);
       offset += t.classes;
-      return tf.equal(tf.argMax(l, 1), y).cast('float32').sum();
+      return tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), y), 'float32'));
     });
     return tf.stack(counts) as tf.Tensor1D;
   });

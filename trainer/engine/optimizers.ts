@@ -58,50 +58,46 @@ let uid = 0;
 
 /** Plain SGD: w -= lr·g (with optional L2 weight decay folded into the gradient). */
 export class Sgd extends Optimizer {
-  static readonly id = 'sgd';
   protected slotNames() { return []; }
   protected update(v: tf.Variable, g: tf.Tensor, _s: tf.Variable[], lr: tf.Scalar) {
-    const grad = this.spec.weightDecay ? g.add(v.mul(this.spec.weightDecay)) : g;
-    v.assign(v.sub(grad.mul(lr)));
+    const grad = this.spec.weightDecay ? tf.add(g, tf.mul(v, this.spec.weightDecay)) : g;
+    v.assign(tf.sub(v, tf.mul(grad, lr)));
   }
 }
 
 /** SGD with heavy-ball momentum: m = μ·m + g; w -= lr·m. */
 export class Momentum extends Optimizer {
-  static readonly id = 'momentum';
   protected slotNames() { return ['momentum']; }
   protected update(v: tf.Variable, g: tf.Tensor, [m]: tf.Variable[], lr: tf.Scalar) {
-    const grad = this.spec.weightDecay ? g.add(v.mul(this.spec.weightDecay)) : g;
-    const m1 = m.mul(this.spec.momentum).add(grad);
+    const grad = this.spec.weightDecay ? tf.add(g, tf.mul(v, this.spec.weightDecay)) : g;
+    const m1 = tf.add(tf.mul(m, this.spec.momentum), grad);
     m.assign(m1);
-    v.assign(v.sub(m1.mul(lr)));
+    v.assign(tf.sub(v, tf.mul(m1, lr)));
   }
 }
 
 /** Adam (Kingma & Ba) with bias correction; `decoupled` makes it AdamW (Loshchilov & Hutter). */
 export class Adam extends Optimizer {
-  static readonly id = 'adam';
   protected decoupled = false;
   protected slotNames() { return ['m', 'v']; }
   protected update(w: tf.Variable, g: tf.Tensor, [m, v]: tf.Variable[], lr: tf.Scalar) {
     const { beta1, beta2, epsilon, weightDecay } = this.spec;
     const t = this.iterations;
-    const grad = !this.decoupled && weightDecay ? g.add(w.mul(weightDecay)) : g;
-    const m1 = m.mul(beta1).add(grad.mul(1 - beta1));
-    const v1 = v.mul(beta2).add(grad.square().mul(1 - beta2));
+    const grad = !this.decoupled && weightDecay ? tf.add(g, tf.mul(w, weightDecay)) : g;
+    const m1 = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
+    const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
     m.assign(m1);
     v.assign(v1);
     const c1 = 1 - Math.pow(beta1, t);
     const c2 = 1 - Math.pow(beta2, t);
     // step = lr · m̂ / (sqrt(v̂) + ε), with the bias corrections folded into scalars
-    let step = m1.div(v1.div(c2).sqrt().add(epsilon)).mul(lr.div(c1));
-    if (this.decoupled && weightDecay) step = step.add(w.mul(lr.mul(weightDecay)));
-    w.assign(w.sub(step));
+    let step = tf.mul(tf.div(m1, tf.add(tf.sqrt(tf.div(v1, c2)), epsilon)), tf.div(lr, c1));
+    if (this.decoupled && weightDecay) step = tf.add(step, tf.mul(w, tf.mul(lr, weightDecay)));
+    w.assign(tf.sub(w, step));
   }
 }
 
 export class AdamW extends Adam {
-  static readonly id = 'adamw';
   protected decoupled = true;
 }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""PyTorch peer of bench/bench.ts: the same reference models (bench/models.ts), Adam lr 1e-3, trained by a
+hand-written loop over random data preloaded on the device. Prints one JSON object on stdout.
+
+Usage: python3 bench/torch_ref.py --device cpu|cuda [--cases mlp:64,cnn:256] [--steps N] [--warmup N]
+Runs with torch 1.13 (Debian python3-torch) and torch 2.x; fp32 only (TF32 disabled on CUDA).
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+DEFAULT_BATCHES = {"mlp": [64, 256, 1024], "mlp-big": [256, 1024, 4096], "cnn": [64, 256]}
+GPU_ONLY = {"mlp-big"}
+
+
+def build(name):
+    """The model and the shape of one sample (NCHW for the CNN: the same math as tfjs's [28, 28, 1])."""
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10)), (784,)
+    if name == "mlp-big":
+        return nn.Sequential(nn.Linear(1024, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 10)), (1024,)
+    if name == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Linear(128, 10),
+        ), (1, 28, 28)
+    raise SystemExit(f"unknown model '{name}': use one of {', '.join(DEFAULT_BATCHES)}")
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def measure(name, batch, steps, warmup, device):
+    torch.manual_seed(1)
+    model, shape = build(name)
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    nb = 4  # distinct preloaded batches, used in turn
+    xs = (torch.rand(nb, batch, *shape, device=device) * 2 - 1).unbind(0)
+    ys = torch.randint(0, 10, (nb, batch), device=device).unbind(0)
+
+    def step(i):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(xs[i % nb]), ys[i % nb])
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(warmup):
+        step(i)
+    sync(device)
+    t0 = time.perf_counter()
+    for i in range(steps):
+        loss = step(warmup + i)
+    loss.item()  # one host read at the end, as the tfjs loop does
+    sync(device)
+    seconds = time.perf_counter() - t0
+    return {"model": name, "batch": batch, "warmup": warmup, "steps": steps, "seconds": seconds,
+            "samplesPerSec": steps * batch / seconds}
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "CPU"
+
+
+def blas_info():
+    """BLAS_INFO of the build: `mkl`, `open`, or `generic` (Debian: whatever the system libblas.so.3 is)."""
+    m = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return m.group(1) if m else "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--cases", help="model:batch list, e.g. mlp:64,cnn:256 (default: every model at its batch sizes)")
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--warmup", type=int, default=5)
+    a = ap.parse_args()
+
+    device = torch.device(a.device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit("torch_ref.py: --device cuda but torch.cuda.is_available() is False")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+        name = torch.cuda.get_device_name(0)
+    else:
+        torch.set_num_threads(os.cpu_count() or 1)
+        name = f"{cpu_name()} ({os.cpu_count()} cores)"
+    steps = a.steps or (50 if device.type == "cuda" else 20)
+
+    if a.cases:
+        cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases.split(",") if c]
+    else:
+        cases = [(m, b) for m, bs in DEFAULT_BATCHES.items() if device.type == "cuda" or m not in GPU_ONLY for b in bs]
+
+    results, failures = [], []
+    for model, batch in cases:
+        try:
+            r = measure(model, batch, steps, a.warmup, device)
+            results.append(r)
+            print(f"torch {a.device} {model} b={batch}: {r['samplesPerSec']:.0f} samples/s", file=sys.stderr)
+        except RuntimeError as e:  # out of memory and the like: report, go on
+            failures.append({"model": model, "batch": batch, "error": str(e).splitlines()[0]})
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    print(json.dumps({
+        "torch": torch.__version__, "python": platform.python_version(), "device": name, "deviceType": a.device,
+        "threads": torch.get_num_threads(), "tf32": False, "blas": blas_info(), "results": results, "failures": failures,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+/** End to end: `dynaxx train` on a small synthetic model, and what it leaves in the run directory. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { listEventFiles, readEventFile } from '../trainer/store/tensorboard';
+import { blobsModel, onlyRun, runCli, tempDir, writeModel } from './helpers';
+
+test('train completes, prints a summary, and stores metrics, checkpoints and TensorBoard events', () => {
+  const dir = tempDir();
+  const model = writeModel(dir, 'blobs.dynaxx.yaml', blobsModel({ steps: 60 }));
+  const runs = join(dir, 'runs');
+  const r = runCli(['train', model, '--runs-dir', runs, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /status\s+completed/);
+  assert.match(r.stdout, /valAccuracy\s+0\.\d+/);
+  const run = onlyRun(runs);
+
+  const meta = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.backend, 'cpu');
+  assert.equal(meta.step, 60);
+  assert.ok(meta.final.valAccuracy > 0.5, `blobs should be learnable, got ${meta.final.valAccuracy}`);
+
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const train = metrics.filter((m) => m.split === 'train');
+  const val = metrics.filter((m) => m.split === 'validation');
+  assert.ok(train.length >= 3 && val.length === 3, `train ${train.length}, validation ${val.length}`);
+  assert.ok(train[train.length - 1].loss < train[0].loss, 'training loss goes down');
+  for (const m of train) for (const k of ['loss', 'accuracy', 'lr', 'gradNorm', 'samplesPerSec']) assert.equal(typeof m[k], 'number', k);
+
+  // tfjs-format checkpoint: model.json with a weights manifest naming every layer's weights
+  const ckpts = readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-'));
+  assert.ok(ckpts.includes('step-00000060'), ckpts.join(','));
+  const manifest = JSON.parse(readFileSync(join(run, 'checkpoints', 'step-00000060', 'model.json'), 'utf8'));
+  const names = manifest.weightsManifest[0].weights.map((w: { name: string }) => w.name);
+  assert.deepEqual(names.sort(), ['hidden/bias', 'hidden/kernel', 'logits/bias', 'logits/kernel']);
+  assert.ok(existsSync(join(run, 'checkpoints', 'step-00000060', 'weights.bin')));
+
+  // TensorBoard event files: framing and CRCs verified by the reader
+  const trainEvents = listEventFiles(join(run, 'tb', 'train')).flatMap((f) => readEventFile(f));
+  assert.equal(trainEvents[0].fileVersion, 'brain.Event:2');
+  const lossSteps = trainEvents.flatMap((e) => e.scalars.filter((s) => s.tag === 'loss').map(() => e.step));
+  assert.deepEqual(lossSteps, train.map((m) => m.step));
+  const valEvents = listEventFiles(join(run, 'tb', 'validation')).flatMap((f) => readEventFile(f));
+  assert.ok(valEvents.some((e) => e.scalars.some((s) => s.tag === 'accuracy')));
+
+  // the resolved spec and the file as written are kept
+  assert.equal(readFileSync(join(run, 'model.dynaxx.yaml'), 'utf8'), readFileSync(model, 'utf8'));
+  assert.equal(JSON.parse(readFileSync(join(run, 'spec.json'), 'utf8')).train.steps, 60);
+
+  // runs lists it; eval reproduces the stored validation accuracy from the checkpoint
+  const list = runCli(['runs', '--runs-dir', runs]);
+  assert.equal(list.code, 0);
+  assert.match(list.stdout, /completed/);
+  const ev = runCli(['eval', meta.id, '--runs-dir', runs, '--split', 'validation', '--json']);
+  assert.equal(ev.code, 0, ev.stderr);
+  const evr = JSON.parse(ev.stdout);
+  assert.equal(evr.step, 60);
+  assert.ok(Math.abs(evr.accuracy - meta.final.valAccuracy) < 1e-9, `${evr.accuracy} vs ${meta.final.valAccuracy}`);
+});
+
+test('the same seed gives the same run on the cpu backend', () => {
+  const dir = tempDir();
+  const model = writeModel(dir, 'blobs.dynaxx.yaml', blobsModel({ steps: 40 }));
+  const a = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'a'), '--json']).stdout);
+  const b = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'b'), '--json']).stdout);
+  assert.equal(a.status, 'completed');
+  assert.equal(a.valLoss, b.valLoss);
+  const c = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'c'), '--json', '--seed', '8']).stdout);
+  assert.notEqual(a.valLoss, c.valLoss);
+});
+
+test('check prints shapes, parameters and FLOPs per layer', () => {
+  const r = runCli(['check', 'examples/fashion-cnn.dynaxx.yaml']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /params/);
+  assert.match(r.stdout, /\[28, 28, 32\]/);
+});
