@@ -26,6 +26,9 @@ const options = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // tfjs backends register themselves when imported, but their package.json says "sideEffects": [...]
+  // without their node entry: honouring it would drop the registration
+  ignoreAnnotations: true,
   // optional native backends: loaded at run time when the user installed them
   external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vscode'],
 };

@@ -11,14 +11,12 @@ export const cpuBackend: Backend = {
     return { name: 'cpu', available: true, device: cpuName() };
   },
   async init() {
+    if (!tf.findBackendFactory('cpu')) throw new Error(`tfjs-backend-cpu ${version_cpu} did not register itself`);
     await tf.setBackend('cpu');
     await tf.ready();
     return cpuName();
   },
 };
-
-/** Version of the bundled tfjs cpu backend. */
-export const CPU_BACKEND_VERSION = version_cpu;
 
 export function cpuName(): string {
   const c = cpus();
