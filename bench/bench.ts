@@ -16,7 +16,7 @@ import type { BackendId } from '../protocol/trainer';
 import { AUTO_ORDER, BACKENDS, initBackend } from '../trainer/backend/backends';
 import { measureCase } from './measure';
 import { HELP, childArgs, parseOptions, type BenchOptions } from './options';
-import { GPU_BACKENDS, planCases, stepsFor, type Case } from './plan';
+import { planCases, stepsFor, type Case } from './plan';
 import { markdownTable, rate, tableRows, textTable, type BackendRun } from './report';
 import { runTorch, type TorchRun } from './torch-peer';
 
@@ -82,7 +82,7 @@ async function orchestrate(o: BenchOptions): Promise<void> {
   for (const r of runs) for (const c of planCases(r.backend as BackendId, o)) cases.set(`${c.ref.name}:${c.batch}`, c);
   if (!o.torch) torchMissing = 'skipped (--no-torch)';
   else if (cases.size > 0) {
-    const device = o.torchDevice ?? (runs.some((r) => GPU_BACKENDS.includes(r.backend as BackendId)) ? 'cuda' : 'cpu');
+    const device = o.torchDevice ?? (runs.some((r) => r.backend === 'webgpu') ? 'cuda' : 'cpu');
     log(`measuring PyTorch (${device})`);
     const t = runTorch([...cases.values()], {
       device, python: o.python, script: o.torchScript,
@@ -112,6 +112,7 @@ async function orchestrate(o: BenchOptions): Promise<void> {
   const head = [
     `${date}, ${machine.cpu} (${machine.cores} cores), node ${process.version}, tfjs ${runs[0]?.tfjs ?? '?'}`,
     ...runs.map((r) => `${r.backend}: ${r.device}`),
+    ...skipped.map((s) => `${s.backend}: not measured (${s.reason})`),
     peer,
   ];
   console.log(`\n${head.join('\n')}\n\n${textTable(rows)}\n`);

@@ -3,14 +3,14 @@ import type { BackendId } from '../protocol/trainer';
 
 export const HELP = `Usage: node dist/bench.js [options]     (or: npm run bench -- [options])
   --backends a,b        backends to measure (default: every available one of tensorflow, webgpu, wasm, cpu)
-  --models a,b          reference models: mlp, mlp-big, cnn (default: mlp, cnn; mlp-big on GPU backends)
+  --models a,b          reference models: mlp, mlp-big, cnn (default: mlp, cnn, mlp-big on GPU backends; cnn not on cpu)
   --batch 64,256        batch sizes (default: per model; the cpu backend runs only the smallest)
-  --steps N             timed steps per case (default: webgpu/tensorflow 50, wasm 20, cpu 3)
-  --warmup N            untimed warm-up steps before them (default: 5, cpu 1)
+  --steps N             timed steps per case (default: webgpu/tensorflow 50, wasm 20, cpu 3; PyTorch cpu 10, cuda 50)
+  --warmup N            untimed warm-up steps before them (default: 5, cpu backend 1, PyTorch cpu 3)
   --quick               smoke test: smallest batch of each model, 3 steps after 1 warm-up
   --out FILE            where to write the JSON results (default: bench/results/<host>-<backends>-<date>.json)
   --json                print the JSON results instead of the tables
-  --torch-device D      cpu or cuda for the PyTorch peer (default: cuda when a GPU backend is measured, else cpu)
+  --torch-device D      cpu or cuda for the PyTorch peer (default: cuda when webgpu is measured, else cpu)
   --python PATH         python with torch for the peer (default: python3, then /usr/bin/python3)
   --torch-script PATH   bench/torch_ref.py when it is not beside this script
   --no-torch            skip the PyTorch peer

@@ -8,8 +8,6 @@ export interface Case {
   batch: number;
 }
 
-export const GPU_BACKENDS: BackendId[] = ['webgpu', 'tensorflow'];
-
 /** Timed and warm-up steps per backend; the plain-JS cpu backend is ~30× slower than wasm. */
 const STEPS: Record<BackendId, { steps: number; warmup: number }> = {
   webgpu: { steps: 50, warmup: 5 },
@@ -24,8 +22,7 @@ export function stepsFor(backend: BackendId, o: BenchOptions): { steps: number; 
 }
 
 export function planCases(backend: BackendId, o: BenchOptions): Case[] {
-  const gpu = GPU_BACKENDS.includes(backend);
-  const refs = o.models ? o.models.map(refModel) : REF_MODELS.filter((r) => gpu || !r.gpuOnly);
+  const refs = o.models ? o.models.map(refModel) : REF_MODELS.filter((r) => !r.skipOn?.[backend]);
   const smallestOnly = o.quick || backend === 'cpu';
   return refs.flatMap((ref) => (o.batch ?? (smallestOnly ? ref.batches.slice(0, 1) : ref.batches)).map((batch) => ({ ref, batch })));
 }

@@ -20,10 +20,12 @@ export interface Row {
   torchTflops?: number;
   /** ours / PyTorch, in samples/s. */
   ratio?: number;
+  /** Why this case did not run. */
+  error?: string;
 }
 
 export function tableRows(runs: BackendRun[], torch?: TorchRun): Row[] {
-  return runs.flatMap((run) => run.results.map((r) => {
+  return runs.flatMap((run) => [...run.results.map((r) => {
     const t = torch?.results.find((x) => x.model === r.model && x.batch === r.batch);
     const row: Row = { model: r.model, batch: r.batch, backend: run.backend, samplesPerSec: r.samplesPerSec, tflops: r.tflops };
     if (t) {
@@ -32,7 +34,7 @@ export function tableRows(runs: BackendRun[], torch?: TorchRun): Row[] {
       row.ratio = r.samplesPerSec / t.samplesPerSec;
     }
     return row;
-  }));
+  }), ...run.failures.map((f) => ({ model: f.model, batch: f.batch, backend: run.backend, samplesPerSec: 0, tflops: 0, error: f.error }))]);
 }
 
 const HEAD = ['model', 'batch', 'backend', 'samples/s', 'TFLOP/s', 'PyTorch samples/s', 'PyTorch TFLOP/s', 'ours/PyTorch'];
@@ -45,6 +47,7 @@ export function rate(x: number): string {
 }
 
 function cells(r: Row): string[] {
+  if (r.error) return [r.model, String(r.batch), r.backend, 'failed', '–', '–', '–', '–'];
   const opt = (v: number | undefined, f: (v: number) => string) => (v === undefined ? '–' : f(v));
   return [
     r.model, String(r.batch), r.backend, rate(r.samplesPerSec), r.tflops.toFixed(4),
@@ -55,10 +58,16 @@ function cells(r: Row): string[] {
 export function textTable(rows: Row[]): string {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((c) => c[i].length)));
-  return all.map((c) => c.map((s, i) => (i < 3 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ')).join('\n');
+  const table = all.map((c) => c.map((s, i) => (i < 3 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ')).join('\n');
+  return [table, ...failureNotes(rows)].join('\n');
+}
+
+function failureNotes(rows: Row[]): string[] {
+  return rows.filter((r) => r.error).map((r) => `failed: ${r.backend} ${r.model} b=${r.batch}: ${r.error}`);
 }
 
 export function markdownTable(rows: Row[]): string {
   const line = (c: string[]) => `| ${c.join(' | ')} |`;
-  return [line(HEAD), line(HEAD.map((_, i) => (i < 3 ? '---' : '---:'))), ...rows.map((r) => line(cells(r)))].join('\n');
+  const notes = failureNotes(rows).map((n) => `\n${n}`);
+  return [line(HEAD), line(HEAD.map((_, i) => (i < 3 ? '---' : '---:'))), ...rows.map((r) => line(cells(r))), ...notes].join('\n');
 }

@@ -3,6 +3,7 @@
 hand-written loop over random data preloaded on the device. Prints one JSON object on stdout.
 
 Usage: python3 bench/torch_ref.py --device cpu|cuda [--cases mlp:64,cnn:256] [--steps N] [--warmup N]
+Defaults: every model at its batch sizes (mlp-big on cuda only); cpu 10 steps after 3, cuda 50 after 5.
 Runs with torch 1.13 (Debian python3-torch) and torch 2.x; fp32 only (TF32 disabled on CUDA).
 """
 import argparse
@@ -19,6 +20,8 @@ import torch.nn.functional as F
 
 DEFAULT_BATCHES = {"mlp": [64, 256, 1024], "mlp-big": [256, 1024, 4096], "cnn": [64, 256]}
 GPU_ONLY = {"mlp-big"}
+# steps, warm-up steps
+DEFAULT_STEPS = {"cpu": (10, 3), "cuda": (50, 5)}
 
 
 def build(name):
@@ -92,7 +95,7 @@ def main():
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--cases", help="model:batch list, e.g. mlp:64,cnn:256 (default: every model at its batch sizes)")
     ap.add_argument("--steps", type=int)
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup", type=int)
     a = ap.parse_args()
 
     device = torch.device(a.device)
@@ -106,7 +109,8 @@ def main():
     else:
         torch.set_num_threads(os.cpu_count() or 1)
         name = f"{cpu_name()} ({os.cpu_count()} cores)"
-    steps = a.steps or (50 if device.type == "cuda" else 20)
+    steps = a.steps or DEFAULT_STEPS[a.device][0]
+    warmup = a.warmup if a.warmup is not None else DEFAULT_STEPS[a.device][1]
 
     if a.cases:
         cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases.split(",") if c]
@@ -116,7 +120,7 @@ def main():
     results, failures = [], []
     for model, batch in cases:
         try:
-            r = measure(model, batch, steps, a.warmup, device)
+            r = measure(model, batch, steps, warmup, device)
             results.append(r)
             print(f"torch {a.device} {model} b={batch}: {r['samplesPerSec']:.0f} samples/s", file=sys.stderr)
         except RuntimeError as e:  # out of memory and the like: report, go on

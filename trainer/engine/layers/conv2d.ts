@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2dConfig, LayerNode } from '../../../spec/types';
 import { ForwardContext, Module, NamedVariable } from '../module';
-import { applyActivation, LEAKY_RELU_ALPHA, splitFused } from './activations';
+import { activations, applyActivation, LEAKY_RELU_ALPHA, splitFused } from './activations';
+import { conv2dWithFilterGrad, hasFilterGradient } from './conv2d-grad';
 import { createVariable, Initializer, kernelInit } from './init';
 
 export class Conv2d extends Module {
@@ -25,6 +26,11 @@ export class Conv2d extends Module {
 
   forward(x: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const { strides, padding, activation } = this.config;
+    if (!hasFilterGradient()) {
+      let y: tf.Tensor = conv2dWithFilterGrad(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, strides, padding);
+      if (this.bias) y = tf.add(y, this.bias.variable);
+      return activations[activation](y);
+    }
     const { fused, after } = splitFused(activation);
     const y = tf.fused.conv2d({
       x: x as tf.Tensor4D,
