@@ -14,6 +14,8 @@ export const cpuBackend: Backend = {
     if (!tf.findBackendFactory('cpu')) throw new Error(`tfjs-backend-cpu ${version_cpu} did not register itself`);
     await tf.setBackend('cpu');
     await tf.ready();
+    // the cpu backend prints a banner suggesting tfjs-node on first use; `dynaxx backends` says that better
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     return cpuName();
   },
 };

@@ -302,7 +302,7 @@ export class TrainingLoop {
       lossSum = l;
       correct = c;
     }
-    const packed = tf.concat([tf.reshape(lossSum, [1]), correct]);
+    const packed = tf.tidy(() => tf.concat([tf.reshape(lossSum, [1]), correct]));
     const v = await packed.data();
     tf.dispose([packed, lossSum, correct]);
     const out: Record<string, number> = { loss: v[0] / split.n };

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm run demo`: installs what is missing, builds, trains the example model and prints a summary.
+// Fashion-MNIST MLP when the dataset is installed (as root it installs Debian's dataset-fashion-mnist
+// itself); otherwise the embedded default, the synthetic two-task problem that needs no file.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+const say = (msg) => process.stderr.write(`demo: ${msg}\n`);
+
+// 1. dependencies
+if (!existsSync(join(root, 'node_modules', '@tensorflow', 'tfjs-core'))) {
+  say('installing dependencies (npm ci)');
+  if (run('npm', ['ci', '--no-audit', '--no-fund']).status !== 0) process.exit(1);
+}
+
+// 2. build when dist/ is missing or older than the sources
+function newest(dir) {
+  let t = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    const s = statSync(p);
+    t = Math.max(t, s.isDirectory() ? newest(p) : name.endsWith('.ts') ? s.mtimeMs : 0);
+  }
+  return t;
+}
+const cli = join(root, 'dist', 'cli.js');
+const sources = Math.max(...['protocol', 'spec', 'trainer'].map((d) => newest(join(root, d))));
+if (!existsSync(cli) || statSync(cli).mtimeMs < sources) {
+  say('building (npm run build)');
+  if (run('npm', ['run', 'build']).status !== 0) process.exit(1);
+}
+
+// 3. the dataset
+const fashionDir = process.env.DYNAXX_DATA_DIR ?? '/usr/share/datasets/fashion-mnist';
+let model = 'examples/fashion-mlp.dynaxx.yaml';
+if (!existsSync(fashionDir)) {
+  const root_ = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root_ && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0) {
+    say('installing Fashion-MNIST (apt-get install dataset-fashion-mnist)');
+    run('sh', ['-c', 'apt-get install -y -qq dataset-fashion-mnist || (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)']);
+  }
+  if (!existsSync(fashionDir)) {
+    say(`Fashion-MNIST is not installed (${fashionDir}): training the embedded default, the synthetic two-task problem.`);
+    say('For the real thing: sudo apt-get install dataset-fashion-mnist, or set DYNAXX_DATA_DIR.');
+    model = 'examples/two-task.dynaxx.yaml';
+  }
+}
+
+// 4. train
+say(`training ${model}`);
+const r = run(process.execPath, [join(root, 'bin', 'dynaxx'), 'train', model, ...process.argv.slice(2)]);
+process.exit(r.status ?? 1);

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseModelText } from '../../spec';
+import { initBackend } from '../backend/backends';
+import { loadDataset } from '../data/load';
+import type { StepStats } from './hooks';
+import { TrainingLoop } from './loop';
+
+function setup(steps: number, extra = '') {
+  const text = `name: t
+data: { source: synthetic, kind: two-task, samples: 512, classes: 3, features: 8 }
+model:
+  input: [8]
+  layers:
+    - { type: dense, name: a, units: 16, activation: relu }
+    - { type: batchNorm, name: bn }
+    - { type: dropout, rate: 0.2 }
+    - { type: dense, name: out, units: 6 }
+train: { steps: ${steps}, batchSize: 16, clipNorm: 1.0, evalEvery: 4, seed: 3, backend: cpu${extra} }
+`;
+  const r = parseModelText(text, 't.dynaxx.yaml');
+  assert.ok(r.model, JSON.stringify(r.diagnostics));
+  return { model: r.model, dataset: loadDataset(r.model.data, { seed: 3 }) };
+}
+
+test('no tensor leaks: the tensor count does not grow with the number of steps, and dispose frees everything', async () => {
+  await initBackend('cpu');
+  const base = tf.memory().numTensors;
+  const counts: number[] = [];
+  for (const steps of [4, 24]) {
+    const { model, dataset } = setup(steps);
+    const seen: number[] = [];
+    const loop = new TrainingLoop({ model, dataset, logEvery: 2, hooks: [{ id: 'count', every: 3, wants: { gradients: true, activations: true, weights: true }, onStats: () => { seen.push(tf.memory().numTensors); } }] });
+    const r = await loop.run({});
+    assert.equal(r.status, 'completed', r.error);
+    counts.push(tf.memory().numTensors);
+    assert.ok(seen.length >= 2);
+    loop.dispose();
+    assert.equal(tf.memory().numTensors, base, 'everything freed after dispose');
+  }
+  assert.equal(counts[0], counts[1], `tensors after 4 steps: ${counts[0]}, after 24: ${counts[1]}`);
+});
+
+test('two-task training learns both tasks and reports per-task accuracy', async () => {
+  await initBackend('cpu');
+  const { model, dataset } = setup(300);
+  const loop = new TrainingLoop({ model, dataset });
+  const r = await loop.run({});
+  loop.dispose();
+  assert.equal(r.status, 'completed');
+  assert.ok(r.final.valAccuracy_left > 0.5 && r.final.valAccuracy_right > 0.5, JSON.stringify(r.final));
+});
+
+test('hooks get per-layer gradient, update and weight norms and activation statistics from one read', async () => {
+  await initBackend('cpu');
+  const { model, dataset } = setup(3, ', optimizer: { type: sgd, lr: 0.1 }');
+  const got: StepStats[] = [];
+  const loop = new TrainingLoop({ model, dataset, hooks: [{ id: 'h', every: 1, wants: { gradients: true, weights: true }, onStats: (s) => { got.push(s); } }] });
+  await loop.run({});
+  loop.dispose();
+  assert.deepEqual(got.map((s) => s.step), [0, 1, 2]);
+  const s = got[1];
+  const a = s.layers.find((l) => l.layerId === 'a')!;
+  const grads = [s.gradients!.get('a/kernel')!, s.gradients!.get('a/bias')!];
+  const norm = Math.sqrt(grads.reduce((t, g) => t + g.reduce((u, v) => u + v * v, 0), 0));
+  assert.ok(Math.abs(a.gradNorm - norm) < 1e-4 * Math.max(1, norm), `${a.gradNorm} vs ${norm}`);
+  assert.ok(a.updateNorm > 0 && a.weightNorm > 0);
+  assert.ok(Number.isFinite(a.activationVar) && a.activationVar > 0);
+  const bn = s.layers.find((l) => l.layerId === 'bn')!;
+  assert.ok(Math.abs(bn.activationMean) < 0.2, 'batchNorm output is centred');
+  assert.equal(s.weights!.get('out/kernel')!.length, 16 * 6);
+});
+
+test('a run resumed from a snapshot ends exactly where an uninterrupted one does', async () => {
+  await initBackend('cpu');
+  const { model, dataset } = setup(40);
+  const full = new TrainingLoop({ model, dataset });
+  const a = await full.run({});
+  full.dispose();
+  const half = new TrainingLoop({ model: { ...model, train: { ...model.train, steps: 40 } }, dataset, signal: AbortSignal.abort() });
+  let snap;
+  // run 17 steps, then snapshot
+  const first = new TrainingLoop({ model: { ...model, train: { ...model.train, steps: 17 } }, dataset });
+  await first.run({});
+  snap = await first.snapshot();
+  first.dispose();
+  half.dispose();
+  const rest = new TrainingLoop({ model, dataset, resume: snap });
+  assert.equal(rest.currentStep, 17);
+  const b = await rest.run({});
+  rest.dispose();
+  assert.equal(b.final.valLoss, a.final.valLoss);
+});
