@@ -27,10 +27,12 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'inte
 export interface RunSummary {
   id: string;
   name: string;
+  /** Path of the model file the run was started from. */
   modelFile: string;
   status: RunStatus;
   backend: string;
   device: string;
+  /** ISO 8601. */
   createdAt: string;
   updatedAt: string;
   step: number;

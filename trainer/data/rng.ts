@@ -15,7 +15,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser: a well-mixed hash of a 32-bit integer. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -17,46 +17,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { MetricRecord, RunStatus, RunSummary } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
 import { cleanStaleTemps, isPidAlive, isTempName, tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointData, type CheckpointInfo } from './checkpoint';
 import { JsonlAppender, readJsonl, toJsonl } from './jsonl';
 import { EventWriter } from './tensorboard';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'corrupt';
+export type { MetricRecord, RunStatus };
+export type Split = MetricRecord['split'];
 
-export interface RunMeta {
-  id: string;
-  name: string;
-  /** Path of the model file the run was started from. */
-  modelFile: string;
-  status: RunStatus;
-  backend: string;
-  device: string;
-  /** ISO 8601. */
-  createdAt: string;
-  updatedAt: string;
-  step: number;
-  totalSteps: number;
+/** `run.json`: the protocol's RunSummary plus what only the store needs. */
+export interface RunMeta extends RunSummary {
   /** Trainer process, while running; with `host`, used to detect a dead trainer. */
   pid?: number;
   host?: string;
-  best?: Record<string, number>;
-  final?: Record<string, number>;
-  error?: string;
   /** Newest checkpoint; `dir` is relative to the run directory. */
   checkpoint?: { step: number; dir: string };
-}
-
-export type Split = 'train' | 'validation' | 'test';
-
-export interface MetricRecord {
-  step: number;
-  epoch?: number;
-  /** Seconds since the epoch. */
-  time: number;
-  split: Split;
-  [k: string]: number | string | undefined;
 }
 
 export interface CreateRunOptions {

@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, Shape } from '../../../spec/types';
 import type { NamedVariable } from '../module';
+import { fmix32 } from '../../data/rng';
 
 /** 32-bit FNV-1a of a string, mixed with a seed. */
 export function hashString(seed: number, key: string): number {
@@ -29,21 +30,12 @@ export function hashString(seed: number, key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return mix32(h);
+  return fmix32(h);
 }
 
 /** Combines two 32-bit integers into a well-mixed 32-bit seed (murmur3 finaliser). */
 export function hash2(a: number, b: number): number {
-  return mix32((Math.imul(a >>> 0, 0x9e3779b1) ^ (b >>> 0)) >>> 0);
-}
-
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((Math.imul(a >>> 0, 0x9e3779b1) ^ (b >>> 0)) >>> 0);
 }
 
 function size(shape: Shape): number {
