@@ -60,7 +60,7 @@ test('train completes, prints a summary, and stores metrics, checkpoints and Ten
   assert.ok(Math.abs(evr.accuracy - meta.final.valAccuracy) < 1e-9, `${evr.accuracy} vs ${meta.final.valAccuracy}`);
 });
 
-test('the same seed gives the same run on the cpu backend', () => {
+test('the same seed gives the same run on the cpu and wasm backends', () => {
   const dir = tempDir();
   const model = writeModel(dir, 'blobs.dynaxx.yaml', blobsModel({ steps: 40 }));
   const a = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'a'), '--json']).stdout);
@@ -69,6 +69,10 @@ test('the same seed gives the same run on the cpu backend', () => {
   assert.equal(a.valLoss, b.valLoss);
   const c = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'c'), '--json', '--seed', '8']).stdout);
   assert.notEqual(a.valLoss, c.valLoss);
+  const w1 = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'w1'), '--json', '--backend', 'wasm']).stdout);
+  const w2 = JSON.parse(runCli(['train', model, '--runs-dir', join(dir, 'w2'), '--json', '--backend', 'wasm']).stdout);
+  assert.equal(w1.backend, 'wasm');
+  assert.equal(w1.valLoss, w2.valLoss, 'the same seed gives the same run on wasm too');
 });
 
 test('check prints shapes, parameters and FLOPs per layer', () => {
