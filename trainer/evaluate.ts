@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { BackendRequest } from '../protocol/trainer';
 import type { ModelFile } from '../spec/types';
 import { initBackend } from './backend/backends';
+import { UserError } from './errors';
 import { loadDataset } from './data/load';
 import { TrainingLoop, type Snapshot } from './engine/loop';
 import { applyOverrides, checkCompatible } from './session';
@@ -24,7 +25,7 @@ export async function evaluateRun(runsDir: string, runId: string, split: 'test' 
   const dir = new RunStore(runsDir).open(runId);
   const model = applyOverrides(JSON.parse(readFileSync(join(dir.dir, 'spec.json'), 'utf8')) as ModelFile, { backend });
   const ckpt = readCheckpoint(dir.dir);
-  if (!ckpt) throw new Error(`run ${dir.id} has no checkpoint yet: nothing to evaluate`);
+  if (!ckpt) throw new UserError(`run ${dir.id} has no checkpoint yet: nothing to evaluate`);
   await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
@@ -34,7 +35,7 @@ export async function evaluateRun(runsDir: string, runId: string, split: 'test' 
   const loop = new TrainingLoop({ model, dataset, resume });
   try {
     const m = await loop.evaluate(data);
-    if (!m) throw new Error(`the ${usedSplit} split of run ${dir.id} is empty`);
+    if (!m) throw new UserError(`the ${usedSplit} split of run ${dir.id} is empty`);
     return { runId: dir.id, step: ckpt.step, split: usedSplit, samples: data.n, ...m } as EvalResult;
   } finally {
     loop.dispose();

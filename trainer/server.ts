@@ -22,13 +22,15 @@ import {
 } from '../protocol/trainer';
 import { SpecError } from '../spec/types';
 import { BackendError, describeAuto, probeAll } from './backend/backends';
+import { DataError } from './data/errors';
+import { UserError } from './errors';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
 
 export const TRAINER_VERSION = '0.1.0';
 
 /** JSON-RPC error codes for failures the user must fix (shown as such by clients). */
-export const ErrorCodes = { InvalidModel: -32001, BackendUnavailable: -32002, RunActive: -32003, NotFound: -32004 } as const;
+export const ErrorCodes = { InvalidModel: -32001, BackendUnavailable: -32002, RunActive: -32003, InvalidRequest: -32004 } as const;
 
 interface Active {
   id: string;
@@ -143,6 +145,7 @@ export function bindTrainer(conn: MessageConnection): TrainerHandle {
 function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;
   if (e instanceof SpecError) return new ResponseError(ErrorCodes.InvalidModel, e.message);
+  if (e instanceof UserError || e instanceof DataError) return new ResponseError(ErrorCodes.InvalidRequest, e.message);
   if (e instanceof BackendError) return new ResponseError(ErrorCodes.BackendUnavailable, e.message);
   return new ResponseError(-32603, (e as Error).message ?? String(e));
 }

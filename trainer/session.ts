@@ -9,6 +9,7 @@ import type { Alert, BackendId, MetricRecord, RunOverrides } from '../protocol/t
 import { loadModelFile } from '../spec';
 import { SpecError, type LayerNode, type ModelFile } from '../spec/types';
 import { initBackend } from './backend/backends';
+import { UserError } from './errors';
 import { loadDataset } from './data/load';
 import type { Dataset } from './data/types';
 import { TrainingLoop, type LoopResult, type Snapshot } from './engine/loop';
@@ -78,8 +79,8 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const store = new RunStore(opts.runsDir);
   const dir = store.open(runId);
   const meta = dir.meta();
-  if (meta.status === 'completed') throw new Error(`run ${dir.id} already completed; start a new run instead`);
-  if (meta.status === 'running') throw new Error(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
+  if (meta.status === 'completed') throw new UserError(`run ${dir.id} already completed; start a new run instead`);
+  if (meta.status === 'running') throw new UserError(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
   const model = applyOverrides(JSON.parse(readFileSync(join(dir.dir, 'spec.json'), 'utf8')) as ModelFile, { backend: backendOverride });
   const ckpt = readCheckpoint(dir.dir);
   for (const w of ckpt?.warnings ?? []) opts.events?.onLog?.('warning', w);

@@ -74,7 +74,7 @@ export async function initBackend(request: BackendRequest): Promise<BackendChoic
   for (const name of AUTO_ORDER) {
     const probe = await BACKENDS[name].probe();
     if (!probe.available) {
-      skipped.push(`${name}: ${probe.detail ?? 'unavailable'}`);
+      skipped.push(`${name}: ${brief(probe.detail)}`);
       continue;
     }
     try {
@@ -104,7 +104,13 @@ export async function describeAuto(probes?: BackendProbe[]): Promise<{ backend: 
   const skipped: string[] = [];
   for (const p of all) {
     if (p.available) return { backend: p.name, reason: skipped.length ? `skipped ${skipped.join('; ')}` : 'fastest available' };
-    skipped.push(`${p.name}: ${p.detail ?? 'unavailable'}`);
+    skipped.push(`${p.name}: ${brief(p.detail)}`);
   }
   return { backend: 'cpu', reason: 'nothing else available' };
+}
+
+/** The first clause of a probe's detail, for one-line `auto` reasons (`dynaxx backends` shows the whole text). */
+function brief(detail: string | undefined): string {
+  if (!detail) return 'unavailable';
+  return detail.split(/: | \(|\. |; /)[0].trim() || detail;
 }

@@ -4,6 +4,7 @@
  * required lazily, after the shims.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backends';
@@ -33,6 +34,22 @@ export function dawnPath(): string | undefined {
   return candidates.find((p) => existsSync(p));
 }
 
+/**
+ * Linux: whether the Vulkan loader is installed. Checked before loading Dawn, which otherwise prints its
+ * own loader warning to stderr and finds no adapter.
+ */
+export function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d),
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64', '/usr/lib', '/lib64', '/lib', '/usr/local/lib',
+  ];
+  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
+  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('libvulkan.so.1');
+}
+
 let adapterInfo: Promise<{ ok: true; device: string } | { ok: false; detail: string }> | undefined;
 
 /** Installs the shims once and asks Dawn for an adapter. */
@@ -40,6 +57,9 @@ function findAdapter() {
   adapterInfo ??= (async () => {
     const path = dawnPath();
     if (!path) return { ok: false as const, detail: `dawn.node not found. ${HOW_TO}` };
+    if (!vulkanLoaderPresent()) {
+      return { ok: false as const, detail: 'the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), and WebGPU runs on Vulkan here' };
+    }
     let dawn: DawnModule;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -13,6 +13,7 @@ import type { BackendRequest, RunOverrides } from '../../protocol/trainer';
 import { SpecError } from '../../spec/types';
 import { BackendError, describeAuto, probeAll } from '../backend/backends';
 import { DataError } from '../data/errors';
+import { UserError } from '../errors';
 import { evaluateRun } from '../evaluate';
 import { resumeRun, startRun, type PreparedRun } from '../session';
 import { RunStore } from '../store/run-store';
@@ -128,13 +129,13 @@ function reportError(e: unknown): number {
     process.stderr.write(`dynaxx: ${e.message}\n\n${USAGE}`);
     return 2;
   }
-  if (e instanceof SpecError || e instanceof DataError || e instanceof BackendError) {
+  if (e instanceof SpecError || e instanceof DataError || e instanceof BackendError || e instanceof UserError) {
     process.stderr.write(`${e.message}\n`);
     return 2;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT') {
-    process.stderr.write(`dynaxx: ${err.message}\n`);
+    process.stderr.write(`dynaxx: ${err.path ?? err.message}: no such file\n`);
     return 2;
   }
   process.stderr.write(`dynaxx: ${err?.stack ?? String(e)}\n`);

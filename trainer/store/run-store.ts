@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { MetricRecord, RunStatus, RunSummary } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
+import { UserError } from '../errors';
 import { cleanStaleTemps, isPidAlive, isTempName, tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointData, type CheckpointInfo } from './checkpoint';
 import { JsonlAppender, readJsonl, toJsonl } from './jsonl';
@@ -105,15 +106,15 @@ export class RunStore {
 
   /** The full id for an id or unique prefix. */
   resolve(idOrPrefix: string): string {
-    if (idOrPrefix === '' || /[\\/]/.test(idOrPrefix) || idOrPrefix.startsWith('.')) throw new Error(`invalid run id '${idOrPrefix}'`);
+    if (idOrPrefix === '' || /[\\/]/.test(idOrPrefix) || idOrPrefix.startsWith('.')) throw new UserError(`invalid run id '${idOrPrefix}'`);
     const ids = this.ids();
     if (ids.includes(idOrPrefix)) return idOrPrefix;
     const matches = ids.filter((id) => id.startsWith(idOrPrefix));
     if (matches.length === 1) return matches[0];
-    if (matches.length > 1) throw new Error(`run id '${idOrPrefix}' is ambiguous; it matches: ${matches.join(', ')}`);
+    if (matches.length > 1) throw new UserError(`run id '${idOrPrefix}' is ambiguous; it matches: ${matches.join(', ')}`);
     const known = ids.slice(-20).reverse();
     const more = ids.length > known.length ? `, ... (${ids.length - known.length} more)` : '';
-    throw new Error(`no run '${idOrPrefix}' in ${this.runsDir}; known runs: ${known.join(', ') || '(none)'}${more}`);
+    throw new UserError(`no run '${idOrPrefix}' in ${this.runsDir}; known runs: ${known.join(', ') || '(none)'}${more}`);
   }
 
   /** Run ids, oldest first (ids sort by creation time). */
@@ -139,7 +140,7 @@ export class RunStore {
     const id = this.resolve(idOrPrefix);
     const dir = path.join(this.runsDir, id);
     const meta = new RunDir(dir, this.opts).meta();
-    if (meta.status === 'running' && !opts.force) throw new Error(`run ${id} is still running (pid ${meta.pid}); stop it first`);
+    if (meta.status === 'running' && !opts.force) throw new UserError(`run ${id} is still running (pid ${meta.pid}); stop it first`);
     // Rename first so the run disappears at once; a crash mid-delete leaves only a temp dir.
     const aside = tempPathFor(dir);
     fs.renameSync(dir, aside);
