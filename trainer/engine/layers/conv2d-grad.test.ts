@@ -33,10 +33,19 @@ test('conv2dWithFilterGrad matches tf.conv2d in value and in both gradients', as
   const f = tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 5) as tf.Tensor4D;
   for (const padding of ['same', 'valid'] as const) {
     const loss = (conv: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(conv(a as tf.Tensor4D, b as tf.Tensor4D)));
-    const ours = tf.grads(loss((a, b) => conv2dWithFilterGrad(a, b, [2, 2], padding)))([x, f]);
+    const o = { strides: [2, 2] as [number, number], padding, relu: false };
+    const ours = tf.grads(loss((a, b) => conv2dWithFilterGrad(a, b, undefined, o)))([x, f]);
     const ref = tf.grads(loss((a, b) => tf.conv2d(a, b, 2, padding)))([x, f]);
-    close(conv2dWithFilterGrad(x, f, [2, 2], padding), tf.conv2d(x, f, 2, padding));
+    close(conv2dWithFilterGrad(x, f, undefined, o), tf.conv2d(x, f, 2, padding));
     close(ours[0], ref[0], 1e-3);
     close(ours[1], ref[1], 1e-3);
+    // with a bias and a fused ReLU, stride 1: all three gradients
+    const bias = tf.randomNormal([5], 0, 1, 'float32', 6);
+    const o1 = { strides: [1, 1] as [number, number], padding, relu: true };
+    const f3 = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(conv2dWithFilterGrad(a as tf.Tensor4D, b as tf.Tensor4D, c, o1)));
+    const r3 = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, padding), c))));
+    const g1 = tf.grads(f3)([x, f, bias]);
+    const g2 = tf.grads(r3)([x, f, bias]);
+    for (let i = 0; i < 3; i++) close(g1[i], g2[i], 1e-2);
   }
 });

@@ -79,27 +79,38 @@ export function inputGradient(
   });
 }
 
-/** tf.conv2d whose gradients work on backends without Conv2DBackpropFilter. */
-export function conv2dWithFilterGrad(
-  x: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  strides: [number, number],
-  padding: 'same' | 'valid',
-): tf.Tensor4D {
-  const op = tf.customGrad(((xIn: tf.Tensor, fIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const xs = xIn as tf.Tensor4D;
-    const fs = fIn as tf.Tensor4D;
-    save([xs, fs]);
+export interface ConvOptions {
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  /** Fuse a ReLU into the forward pass (its derivative is applied in the custom gradient). */
+  relu: boolean;
+}
+
+/**
+ * relu?(conv2d(x, filter) + bias) in one fused forward dispatch, with gradients that work on backends
+ * without Conv2DBackpropFilter.
+ */
+export function conv2dWithFilterGrad(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | undefined, o: ConvOptions): tf.Tensor4D {
+  const { strides, padding, relu } = o;
+  const forward = (xs: tf.Tensor4D, fs: tf.Tensor4D, b: tf.Tensor | undefined, save: tf.GradSaveFunc) => {
+    const y = tf.fused.conv2d({ x: xs, filter: fs, strides, pad: padding, bias: b, activation: relu ? 'relu' : 'linear' });
+    save([xs, fs, y]);
     return {
-      value: tf.conv2d(xs, fs, strides, padding),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-        const [sx, sf] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy as tf.Tensor4D;
-        const dx = inputGradient(dy4, sf, sx.shape, strides, padding);
-        const dw = filterGradient(sx, dy4, sf.shape, strides, padding);
-        return [dx, dw];
+        const [sx, sf, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const g = (relu ? tf.mul(dy, tf.step(sy)) : dy) as tf.Tensor4D;
+        const dx = inputGradient(g, sf, sx.shape, strides, padding);
+        const dw = filterGradient(sx, g, sf.shape, strides, padding);
+        return b ? [dx, dw, tf.sum(g, [0, 1, 2])] : [dx, dw];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  };
+  type Fn = Parameters<typeof tf.customGrad>[0];
+  if (bias) {
+    const op = tf.customGrad(((a: tf.Tensor, f: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => forward(a as tf.Tensor4D, f as tf.Tensor4D, b, save)) as unknown as Fn);
+    return op(x, filter, bias) as tf.Tensor4D;
+  }
+  const op = tf.customGrad(((a: tf.Tensor, f: tf.Tensor, save: tf.GradSaveFunc) => forward(a as tf.Tensor4D, f as tf.Tensor4D, undefined, save)) as unknown as Fn);
   return op(x, filter) as tf.Tensor4D;
 }

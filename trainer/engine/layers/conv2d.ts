@@ -27,9 +27,9 @@ export class Conv2d extends Module {
   forward(x: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const { strides, padding, activation } = this.config;
     if (!hasFilterGradient()) {
-      let y: tf.Tensor = conv2dWithFilterGrad(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, strides, padding);
-      if (this.bias) y = tf.add(y, this.bias.variable);
-      return activations[activation](y);
+      const relu = activation === 'relu';
+      const y = conv2dWithFilterGrad(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, { strides, padding, relu });
+      return relu ? y : activations[activation](y);
     }
     const { fused, after } = splitFused(activation);
     const y = tf.fused.conv2d({
