@@ -8,13 +8,17 @@ import type { Dataset } from '../trainer/data/types';
 import type { ModelFile } from '../spec';
 import { buildModel, trainFlopsPerSample, type RefModel } from './models';
 
-export interface CaseResult {
+/** One timed case, ours or the peer's. */
+export interface Timing {
   model: string;
   batch: number;
   warmup: number;
   steps: number;
   seconds: number;
   samplesPerSec: number;
+}
+
+export interface CaseResult extends Timing {
   /** Forward FLOPs per sample from spec/ (a multiply-add counts 2). */
   forwardFlops: number;
   /** 3 × forward FLOPs × samples/s. */

@@ -2,16 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Timing } from './measure';
 import type { Case } from './plan';
 
-export interface TorchResult {
-  model: string;
-  batch: number;
-  warmup: number;
-  steps: number;
-  seconds: number;
-  samplesPerSec: number;
-}
+/** The peer's timings have the same shape as ours. */
+export type TorchResult = Timing;
 
 export interface TorchRun {
   python: string;

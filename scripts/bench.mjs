@@ -2,26 +2,13 @@
 // `npm run bench -- [options]`: builds when dist/bench.js is missing or older than its sources, then runs it
 // (every available backend, then the PyTorch peer; `--help` lists the options). Results: BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isStale } from './stale.mjs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist/bench.js');
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    const s = statSync(p);
-    if (s.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (name.endsWith('.ts')) newest = Math.max(newest, s.mtimeMs);
-  }
-  return newest;
-}
-
-const sources = Math.max(...['bench', 'trainer', 'spec', 'protocol'].map((d) => newestSource(join(root, d))));
-if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
+if (isStale(bundle, ['bench', 'trainer', 'spec', 'protocol'].map((d) => join(root, d)))) {
   console.error('bench: building (npm run build)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   if (spawnSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) {

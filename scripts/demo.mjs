@@ -3,9 +3,10 @@
 // Fashion-MNIST MLP when the dataset is installed (as root it installs Debian's dataset-fashion-mnist
 // itself); otherwise the embedded default, the synthetic two-task problem that needs no file.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isStale } from './stale.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -18,19 +19,8 @@ if (!existsSync(join(root, 'node_modules', '@tensorflow', 'tfjs-core'))) {
 }
 
 // 2. build when dist/ is missing or older than the sources
-function newest(dir) {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : name.endsWith('.ts') ? s.mtimeMs : 0);
-  }
-  return t;
-}
 const cli = join(root, 'dist', 'cli.js');
-const sources = Math.max(...['protocol', 'spec', 'trainer'].map((d) => newest(join(root, d))));
-if (!existsSync(cli) || statSync(cli).mtimeMs < sources) {
+if (isStale(cli, ['protocol', 'spec', 'trainer'].map((d) => join(root, d)))) {
   say('building (npm run build)');
   if (run('npm', ['run', 'build']).status !== 0) process.exit(1);
 }
