@@ -81,3 +81,26 @@ test('check prints shapes, parameters and FLOPs per layer', () => {
   assert.match(r.stdout, /params/);
   assert.match(r.stdout, /\[28, 28, 32\]/);
 });
+
+test('a model defined by a Keras/tfjs model.json trains like a model file, with the Keras layer names as ids', () => {
+  const dir = tempDir();
+  writeModel(dir, 'model.json', JSON.stringify({
+    format: 'layers-model',
+    modelTopology: { class_name: 'Sequential', config: { name: 'seq', layers: [
+      { class_name: 'Dense', config: { name: 'd1', units: 32, activation: 'relu', use_bias: true, batch_input_shape: [null, 16] } },
+      { class_name: 'Dropout', config: { name: 'drop', rate: 0.1 } },
+      { class_name: 'Dense', config: { name: 'out', units: 4, activation: 'linear' } },
+    ] } },
+  }));
+  const file = writeModel(dir, 'keras.dynaxx.yaml', `name: from-keras
+data: { source: synthetic, kind: blobs, samples: 2048, classes: 4, features: 16 }
+model: { modelJson: ./model.json }
+train: { steps: 40, batchSize: 32, backend: cpu }
+`);
+  const runs = join(dir, 'runs');
+  const r = runCli(['train', file, '--runs-dir', runs, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).status, 'completed');
+  const names = JSON.parse(readFileSync(join(onlyRun(runs), 'checkpoints', 'step-00000040', 'model.json'), 'utf8')).weightsManifest[0].weights.map((w: { name: string }) => w.name);
+  assert.deepEqual(names.sort(), ['d1/bias', 'd1/kernel', 'out/bias', 'out/kernel']);
+});
