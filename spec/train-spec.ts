@@ -13,7 +13,7 @@ export const TRAIN_FIELDS: FieldTable = {
   backend: { kind: 'enum', values: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', doc: 'tfjs backend; `auto` picks the fastest available.' },
   evalEvery: { kind: 'int', min: 0, default: 0, doc: 'Evaluate on the validation split every N steps; 0 = at each epoch end.' },
   checkpointEvery: { kind: 'int', min: 0, default: 0, doc: 'Write a checkpoint every N steps; 0 = at each epoch end.' },
-  statsEvery: { kind: 'int', min: 0, default: 0, doc: 'Collect per-layer statistics for hooks every N steps; 0 = never.' },
+  statsEvery: { kind: 'int', min: 0, default: 0, doc: 'Every N steps, write per-layer statistics (gradient, update and weight norms, activation mean and variance) to the run\'s layer-stats.jsonl; 0 = never.' },
 };
 
 export const OPTIMIZER_FIELDS: FieldTable = {

@@ -104,3 +104,16 @@ train: { steps: 40, batchSize: 32, backend: cpu }
   const names = JSON.parse(readFileSync(join(onlyRun(runs), 'checkpoints', 'step-00000040', 'model.json'), 'utf8')).weightsManifest[0].weights.map((w: { name: string }) => w.name);
   assert.deepEqual(names.sort(), ['d1/bias', 'd1/kernel', 'out/bias', 'out/kernel']);
 });
+
+test('train.statsEvery writes per-layer gradient, update, weight and activation statistics to layer-stats.jsonl', () => {
+  const dir = tempDir();
+  const file = writeModel(dir, 'stats.dynaxx.yaml', blobsModel({ steps: 45 }).replace('  seed: 7', '  seed: 7\n  statsEvery: 20'));
+  const runs = join(dir, 'runs');
+  const r = runCli(['train', file, '--runs-dir', runs, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const recs = readFileSync(join(onlyRun(runs), 'layer-stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(recs.map((x) => x.step), [0, 20, 40]);
+  const hidden = recs[1].layers.find((l: { layerId: string }) => l.layerId === 'hidden');
+  for (const k of ['gradNorm', 'updateNorm', 'weightNorm', 'activationMean', 'activationVar']) assert.ok(Number.isFinite(hidden[k]) && (k === 'activationMean' || hidden[k] > 0), `${k} = ${hidden[k]}`);
+  assert.ok(recs[1].layers.some((l: { layerId: string }) => l.layerId === 'logits'));
+});

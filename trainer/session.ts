@@ -66,10 +66,12 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const backend = await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
-  const loop = new TrainingLoop({ model, dataset, hooks: opts.hooks, signal: opts.signal, logEvery: opts.logEvery });
+  const stats = layerStatsHook(model);
+  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
   dir.writeSpec(model, sourceText);
+  stats.attach(dir);
   opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
   return wire(dir, loop, model, dataset, backend, opts);
 }
@@ -90,11 +92,25 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const resume: Snapshot | undefined = ckpt
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
-  const loop = new TrainingLoop({ model, dataset, hooks: opts.hooks, signal: opts.signal, logEvery: opts.logEvery, resume });
+  const stats = layerStatsHook(model);
+  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume });
   dir.truncateMetricsAfter(resume?.step ?? 0);
+  stats.attach(dir);
   dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
   opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
   return wire(dir, loop, model, dataset, backend, opts);
+}
+
+/** `train.statsEvery > 0`: per-layer statistics every N steps into the run's layer-stats.jsonl. */
+function layerStatsHook(model: ModelFile): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
+  let target: RunDir | undefined;
+  const every = model.train.statsEvery;
+  const hook: TrainingHook = {
+    id: 'layer-stats',
+    every,
+    onStats: (s) => target?.appendLayerStats({ step: s.step, time: Date.now(), layers: s.layers }),
+  };
+  return { hooks: every > 0 ? [hook] : [], attach: (dir) => (target = dir) };
 }
 
 function wire(

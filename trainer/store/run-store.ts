@@ -6,6 +6,7 @@
  *   model.dynaxx.yaml   the model file's text, as it was
  *   metrics.jsonl       MetricRecord lines, flushed at least every 2 s
  *   alerts.jsonl        monitor alerts, flushed immediately
+ *   layer-stats.jsonl   per-layer statistics every `train.statsEvery` steps (buffered like metrics)
  *   reports/<name>.json final reports (Pareto points, subnetworks, routing statistics), atomic
  *   checkpoints/        see checkpoint.ts
  *   tb/<split>/         TensorBoard event files, see tensorboard.ts
@@ -55,6 +56,7 @@ export interface RunStoreOptions {
 const RUN_JSON = 'run.json';
 const METRICS = 'metrics.jsonl';
 const ALERTS = 'alerts.jsonl';
+const LAYER_STATS = 'layer-stats.jsonl';
 
 export class RunStore {
   /** The runs directory itself (by convention `<workspace>/.dynaxx/runs`): runs are its sub-folders. */
@@ -153,12 +155,14 @@ export class RunDir {
   readonly id: string;
   private metrics: JsonlAppender;
   private alerts: JsonlAppender;
+  private layerStats: JsonlAppender;
   private writers = new Map<string, EventWriter>();
 
   constructor(readonly dir: string, private readonly opts: RunStoreOptions = {}) {
     this.id = path.basename(dir);
     this.metrics = new JsonlAppender(path.join(dir, METRICS), opts.flushIntervalMs ?? 2000);
     this.alerts = new JsonlAppender(path.join(dir, ALERTS), 0);
+    this.layerStats = new JsonlAppender(path.join(dir, LAYER_STATS), opts.flushIntervalMs ?? 2000);
   }
 
   /** run.json as stored, or undefined with the reason when it is missing or broken. */
@@ -224,9 +228,22 @@ export class RunDir {
 
   /** For a resume: drop records after `step` (the checkpoint's step), rewriting the file atomically. */
   truncateMetricsAfter(step: number): void {
-    this.metrics.close(); // the open descriptor would point at the replaced file
-    const kept = readJsonl<MetricRecord>(path.join(this.dir, METRICS)).filter((r) => r.step <= step);
-    writeFileAtomic(path.join(this.dir, METRICS), toJsonl(kept));
+    for (const [appender, name] of [[this.metrics, METRICS], [this.layerStats, LAYER_STATS]] as const) {
+      appender.close(); // the open descriptor would point at the replaced file
+      const file = path.join(this.dir, name);
+      if (!fs.existsSync(file)) continue;
+      const kept = readJsonl<{ step: number }>(file).filter((r) => r.step <= step);
+      writeFileAtomic(file, toJsonl(kept));
+    }
+  }
+
+  /** Append one step's per-layer statistics to `layer-stats.jsonl` (buffered like metrics). */
+  appendLayerStats(rec: { step: number; time: number; layers: object[] }): void {
+    this.layerStats.append(rec);
+  }
+
+  readLayerStats(): Array<{ step: number; time: number; layers: Array<Record<string, number | string>> }> {
+    return readJsonl(path.join(this.dir, LAYER_STATS));
   }
 
   /** Append to `alerts.jsonl`, on disk before this returns. */
@@ -290,12 +307,14 @@ export class RunDir {
   /** Put every buffered metric and event on disk. */
   flush(): void {
     this.metrics.flush();
+    this.layerStats.flush();
     for (const w of this.writers.values()) w.flush();
   }
 
   close(): void {
     this.metrics.close();
     this.alerts.close();
+    this.layerStats.close();
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
   }
