@@ -52,6 +52,20 @@ export interface MetricRecord {
   [key: string]: number | string | undefined;
 }
 
+/** Per-layer statistics at one step (`train.statsEvery`), keyed by the layer's id in the model file. */
+export interface LayerStats {
+  layerId: string;
+  /** L2 norm of the layer's gradients (before clipping). */
+  gradNorm: number;
+  /** L2 norm of the change the optimizer applied to the layer's weights this step. */
+  updateNorm: number;
+  /** L2 norm of the layer's weights after the step. */
+  weightNorm: number;
+  /** Mean and variance of the layer's output activations over the batch. */
+  activationMean: number;
+  activationVar: number;
+}
+
 export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'other';
 
 export interface Alert {
@@ -165,6 +179,13 @@ export interface RunAlertParams { runId: string; alert: Alert }
 export namespace RunAlertNotification {
   export const method = 'run/alert';
   export const type = new NotificationType<RunAlertParams>(method);
+}
+
+export interface RunLayerStatsParams { runId: string; step: number; layers: LayerStats[] }
+/** Trainer -> client: per-layer statistics every `train.statsEvery` steps (for hovers and dashboards). */
+export namespace RunLayerStatsNotification {
+  export const method = 'run/layerStats';
+  export const type = new NotificationType<RunLayerStatsParams>(method);
 }
 
 export interface RunFinishedParams {

@@ -15,6 +15,8 @@ const entries = {
   cli: 'trainer/cli/main.ts',
   trainer: 'trainer/main.ts',
   bench: 'bench/bench.ts',
+  server: 'server/main.ts',
+  extension: 'extension/main.ts',
 };
 
 const options = {

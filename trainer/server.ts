@@ -12,6 +12,7 @@ import {
   RunAlertNotification,
   RunCancelRequest,
   RunFinishedNotification,
+  RunLayerStatsNotification,
   RunListRequest,
   RunMetricsNotification,
   RunResumeRequest,
@@ -86,6 +87,9 @@ export function bindTrainer(conn: MessageConnection): TrainerHandle {
       onMetrics(_id, records) {
         pending.push(...records);
         if (Date.now() - lastSent >= intervalMs) flush();
+      },
+      onLayerStats(id, step, layers) {
+        conn.sendNotification(RunLayerStatsNotification.type, { runId: id, step, layers });
       },
       onAlert(id, alert) {
         flush();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Alert, BackendId, MetricRecord, RunOverrides } from '../protocol/trainer';
+import type { Alert, BackendId, LayerStats, MetricRecord, RunOverrides } from '../protocol/trainer';
 import { loadModelFile } from '../spec';
 import { SpecError, type LayerNode, type ModelFile } from '../spec/types';
 import { initBackend } from './backend/backends';
@@ -21,6 +21,7 @@ export interface SessionEvents {
   onMetrics?(runId: string, records: MetricRecord[]): void;
   onAlert?(runId: string, alert: Alert): void;
   onProgress?(runId: string, step: number, totalSteps: number, message: string): void;
+  onLayerStats?(runId: string, step: number, layers: LayerStats[]): void;
   onLog?(level: 'info' | 'warning' | 'error', message: string): void;
 }
 
@@ -66,7 +67,7 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const backend = await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
-  const stats = layerStatsHook(model);
+  const stats = layerStatsHook(model, opts.events);
   const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
@@ -92,7 +93,7 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const resume: Snapshot | undefined = ckpt
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
-  const stats = layerStatsHook(model);
+  const stats = layerStatsHook(model, opts.events);
   const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume });
   dir.truncateMetricsAfter(resume?.step ?? 0);
   stats.attach(dir);
@@ -102,13 +103,17 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
 }
 
 /** `train.statsEvery > 0`: per-layer statistics every N steps into the run's layer-stats.jsonl. */
-function layerStatsHook(model: ModelFile): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
+function layerStatsHook(model: ModelFile, events: SessionEvents | undefined): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
   let target: RunDir | undefined;
   const every = model.train.statsEvery;
   const hook: TrainingHook = {
     id: 'layer-stats',
     every,
-    onStats: (s) => target?.appendLayerStats({ step: s.step, time: Date.now(), layers: s.layers }),
+    onStats: (s) => {
+      if (!target) return;
+      target.appendLayerStats({ step: s.step, time: Date.now(), layers: s.layers });
+      events?.onLayerStats?.(target.id, s.step, s.layers);
+    },
   };
   return { hooks: every > 0 ? [hook] : [], attach: (dir) => (target = dir) };
 }

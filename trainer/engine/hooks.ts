@@ -5,6 +5,7 @@
  * criteria) plug in here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerStats } from '../../protocol/trainer';
 import type { NamedVariable } from './module';
 
 /** A tensor copied to the host. */
@@ -15,18 +16,7 @@ export interface HostArray {
   data: Float32Array | Int32Array;
 }
 
-export interface LayerStats {
-  layerId: string;
-  /** L2 norm of the layer's gradients (before clipping). */
-  gradNorm: number;
-  /** L2 norm of the change the optimizer applied to the layer's weights this step. */
-  updateNorm: number;
-  /** L2 norm of the layer's weights after the step. */
-  weightNorm: number;
-  /** Mean and variance of the layer's output activations over the batch (NaN when not captured). */
-  activationMean: number;
-  activationVar: number;
-}
+export type { LayerStats };
 
 export interface StepStats {
   step: number;
