@@ -1,7 +1,8 @@
 /**
  * The trainer process protocol: JSON-RPC 2.0 over stdio (vscode-jsonrpc framing, `Content-Length`
  * headers, as LSP). The client (the VS Code extension, a test, or any tool) spawns
- * `node dist/trainer.js --stdio` and talks to it with these messages. Every message is declared here
+ * `node dist/trainer.js --stdio` and talks to it with these messages, or connects over TCP to a remote
+ * trainer (`dynaxx serve --port P --token T`), which speaks the same messages after a token check. Every message is declared here
  * once and explained in docs/protocol.md; both sides import these types.
  */
 import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
@@ -91,17 +92,40 @@ export interface RunOverrides {
   seed?: number;
 }
 
+/** JSON-RPC error codes of failures the user must fix (the message says where and what to do). */
+export const TrainerErrorCodes = {
+  /** The model file is invalid: the message holds `file:line:col: error: …` lines. */
+  InvalidModel: -32001,
+  BackendUnavailable: -32002,
+  /** A run is already training in this trainer process. */
+  RunActive: -32003,
+  /** Bad data, an unknown run id, a run in the wrong state. */
+  InvalidRequest: -32004,
+  /** Remote trainer: the token is missing or wrong, or a request came before `initialize`; the trainer closes the connection. */
+  Unauthorized: -32005,
+} as const;
+
 // ---------------------------------------------------------------------------------------------
 // Requests (client -> trainer)
 
 export interface InitializeParams {
   /** Name of the client, for the trainer's log. */
   clientName?: string;
-  /** Default runs directory (usually `<workspace>/.dynaxx/runs`). */
+  /** Default runs directory (usually `<workspace>/.dynaxx/runs`). Ignored by a remote trainer, which uses its `--runs-dir`. */
   runsDir?: string;
+  /**
+   * The remote trainer's token (`dynaxx serve --token T`; in VS Code the setting dynaxx.trainer.token).
+   * Required over TCP: a missing or wrong token is refused with `Unauthorized` and the connection is
+   * closed. Not needed over stdio.
+   */
+  token?: string;
 }
 export interface InitializeResult {
   version: string;
+  /** The runs directory runs go to by default (a path on the trainer's machine). */
+  runsDir?: string;
+  /** True for a remote trainer (`dynaxx serve`): paths in requests are paths on its machine. */
+  remote?: boolean;
   backends: BackendProbe[];
   /** The backend `auto` would pick, and why. */
   auto: { backend: BackendId; reason: string };
@@ -113,7 +137,7 @@ export namespace InitializeRequest {
 }
 
 export interface RunStartParams {
-  /** Absolute path of the `*.dynaxx.yaml` model file. */
+  /** Absolute path of the `*.dynaxx.yaml` model file, on the trainer's machine (a remote trainer reads its own disk). */
   modelFile: string;
   runsDir?: string;
   overrides?: RunOverrides;
@@ -121,12 +145,20 @@ export interface RunStartParams {
   workDoneToken?: string | number;
   /** Metrics are sent at most this often (milliseconds, default 250). */
   metricsIntervalMs?: number;
+  /**
+   * Per-layer monitor ids (`nonfinite`, `grad-norm`, `activation-variance`). Default: those three when
+   * `train.statsEvery > 0`, none otherwise; `[]` turns them off; a list given while statsEvery is 0
+   * runs every 10 steps.
+   */
+  monitors?: string[];
 }
 export interface RunResumeParams {
   runId: string;
   runsDir?: string;
   workDoneToken?: string | number;
   metricsIntervalMs?: number;
+  /** As in `run/start`. */
+  monitors?: string[];
 }
 export interface RunStartResult {
   runId: string;

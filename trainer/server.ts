@@ -1,9 +1,12 @@
 /**
  * The trainer's JSON-RPC side: binds the protocol in protocol/trainer.ts to training sessions. One run
- * at a time per trainer process (tfjs holds one device); metrics are batched and rate-limited.
+ * at a time per trainer process (tfjs holds one device), shared by all its connections: over stdio there
+ * is one; a remote trainer (remote.ts) may have several, and a run started by one client can be listed
+ * and cancelled by the next. Metrics are batched and rate-limited.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { MessageConnection } from 'vscode-jsonrpc';
+import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import { ResponseError } from 'vscode-jsonrpc';
 import {
   InitializeRequest,
@@ -17,9 +20,11 @@ import {
   RunMetricsNotification,
   RunResumeRequest,
   RunStartRequest,
+  TrainerErrorCodes,
   WorkDoneProgress,
   type MetricRecord,
   type RunStartResult,
+  type WorkDoneProgressValue,
 } from '../protocol/trainer';
 import { SpecError } from '../spec/types';
 import { BackendError, describeAuto, probeAll } from './backend/backends';
@@ -31,7 +36,7 @@ import { RunStore } from './store/run-store';
 export const TRAINER_VERSION = '0.1.0';
 
 /** JSON-RPC error codes for failures the user must fix (shown as such by clients). */
-export const ErrorCodes = { InvalidModel: -32001, BackendUnavailable: -32002, RunActive: -32003, InvalidRequest: -32004 } as const;
+export const ErrorCodes = TrainerErrorCodes;
 
 interface Active {
   id: string;
@@ -39,46 +44,139 @@ interface Active {
   done: Promise<void>;
 }
 
+/** What one trainer process shares across its connections: the active run and who hears about it. */
+export class TrainerCore {
+  active: Active | undefined;
+  private readonly clients = new Set<MessageConnection>();
+
+  /** `runsDir`: where runs go by default (a remote trainer's `--runs-dir`). */
+  constructor(readonly runsDir: string = resolve('.dynaxx/runs')) {}
+
+  join(conn: MessageConnection): void {
+    this.clients.add(conn);
+  }
+
+  leave(conn: MessageConnection): void {
+    this.clients.delete(conn);
+  }
+
+  /** Sends a notification to every connected (and, remotely, authenticated) client. */
+  broadcast<P>(type: NotificationType<P>, params: P): void {
+    for (const c of this.clients) send(() => c.sendNotification(type, params as never));
+  }
+
+  /** Resolves when no run is active. */
+  async idle(): Promise<void> {
+    while (this.active) await this.active.done;
+  }
+
+  /** Cancels the active run, if any (it stops with a checkpoint). */
+  cancelAll(): void {
+    this.active?.controller.abort();
+  }
+}
+
 export interface TrainerHandle {
   /** Resolves when no run is active. */
   idle(): Promise<void>;
   /** Cancels the active run, if any (it stops with a checkpoint). */
   cancelAll(): void;
+  /** The connection closed: stop sending it notifications (the run, if any, goes on). */
+  dispose(): void;
 }
 
-export function bindTrainer(conn: MessageConnection): TrainerHandle {
-  let defaultRunsDir = resolve('.dynaxx/runs');
-  let active: Active | undefined;
-  const log = (type: MessageType, message: string) => conn.sendNotification(LogMessageNotification.type, { type, message });
+export interface BindOptions {
+  /** Shared by the connections of one process; a new one (one connection, stdio) by default. */
+  core?: TrainerCore;
+  /**
+   * A remote trainer (remote.ts): the clients' `runsDir` params are ignored (they name folders on
+   * another machine): runs go to `core.runsDir`. Implied by `token`.
+   */
+  remote?: boolean;
+  /**
+   * Every request before an `initialize` with this token is refused with `Unauthorized` (the caller
+   * closes the connection on that error).
+   */
+  token?: string;
+  /** The trainer's own log (stderr), for authentications and refusals. */
+  log?(message: string): void;
+}
+
+/** Constant-time token comparison (on hashes, so the lengths may differ). */
+export function tokenMatches(given: string, expected: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(h(given), h(expected));
+}
+
+const HOW_TO_PASS = 'pass the token the trainer was started with (`dynaxx serve --token T`) as `token` in initialize: in VS Code, set dynaxx.trainer.token';
+
+export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): TrainerHandle {
+  const core = opts.core ?? new TrainerCore();
+  const remote = opts.remote ?? opts.token !== undefined;
+  let defaultRunsDir = core.runsDir;
+  let authed = opts.token === undefined;
+  if (authed) core.join(conn);
+  const runsDirOf = (p: { runsDir?: string }) => (remote || !p.runsDir ? defaultRunsDir : resolve(p.runsDir));
+
+  const refuse = (why: string) => {
+    opts.log?.(`refused: ${why}`);
+    return new ResponseError(ErrorCodes.Unauthorized, `unauthorized: ${why}; ${HOW_TO_PASS}`);
+  };
+  /** Wraps a handler so that it refuses to run before a successful initialize. */
+  const guarded = <P, R>(method: string, handler: (p: P) => R) => (p: P): R => {
+    if (!authed) throw refuse(`'${method}' before initialize; send initialize with the token first`);
+    return handler(p);
+  };
 
   conn.onRequest(InitializeRequest.type, async (p) => {
-    if (p.runsDir) defaultRunsDir = resolve(p.runsDir);
+    if (opts.token !== undefined) {
+      if (typeof p?.token !== 'string' || p.token === '') throw refuse('the token is missing');
+      if (!tokenMatches(p.token, opts.token)) throw refuse('the token is wrong');
+      if (!authed) core.join(conn);
+      authed = true;
+    }
+    if (remote) {
+      opts.log?.(`initialized${p?.clientName ? ` (client ${p.clientName})` : ''}`);
+      if (p?.runsDir) send(() => conn.sendNotification(LogMessageNotification.type, { type: MessageType.Info, message: `remote trainer: runs go to ${defaultRunsDir} on the server; the client's runsDir ${p.runsDir} is not used` }));
+    } else if (p?.runsDir) {
+      defaultRunsDir = resolve(p.runsDir);
+    }
     const backends = await probeAll();
-    return { version: TRAINER_VERSION, backends, auto: await describeAuto(backends) };
+    return { version: TRAINER_VERSION, runsDir: defaultRunsDir, remote, backends, auto: await describeAuto(backends) };
   });
 
-  conn.onRequest(RunListRequest.type, (p) => ({ runs: new RunStore(resolve(p.runsDir ?? defaultRunsDir)).list() }));
+  // anything else before initialize is refused the same way; unknown methods after it are the usual error
+  conn.onRequest((method) => {
+    if (!authed) throw refuse(`'${method}' before initialize; send initialize with the token first`);
+    throw new ResponseError(-32601, `unknown method '${method}'`);
+  });
 
-  conn.onRequest(RunCancelRequest.type, (p) => {
-    if (!active || active.id !== p.runId) return { cancelled: false };
-    active.controller.abort();
+  conn.onRequest(RunListRequest.type, guarded(RunListRequest.method, (p) => ({ runs: new RunStore(runsDirOf(p ?? {})).list() })));
+
+  conn.onRequest(RunCancelRequest.type, guarded(RunCancelRequest.method, (p) => {
+    if (!core.active || core.active.id !== p.runId) return { cancelled: false };
+    core.active.controller.abort();
     return { cancelled: true };
-  });
+  }));
 
   const begin = async (
     token: string | number | undefined,
     intervalMs: number,
     prepare: (events: SessionEvents, signal: AbortSignal) => Promise<PreparedRun>,
   ): Promise<RunStartResult> => {
-    if (active) throw new ResponseError(ErrorCodes.RunActive, `run ${active.id} is still training; cancel it or wait for it to finish`);
+    if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
     const controller = new AbortController();
     const pending: MetricRecord[] = [];
     let lastSent = 0;
     let lastReport = 0;
     let runId = '';
+    // $/progress goes to the client that started the run (its token); everything else to every client
+    const progress = (value: WorkDoneProgressValue) => {
+      if (token !== undefined) send(() => conn.sendProgress(WorkDoneProgress, token, value));
+    };
     const flush = () => {
       if (pending.length === 0 || !runId) return;
-      conn.sendNotification(RunMetricsNotification.type, { runId, records: pending.splice(0) });
+      core.broadcast(RunMetricsNotification.type, { runId, records: pending.splice(0) });
       lastSent = Date.now();
     };
     const timer = setInterval(flush, intervalMs);
@@ -89,11 +187,11 @@ export function bindTrainer(conn: MessageConnection): TrainerHandle {
         if (Date.now() - lastSent >= intervalMs) flush();
       },
       onLayerStats(id, step, layers) {
-        conn.sendNotification(RunLayerStatsNotification.type, { runId: id, step, layers });
+        core.broadcast(RunLayerStatsNotification.type, { runId: id, step, layers });
       },
       onAlert(id, alert) {
         flush();
-        conn.sendNotification(RunAlertNotification.type, { runId: id, alert });
+        core.broadcast(RunAlertNotification.type, { runId: id, alert });
       },
       onProgress(_id, step, total, message) {
         if (token === undefined) return;
@@ -101,10 +199,11 @@ export function bindTrainer(conn: MessageConnection): TrainerHandle {
         if (t - lastReport < intervalMs) return;
         lastReport = t;
         const percentage = total > 0 ? Math.floor((100 * step) / total) : undefined;
-        conn.sendProgress(WorkDoneProgress, token, { kind: 'report', message: `step ${step}/${total} · ${message}`, percentage, cancellable: true });
+        progress({ kind: 'report', message: `step ${step}/${total} · ${message}`, percentage, cancellable: true });
       },
       onLog(level, message) {
-        log(level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message);
+        const type = level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info;
+        core.broadcast(LogMessageNotification.type, { type, message });
       },
     };
     let run: PreparedRun;
@@ -115,35 +214,41 @@ export function bindTrainer(conn: MessageConnection): TrainerHandle {
       throw toResponseError(e);
     }
     runId = run.runId;
-    if (token !== undefined) {
-      conn.sendProgress(WorkDoneProgress, token, { kind: 'begin', title: `Training ${run.model.name}`, cancellable: true, message: `${run.backend} · ${run.device}`, percentage: Math.floor((100 * run.startStep) / Math.max(1, run.totalSteps)) });
-    }
+    progress({ kind: 'begin', title: `Training ${run.model.name}`, cancellable: true, message: `${run.backend} · ${run.device}`, percentage: Math.floor((100 * run.startStep) / Math.max(1, run.totalSteps)) });
     const done = run.run().then((result) => {
       clearInterval(timer);
       flush();
-      if (token !== undefined) conn.sendProgress(WorkDoneProgress, token, { kind: 'end', message: result.status });
-      conn.sendNotification(RunFinishedNotification.type, { runId: run.runId, status: result.status, final: result.final, error: result.error });
-      active = undefined;
+      progress({ kind: 'end', message: result.status });
+      core.broadcast(RunFinishedNotification.type, { runId: run.runId, status: result.status, final: result.final, error: result.error });
+      core.active = undefined;
     });
-    active = { id: run.runId, controller, done };
+    core.active = { id: run.runId, controller, done };
     return { runId: run.runId, runDir: run.runDir, backend: run.backend, device: run.device, totalSteps: run.totalSteps, startStep: run.startStep };
   };
 
-  conn.onRequest(RunStartRequest.type, (p) =>
+  conn.onRequest(RunStartRequest.type, guarded(RunStartRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      startRun(resolve(p.modelFile), p.overrides, { runsDir: resolve(p.runsDir ?? defaultRunsDir), events, signal })),
-  );
-  conn.onRequest(RunResumeRequest.type, (p) =>
+      startRun(resolve(p.modelFile), p.overrides, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
+  ));
+  conn.onRequest(RunResumeRequest.type, guarded(RunResumeRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      resumeRun(p.runId, { runsDir: resolve(p.runsDir ?? defaultRunsDir), events, signal })),
-  );
+      resumeRun(p.runId, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
+  ));
 
   return {
-    async idle() {
-      while (active) await active.done;
-    },
-    cancelAll: () => active?.controller.abort(),
+    idle: () => core.idle(),
+    cancelAll: () => core.cancelAll(),
+    dispose: () => core.leave(conn),
   };
+}
+
+/** Sends without throwing: a client that went away must not stop the run. */
+function send(f: () => Promise<void> | void): void {
+  try {
+    void Promise.resolve(f()).catch(() => undefined);
+  } catch {
+    // connection closed or disposed
+  }
 }
 
 function toResponseError(e: unknown): ResponseError<void> {

@@ -14,6 +14,8 @@ import { loadDataset } from './data/load';
 import type { Dataset } from './data/types';
 import { TrainingLoop, type LoopResult, type Snapshot } from './engine/loop';
 import type { TrainingHook } from './engine/hooks';
+import { DEFAULT_MONITOR_EVERY, monitorHook } from './monitors/hook';
+import { DEFAULT_MONITORS, getMonitor } from './monitors/registry';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore, type RunDir } from './store/run-store';
 
@@ -31,6 +33,12 @@ export interface SessionOptions {
   signal?: AbortSignal;
   logEvery?: number;
   hooks?: TrainingHook[];
+  /**
+   * Per-layer monitor ids (trainer/monitors/registry.ts). Default: nonfinite, grad-norm and
+   * activation-variance when `train.statsEvery > 0`, none otherwise. `[]` turns them off; a list given
+   * while statsEvery is 0 runs every 10 steps.
+   */
+  monitors?: string[];
 }
 
 export interface PreparedRun {
@@ -67,7 +75,7 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const backend = await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
-  const stats = layerStatsHook(model, opts.events);
+  const stats = statsHooks(model, opts);
   const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
@@ -93,7 +101,7 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const resume: Snapshot | undefined = ckpt
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
-  const stats = layerStatsHook(model, opts.events);
+  const stats = statsHooks(model, opts);
   const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume });
   dir.truncateMetricsAfter(resume?.step ?? 0);
   stats.attach(dir);
@@ -102,10 +110,14 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   return wire(dir, loop, model, dataset, backend, opts);
 }
 
-/** `train.statsEvery > 0`: per-layer statistics every N steps into the run's layer-stats.jsonl. */
-function layerStatsHook(model: ModelFile, events: SessionEvents | undefined): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
+/**
+ * `train.statsEvery > 0`: per-layer statistics every N steps into the run's layer-stats.jsonl, and the
+ * per-layer monitors on the same statistics (alerts into alerts.jsonl and to the client).
+ */
+function statsHooks(model: ModelFile, opts: SessionOptions): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
   let target: RunDir | undefined;
   const every = model.train.statsEvery;
+  const events = opts.events;
   const hook: TrainingHook = {
     id: 'layer-stats',
     every,
@@ -115,7 +127,20 @@ function layerStatsHook(model: ModelFile, events: SessionEvents | undefined): { 
       events?.onLayerStats?.(target.id, s.step, s.layers);
     },
   };
-  return { hooks: every > 0 ? [hook] : [], attach: (dir) => (target = dir) };
+  const monitors = (opts.monitors ?? (every > 0 ? DEFAULT_MONITORS : [])).map((id) => getMonitor(id));
+  const monitor = monitorHook(monitors, {
+    every: every > 0 ? every : DEFAULT_MONITOR_EVERY,
+    emit: (alert) => {
+      if (target) emitAlert(target, opts, alert);
+    },
+  });
+  return { hooks: [hook, monitor].filter((h) => h.every > 0), attach: (dir) => (target = dir) };
+}
+
+/** Every alert, from the loop or a monitor: stored in alerts.jsonl, then sent on. */
+function emitAlert(dir: RunDir, opts: SessionOptions, alert: Alert): void {
+  dir.appendAlert(alert);
+  opts.events?.onAlert?.(dir.id, alert);
 }
 
 function wire(
@@ -139,10 +164,7 @@ function wire(
       }
       ev.onMetrics?.(dir.id, records);
     },
-    onAlert(alert: Alert) {
-      dir.appendAlert(alert);
-      ev.onAlert?.(dir.id, alert);
-    },
+    onAlert: (alert: Alert) => emitAlert(dir, opts, alert),
     async onCheckpoint(s: Snapshot) {
       const info = dir.writeCheckpoint(s.step, { weights: s.weights, optimizer: s.optimizer, state: { ...s.state } });
       dir.updateMeta({ step: s.step, checkpoint: info, best: s.state.best });

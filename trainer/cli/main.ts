@@ -6,6 +6,7 @@
  *   dynaxx runs                                  list runs
  *   dynaxx check <model.dynaxx.yaml>             validate a model file and print shapes, parameters and FLOPs
  *   dynaxx backends                              which compute backends this machine can use
+ *   dynaxx serve --port P --token T              the trainer protocol over TCP, for an editor on another machine
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,10 +16,14 @@ import { BackendError, describeAuto, probeAll } from '../backend/backends';
 import { DataError } from '../data/errors';
 import { UserError } from '../errors';
 import { evaluateRun } from '../evaluate';
+import { monitorIds } from '../monitors/registry';
+import { serveTcp } from '../remote';
 import { resumeRun, startRun, type PreparedRun } from '../session';
 import { RunStore } from '../store/run-store';
 import { ProgressBar, formatNumber, table } from './progress';
 import { printModel } from './model-table';
+
+const MONITORS = 'nonfinite, grad-norm, activation-variance';
 
 const USAGE = `usage: dynaxx <command> [options]
 
@@ -29,15 +34,28 @@ commands:
   runs                        list the runs in the runs directory
   check <model.dynaxx.yaml>   validate a model file; print shapes, parameters and FLOPs per layer
   backends                    list the compute backends this machine can use
+  serve                       run the trainer protocol over TCP for an editor on another machine:
+                              dynaxx serve --port 7470 --token T (model file paths are paths on this machine)
 
 options:
   --backend auto|tensorflow|webgpu|wasm|cpu
   --epochs N  --steps N  --batch-size N  --lr X  --limit N  --seed N
   --runs-dir DIR              default: $DYNAXX_RUNS_DIR or ./.dynaxx/runs
   --log-every N               read training metrics back every N steps (default 20)
+  --monitors LIST|none        per-layer alert monitors, comma-separated: ${MONITORS}
+                              (default: all three when train.statsEvery > 0, else none; a list given
+                              while statsEvery is 0 runs every 10 steps)
   --split test|validation     for eval
   --json                      machine-readable output
   --quiet                     no progress bar
+
+serve options:
+  --port N                    TCP port (default 7470; 0 picks a free one, printed as \`listening on HOST:PORT\`)
+  --token T                   clients must send it in initialize (default $DYNAXX_TRAINER_TOKEN)
+  --host ADDR                 bind address (default 127.0.0.1: this machine only; 0.0.0.0 exposes the
+                              trainer to the network: use a token, and a firewall or SSH tunnel)
+  --insecure                  serve without a token (only on a trusted network)
+  --runs-dir DIR              where runs go on this machine (clients' runsDir is ignored)
 `;
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input, 130 interrupted (the run is resumable). */
@@ -60,6 +78,11 @@ export async function main(argv: string[]): Promise<number> {
         split: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        monitors: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        insecure: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -114,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
         else process.stdout.write(`${table(['backend', 'available', 'device / what to do'], probes.map((p) => [p.name, p.available ? 'yes' : 'no', p.device ?? p.detail ?? '']))}\nauto -> ${auto.backend} (${auto.reason})\n`);
         return 0;
       }
+      case 'serve':
+        return await serve(o, runsDir);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -173,6 +198,48 @@ function overrides(o: Opts): RunOverrides {
   };
 }
 
+function monitorsOpt(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'none' || v === '') return [];
+  const ids = String(v).split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !monitorIds().includes(id));
+  if (unknown.length) throw new UsageError(`--monitors: unknown monitor '${unknown[0]}'; known: ${monitorIds().join(', ')}, or none`);
+  return ids;
+}
+
+/** `dynaxx serve`: until Ctrl-C, which cancels the active run (with a checkpoint) and exits 0. */
+async function serve(o: Opts, runsDir: string): Promise<number> {
+  const port = num(o, 'port') ?? 7470;
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, not ${port}`);
+  const token = (o.token as string | undefined) ?? process.env.DYNAXX_TRAINER_TOKEN;
+  if (token === '') throw new UsageError('--token must not be empty');
+  if (token === undefined && !o.insecure) {
+    throw new UsageError('serve needs a token: --token T (or $DYNAXX_TRAINER_TOKEN); clients send it in initialize (VS Code: dynaxx.trainer.token). --insecure serves without one');
+  }
+  const host = (o.host as string | undefined) ?? '127.0.0.1';
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const remote = await serveTcp({ port, host, token, runsDir, log }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') throw new UserError(`dynaxx serve: ${host}:${port} is in use; pick another --port (0 picks a free one)`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UserError(`dynaxx serve: cannot bind to ${host}: not an address of this machine; try --host 127.0.0.1`);
+    throw e;
+  });
+  process.stderr.write(`listening on ${remote.host}:${remote.port} (runs in ${runsDir}${token === undefined ? '; NO TOKEN: anyone who can connect can train and read files' : ''})\n`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) process.stderr.write(`warning: ${host} is reachable from other machines; keep the token secret, or use an SSH tunnel\n`);
+  return new Promise((resolvePromise) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stderr.write(`stopping: ${remote.core.active ? `cancelling run ${remote.core.active.id} (with a checkpoint)` : 'no active run'}\n`);
+      await remote.close();
+      process.stderr.write('stopped\n');
+      resolvePromise(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 let bar: ProgressBar;
 
 function sessionOpts(o: Opts, runsDir: string) {
@@ -190,6 +257,7 @@ function sessionOpts(o: Opts, runsDir: string) {
     runsDir,
     signal: controller.signal,
     logEvery: num(o, 'log-every'),
+    monitors: monitorsOpt(o.monitors),
     events: {
       onMetrics: (_id: string, recs: Array<Record<string, unknown>>) => {
         for (const r of recs) if (r.split === 'train') bar.metrics(r.loss as number, r.samplesPerSec as number);
