@@ -9,8 +9,9 @@
 //   node test/e2e/run.mjs --keep           keep the temp folder (logs, workspace, code-server data)
 //
 // Environment: DYNAXX_E2E_TOOLS (tools folder, default ~/.cache/dynaxx-e2e), DYNAXX_E2E_TIMEOUT_S (limit for
-// everything after setup, default 480), DYNAXX_E2E_HEADED=1 (not here: no display), DYNAXX_E2E_SHOTS (where
-// screenshots go, default docs/).
+// everything after setup, default 480), DYNAXX_E2E_SETUP_TIMEOUT_S (limit for setup.sh, default 1800),
+// DYNAXX_E2E_SHOTS (where screenshots go, default docs/), DYNAXX_E2E_DEBUG=1 (print what each wait sees),
+// DYNAXX_E2E_KEEP=1 (same as --keep).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,6 +27,7 @@ const CODE_SERVER = join(TOOLS, 'node_modules/.bin/code-server');
 const CHROMIUM = process.env.DYNAXX_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, process.env.DYNAXX_E2E_SHOTS || 'docs');
 const LIMIT_S = Number(process.env.DYNAXX_E2E_TIMEOUT_S || 480);
+const SETUP_LIMIT_S = Number(process.env.DYNAXX_E2E_SETUP_TIMEOUT_S || 1800);
 const args = new Set(process.argv.slice(2));
 const WORKBENCH_ONLY = args.has('--workbench-only');
 
@@ -41,7 +43,8 @@ let page = null; // the workbench tab, for a screenshot on failure
 let tmp = null;
 let cleaned = false;
 let stopped = false;
-let steps = []; // [name, ok, detail]
+let steps = []; // [name, ok, detail, ms]
+let current = null; // [name, startedAt] of the step in progress
 
 async function cleanup() {
   if (cleaned) return;
@@ -85,7 +88,7 @@ function run(cmd, argv, opts = {}) {
   log(`$ ${cmd} ${argv.join(' ')}`);
   const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: ROOT, ...opts });
   if (r.error) fail(`${cmd} could not start: ${r.error.message}`);
-  if (r.status !== 0) fail(`${cmd} ${argv.join(' ')} exited with ${r.status ?? r.signal}`);
+  if (r.status !== 0) fail(`${cmd} ${argv.join(' ')} ${r.signal ? `was stopped (${r.signal}${opts.timeout ? `, limit ${opts.timeout / 1000}s` : ''})` : `exited with ${r.status}`}`);
 }
 
 function freePort() {
@@ -146,7 +149,7 @@ function installExtension(extDir) {
   // production dependencies the main entry cannot live without only if dist/ is not self-contained
   const main = pkg.main && join(ROOT, pkg.main);
   if (!main || !existsSync(main)) fail(`package.json "main" (${pkg.main}) does not exist after the build`);
-  log(`installed extension ${pkg.publisher}.${pkg.name}@${pkg.version} -> ${target} (main ${pkg.main}; copied ${['package.json', 'dist', 'spec/dynaxx.schema.json', ...seen].filter((p) => existsSync(join(target, p))).join(', ')})`);
+  log(`installed extension ${pkg.publisher}.${pkg.name}@${pkg.version} -> ${target} (main ${pkg.main}; copied ${[...new Set(['package.json', 'dist', 'spec/dynaxx.schema.json', ...seen])].filter((p) => existsSync(join(target, p))).join(', ')})`);
   return `${pkg.publisher}.${pkg.name}`;
 }
 
@@ -188,11 +191,14 @@ function writeUserSettings(userDataDir) {
 async function step(name, fn) {
   const s = Date.now();
   log(`▶ ${name}`);
+  current = [name, s];
   try {
     const detail = await fn();
+    current = null;
     steps.push([name, true, detail ?? '', Date.now() - s]);
     log(`✔ ${name}${detail ? ` (${detail})` : ''} ${((Date.now() - s) / 1000).toFixed(1)}s`);
   } catch (e) {
+    current = null;
     steps.push([name, false, e.message, Date.now() - s]);
     throw e instanceof Failure ? e : new Failure(`${name}: ${e.message}`);
   }
@@ -257,19 +263,14 @@ async function waitFor(what, ms, probe) {
 async function main() {
   if (!args.has('--skip-setup')) {
     const s = Date.now();
-    run('bash', [join(ROOT, 'test/e2e/setup.sh')], { env: { ...process.env, DYNAXX_E2E_TOOLS: TOOLS } });
+    run('bash', [join(ROOT, 'test/e2e/setup.sh')], { env: { ...process.env, DYNAXX_E2E_TOOLS: TOOLS }, timeout: SETUP_LIMIT_S * 1000, killSignal: 'SIGKILL' });
     log(`setup took ${((Date.now() - s) / 1000).toFixed(0)}s`);
   }
   if (!existsSync(CODE_SERVER)) fail(`code-server is not installed in ${TOOLS}: run test/e2e/setup.sh`);
   if (!existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: run test/e2e/setup.sh (apt-get install chromium)`);
 
   // the time limit covers everything after setup
-  const deadline = setTimeout(async () => {
-    console.error(`\nE2E FAILED: time limit of ${LIMIT_S}s (after setup) reached`);
-    printSummary();
-    await cleanup();
-    process.exit(1);
-  }, LIMIT_S * 1000);
+  const deadline = setTimeout(() => failed(`time limit of ${LIMIT_S}s (after setup) reached`), LIMIT_S * 1000);
   deadline.unref();
 
   if (!args.has('--skip-build')) run(process.execPath, [join(ROOT, 'scripts/bundle.mjs')]);
@@ -293,7 +294,8 @@ async function main() {
   const out = openSync(csLog, 'a');
   const env = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}`, DYNAXX_RUNS_DIR: join(ws, '.dynaxx/runs') };
   delete env.VSCODE_IPC_HOOK_CLI;
-  server = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
+  writeFileSync(join(tmp, 'code-server.yaml'), 'auth: none\ncert: false\n'); // not ~/.config/code-server/config.yaml
+  server = spawn(CODE_SERVER, ['--config', join(tmp, 'code-server.yaml'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
     '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extDir, ws],
   { cwd: ws, env, stdio: ['ignore', out, out], detached: true });
   log(`code-server pid ${server.pid} on 127.0.0.1:${port} (log ${csLog})`);
@@ -361,7 +363,7 @@ async function main() {
       return { ok: /step\s*\d+/i.test(text) && /loss\s*[:=]?\s*[\d.]+/i.test(text), seen: text };
     });
     await shot(page, '2-training');
-    return r.seen.match(/[^|]*step[^|]*/i)?.[0].trim().slice(0, 120);
+    return (r.seen.match(/[^|·]*step\s*\d+[^|]*?loss\s*[:=]?\s*[\d.e+-]+/i)?.[0] ?? r.seen).trim().slice(0, 120);
   });
 
   await step('the run finishes and is listed in the Runs view', async () => {
@@ -435,23 +437,31 @@ function printSummary() {
   console.log(`e2e: ${passed} passed, ${steps.length - passed} failed`);
 }
 
-try {
-  await main();
-  printSummary();
-  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
-  await cleanup();
-  process.exit(0);
-} catch (e) {
-  console.error(`\nE2E FAILED: ${e instanceof Failure ? e.message : e.stack}`);
+let failing = false;
+async function failed(message) {
+  if (failing) return;
+  failing = true;
+  console.error(`\nE2E FAILED: ${message}`);
+  if (current) steps.push([current[0], false, 'did not finish', Date.now() - current[1]]);
   if (page && tmp) {
-    try { await page.screenshot({ path: join(tmp, 'failure.png') }); console.error(`screenshot of the failure: ${join(tmp, 'failure.png')}`); } catch { /* ignore */ }
+    try { await page.screenshot({ path: join(tmp, 'failure.png'), timeout: 5000 }); console.error(`screenshot of the failure: ${join(tmp, 'failure.png')}`); } catch { /* ignore */ }
     args.add('--keep');
   }
   if (tmp && existsSync(join(tmp, 'code-server.log'))) {
     console.error('--- code-server.log (tail) ---');
     console.error(readFileSync(join(tmp, 'code-server.log'), 'utf8').slice(-3000));
   }
-  printSummary();
   await cleanup();
+  printSummary();
   process.exit(1);
+}
+
+try {
+  await main();
+  await cleanup();
+  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  printSummary(); // last, so the closing line is `e2e: N passed, M failed`
+  process.exit(0);
+} catch (e) {
+  await failed(e instanceof Failure ? e.message : e.stack);
 }

@@ -12,11 +12,19 @@ STAMP="$TOOLS/.setup-ok-$CODE_SERVER_VERSION-$PLAYWRIGHT_VERSION"
 export DEBIAN_FRONTEND=noninteractive
 log() { echo "[e2e setup $(date +%H:%M:%S)] $*"; }
 
-if [ -f "$STAMP" ] && [ -x "$TOOLS/node_modules/.bin/code-server" ] && [ -x /usr/bin/chromium ]; then
+if [ -f "$STAMP" ] && [ -x "$TOOLS/node_modules/.bin/code-server" ] && [ -x /usr/bin/chromium ] \
+  && [ -d "$TOOLS/node_modules/code-server/lib/vscode/node_modules/@microsoft/1ds-core-js" ]; then
   log "cached: $TOOLS"
   exit 0
 fi
 mkdir -p "$TOOLS"
+
+# Called from `npm run test:e2e`, the environment carries the outer npm's settings (npm_config_user_agent naming
+# Node 20, npm_node_execpath, prefixes...): code-server's postinstall and node-gyp would pick them up. Drop them,
+# keeping only the cache location.
+for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do
+  case "$v" in npm_config_cache) ;; *) unset "$v" ;; esac
+done
 
 # 1. Debian packages
 need=()
@@ -46,17 +54,24 @@ if [ ! -f "$TOOLS/package.json" ]; then
 fi
 export PATH="$NODE_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE_DIR"
-# code-server's npm package already carries the VS Code server with its JavaScript dependencies; its postinstall
-# only rebuilds native modules the test does not use (terminal, ...) and takes ~10 minutes on 2 cores, so it is
-# skipped unless DYNAXX_E2E_BUILD_NATIVE=1 (npm 11 skips unapproved install scripts anyway).
-if [ "${DYNAXX_E2E_BUILD_NATIVE:-0}" = 1 ]; then
-  log "installing code-server@$CODE_SERVER_VERSION (building its native modules: about 10 minutes) and playwright-core@$PLAYWRIGHT_VERSION"
-  (cd "$TOOLS" && npm_config_dangerously_allow_all_scripts=true npm install --no-audit --no-fund --save \
-    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
-else
-  log "installing code-server@$CODE_SERVER_VERSION and playwright-core@$PLAYWRIGHT_VERSION (no install scripts)"
-  (cd "$TOOLS" && npm install --no-audit --no-fund --ignore-scripts --save \
-    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+# code-server's postinstall installs the VS Code server's own dependencies (lib/vscode/node_modules) and compiles
+# their native modules against Node 24's headers: without it the server cannot start. Allow it explicitly (npm 11
+# asks for install-script approvals).
+node -e '
+  const f = process.argv[1], p = JSON.parse(require("fs").readFileSync(f, "utf8"));
+  p.allowScripts = { ...(p.allowScripts || {}), "code-server": true, "argon2": true };
+  require("fs").writeFileSync(f, JSON.stringify(p, null, 2) + "\n");' "$TOOLS/package.json"
+CS_DIR="$TOOLS/node_modules/code-server"
+if [ -d "$CS_DIR" ] && [ ! -d "$CS_DIR/lib/vscode/node_modules/@microsoft/1ds-core-js" ]; then
+  log "code-server in $TOOLS is incomplete (its postinstall did not run): reinstalling"
+  rm -rf "$CS_DIR"
+fi
+log "installing code-server@$CODE_SERVER_VERSION (its postinstall builds native modules: minutes) and playwright-core@$PLAYWRIGHT_VERSION"
+(cd "$TOOLS" && npm install --no-audit --no-fund --foreground-scripts --save \
+  "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+if [ ! -d "$CS_DIR/lib/vscode/node_modules/@microsoft/1ds-core-js" ]; then
+  echo "code-server's postinstall did not install the VS Code server's dependencies (see the output above)" >&2
+  exit 1
 fi
 log "code-server: $("$TOOLS/node_modules/.bin/code-server" --version 2>/dev/null | grep -m1 'with Code')"
 touch "$STAMP"

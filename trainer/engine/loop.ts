@@ -126,8 +126,9 @@ export class TrainingLoop {
     let perm = new Uint32Array(0);
     let lr = train.optimizer.lr;
     const startStep = this.step;
+    let lastMessage = startStep > 0 ? `resumed at step ${startStep}` : 'started';
 
-    events.onProgress?.(this.step, this.totalSteps, startStep > 0 ? `resumed at step ${startStep}` : 'started');
+    events.onProgress?.(this.step, this.totalSteps, lastMessage);
 
     /** One host read of the accumulated training metrics; returns false when the loss is not finite. */
     const flushTrain = async (): Promise<boolean> => {
@@ -165,7 +166,8 @@ export class TrainingLoop {
         return false;
       }
       events.onMetrics?.([rec]);
-      events.onProgress?.(this.step, this.totalSteps, `loss ${loss.toFixed(4)}`);
+      lastMessage = `loss ${loss.toFixed(4)}`;
+      events.onProgress?.(this.step, this.totalSteps, lastMessage);
       return true;
     };
 
@@ -233,6 +235,8 @@ export class TrainingLoop {
         normSum = newNorm;
         pending++;
         this.step++;
+        // the step count moves every step (consumers rate-limit); the loss in the message is the last one read
+        events.onProgress?.(this.step, this.totalSteps, lastMessage);
 
         const atEnd = this.step === this.totalSteps;
         const doEval = this.step % evalEvery === 0 || atEnd;
