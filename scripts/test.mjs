@@ -20,5 +20,5 @@ for (const r of roots) { try { walk(join(root, r)); } catch { /* folder absent *
 const filters = process.argv.slice(2);
 const chosen = files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (chosen.length === 0) { console.error('no test files matched'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...chosen], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...chosen], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
