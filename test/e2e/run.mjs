@@ -188,6 +188,30 @@ function writeUserSettings(userDataDir) {
 }
 
 // ---------------------------------------------------------------------------------------------- UI steps
+/** Squiggles of any severity in the editor. */
+function squiggles(page) {
+  return page.locator('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning, .editor-instance .monaco-editor .squiggly-info');
+}
+
+/** Resolves with the time at which any run's alerts.jsonl under `runsDir` first has content (polled every 20 ms). */
+function watchFirstAlert(runsDir) {
+  return new Promise((resolvePromise) => {
+    const poll = () => {
+      try {
+        for (const id of existsSync(runsDir) ? readdirSync(runsDir) : []) {
+          const f = join(runsDir, id, 'alerts.jsonl');
+          if (existsSync(f) && readFileSync(f, 'utf8').length > 0) return resolvePromise(Date.now());
+        }
+      } catch {
+        // a run folder being created: look again
+      }
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+let firstAlert = Promise.resolve(0);
+
 async function step(name, fn) {
   const s = Date.now();
   log(`▶ ${name}`);
@@ -382,12 +406,18 @@ async function main() {
     await openFile(page, 'examples/unstable-deep.dynaxx.yaml');
     const lens = page.locator('.codelens-decoration a', { hasText: /Train/ }).first();
     await lens.waitFor({ timeout: 60000 });
+    if ((await squiggles(page).count()) > 0) fail('the unstable example has diagnostics before training; the alert timing below needs a clean file');
+    firstAlert = watchFirstAlert(join(ws, '.dynaxx', 'runs'));
     await lens.click();
   });
 
-  await step('a per-layer diagnostic appears (squiggle + Problems)', async () => {
-    const squiggle = page.locator('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning, .editor-instance .monaco-editor .squiggly-info');
+  await step('a per-layer diagnostic appears (squiggle + Problems) within 2 s of the first alert', async () => {
+    const squiggle = squiggles(page);
     await squiggle.first().waitFor({ state: 'attached', timeout: 90000 });
+    const shownAt = Date.now();
+    const alertAt = await firstAlert;
+    const latency = shownAt - alertAt;
+    if (latency > 2000) fail(`the diagnostic appeared ${latency} ms after the trainer wrote its first alert (limit 2000 ms)`);
     await page.keyboard.press('Control+Shift+M');
     const problems = page.locator('.markers-panel .monaco-list-row');
     await problems.first().waitFor({ timeout: 20000 });
@@ -397,7 +427,7 @@ async function main() {
     await squiggle.first().hover({ force: true }).catch(() => {});
     await sleep(1500);
     await shot(page, '4-alert');
-    return text.slice(0, 200);
+    return `${latency} ms from the first alert in alerts.jsonl to the squiggle; ${text.slice(0, 160)}`;
   });
 
   return finish(consoleErrors);
