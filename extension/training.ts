@@ -2,6 +2,7 @@
  * Starting and resuming runs from the editor: the trust check, the model file, the progress notification,
  * and the trainer's errors turned into notifications with the action that fixes them.
  */
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { LensCommandArgs } from '../protocol/lsp-ext';
@@ -57,6 +58,8 @@ export async function train(deps: TrainingDeps, arg?: LensCommandArgs | vscode.U
     host.start(
       {
         modelFile: uri.fsPath,
+        // a remote trainer cannot read this machine's disk: send the file's text along
+        modelText: host.remoteAddress ? readFileSync(uri.fsPath, 'utf8') : undefined,
         runsDir: host.remoteAddress ? undefined : config.runsDirectory,
         overrides: backend === 'auto' ? undefined : { backend },
         metricsIntervalMs: config.metricsIntervalMs,

@@ -139,6 +139,12 @@ export namespace InitializeRequest {
 export interface RunStartParams {
   /** Absolute path of the `*.dynaxx.yaml` model file, on the trainer's machine (a remote trainer reads its own disk). */
   modelFile: string;
+  /**
+   * The model file's text, for a trainer that cannot read `modelFile` (a remote trainer on another machine). When
+   * given, the trainer parses this text, with `modelFile` as its name in error positions; relative data and
+   * `modelJson` paths still resolve on the trainer's machine, next to `modelFile`'s path there.
+   */
+  modelText?: string;
   runsDir?: string;
   overrides?: RunOverrides;
   /** Token the trainer uses for `$/progress` of this run; the client creates it. */

@@ -175,3 +175,25 @@ test('serve refuses to start without a token unless --insecure', async () => {
     assert.equal(await stop(s), 0);
   }
 });
+
+test('a client on another machine sends the model text: the server trains it, and errors name the client path', async () => {
+  const s = await startServer();
+  const c = await connectTo(s.port);
+  try {
+    await c.conn.sendRequest(InitializeRequest.type, { clientName: 'test', token: TOKEN });
+    const clientPath = '/home/someone/laptop/only/m.dynaxx.yaml'; // does not exist on the server
+    await assert.rejects(
+      c.conn.sendRequest(RunStartRequest.type, { modelFile: clientPath, modelText: blobsModel().replace('units: 32', 'unts: 32') }),
+      (e: Error) => /\/home\/someone\/laptop\/only\/m\.dynaxx\.yaml:6:\d+: error: .*unts/.test(e.message),
+    );
+    const started = await c.conn.sendRequest(RunStartRequest.type, { modelFile: clientPath, modelText: blobsModel({ steps: 30 }) });
+    const done = await c.finished;
+    assert.equal(done.runId, started.runId);
+    assert.equal(done.status, 'completed');
+    assert.equal(readFileSync(join(started.runDir, 'model.dynaxx.yaml'), 'utf8'), blobsModel({ steps: 30 }), 'the run keeps the text it was sent');
+  } finally {
+    c.conn.dispose();
+    c.socket.destroy();
+    assert.equal(await stop(s), 0);
+  }
+});

@@ -228,7 +228,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
 
   conn.onRequest(RunStartRequest.type, guarded(RunStartRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      startRun(resolve(p.modelFile), p.overrides, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
+      startRun(p.modelText === undefined ? resolve(p.modelFile) : p.modelFile, p.overrides, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors }, p.modelText)),
   ));
   conn.onRequest(RunResumeRequest.type, guarded(RunResumeRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
