@@ -209,6 +209,92 @@ export interface ModelFile {
   depth: number;
   /** When the model came from a Keras/tfjs `model.json`, its path. */
   modelJson?: string;
-  /** Sections for later features (`stabilize`, `modularity`, `prune`, `route`, `dna`), raw. */
+  /** Sections for later features (`modularity`, `prune`, `route`, `dna`), raw. */
   extra: Record<string, unknown>;
+  /** The resolved `stabilize:` block (seed 001), when the file has one (a mapping or `auto`). */
+  stabilize?: StabilizeSpec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stable ultra-deep training (seed 001): the resolved `stabilize:` block. Every pillar has the seed's defaults.
+
+export type BoundSchedule = 'linear' | 'cosine' | 'exponential';
+
+/** Spectral-norm bound per weight matrix, by power iteration with persistent vectors (fp32). */
+export interface SpectralSpec {
+  enabled: boolean;
+  /** Bound at the first step (seed: 0.9). */
+  initial: number;
+  /** Bound at the end of `steps` (seed: 2.0). */
+  final: number;
+  schedule: BoundSchedule;
+  /** Steps over which the bound moves from initial to final; 0 = the whole run. */
+  steps: number;
+  /** Re-estimate and rescale every N steps (1 = every step). */
+  every: number;
+  /** Power iterations per estimate (1–3). */
+  iterations: number;
+}
+
+/** A factor α on each residual branch: y = x + α·f(x). Transformer blocks have one α per branch. */
+export interface ResidualScaleSpec {
+  mode: 'off' | 'scheduled' | 'learnable';
+  /** Scheduled: α from `initial` to `final` over `steps` (seed: 0.1 → 1.0); learnable: the initial value. */
+  initial: number;
+  final: number;
+  /** 0 = the warm-up length. */
+  steps: number;
+  /** Separate values for attention branches of transformer blocks (default: the same as above). */
+  attentionInitial: number;
+  attentionFinal: number;
+  /** Learnable: α's own learning rate. */
+  lr: number;
+}
+
+/** Depth-dependent warm-up and learning rate. */
+export interface DepthLrSpec {
+  enabled: boolean;
+  /** `auto` = max(2000, (D−100)//100·500), scaled to the run length when the run is shorter. */
+  warmupSteps: number | 'auto';
+  /** `auto` = base·(100/D)^0.5. */
+  peakLr: number | 'auto';
+  /** After warm-up, cosine decay to this fraction of the base LR (seed: 0.5)... */
+  decayTo: number;
+  /** ...then a final constant phase at this fraction of the base LR (seed: 0.1)... */
+  finalFactor: number;
+  /** ...during this fraction of the run (default 0.1). */
+  finalPhase: number;
+}
+
+export interface SafetySpec {
+  /** Clip gradients by global norm (seed: 1.0); 0 disables. */
+  clipNorm: number;
+  /** A loss above `spikeFactor` × the running median of recent losses is a spike. */
+  spikeFactor: number;
+  /** Recent losses (host reads) the running median is taken over. */
+  spikeWindow: number;
+  /** After a spike the LR is multiplied by `lrFactor` (seed: 0.5) for `lrSteps` steps (seed: 100). */
+  lrFactor: number;
+  lrSteps: number;
+  /** BatchNorm momentum where BatchNorm is used (seed: 0.99). */
+  batchNormMomentum: number;
+}
+
+export interface StabilizeSpec {
+  /** Written as `stabilize: auto`. */
+  auto: boolean;
+  /** D: trainable weight layers (ModelFile.depth). */
+  depth: number;
+  spectral: SpectralSpec;
+  residual: ResidualScaleSpec;
+  lr: DepthLrSpec;
+  safety: SafetySpec;
+  /** Per-layer monitors to run (ids of the trainer's monitor registry). */
+  monitors: string[];
+  /** Statistics/monitor interval in steps. */
+  monitorEvery: number;
+  /** The seed's batch-size suggestion: 64 + 8 per 100 layers. */
+  suggestedBatchSize: number;
+  /** What was chosen and why, one line each (shown by the CLI and the editor). */
+  choices: string[];
 }
