@@ -8,7 +8,7 @@ import type { Reporter } from './report';
 import { didYouMean } from './suggest';
 
 interface Base { doc: string; required?: boolean }
-export interface IntField extends Base { kind: 'int'; min?: number; default?: number }
+export interface IntField extends Base { kind: 'int'; min?: number; max?: number; default?: number }
 export interface NumberField extends Base {
   kind: 'number'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; default?: number;
 }
@@ -21,10 +21,15 @@ export interface ShapeField extends Base { kind: 'shape' }
 export interface StringField extends Base { kind: 'string'; pattern?: RegExp; patternDoc?: string }
 /** A positive number or the string `auto`. */
 export interface NumberOrAutoField extends Base { kind: 'numberOrAuto'; default?: number | 'auto' }
+/** An integer >= `min` or the string `auto`. */
+export interface IntOrAutoField extends Base { kind: 'intOrAuto'; min: number; default?: number | 'auto' }
 /** A column name or a 0-based column index. */
 export interface StringOrIntField extends Base { kind: 'stringOrInt' }
+/** A list of distinct names out of `values` (may be empty). */
+export interface NameListField extends Base { kind: 'nameList'; values: readonly string[]; default?: string[] }
 export type Field =
-  | IntField | NumberField | EnumField | BoolField | PairField | ShapeField | StringField | NumberOrAutoField | StringOrIntField;
+  | IntField | NumberField | EnumField | BoolField | PairField | ShapeField | StringField | NumberOrAutoField | IntOrAutoField
+  | StringOrIntField | NameListField;
 export type FieldTable = Record<string, Field>;
 
 const NOT_READ = Symbol('not-read');
@@ -77,7 +82,7 @@ export function readValue(node: SNode, field: Field, r: Reporter, what: string):
   const v = node.kind === 'scalar' ? node.value : undefined;
   switch (field.kind) {
     case 'int':
-      return typeof v === 'number' && Number.isInteger(v) && v >= (field.min ?? -Infinity) ? v : bad();
+      return typeof v === 'number' && Number.isInteger(v) && v >= (field.min ?? -Infinity) && v <= (field.max ?? Infinity) ? v : bad();
     case 'number':
       return typeof v === 'number' && Number.isFinite(v) && inBounds(v, field) ? v : bad();
     case 'enum': {
@@ -103,8 +108,29 @@ export function readValue(node: SNode, field: Field, r: Reporter, what: string):
       return typeof v === 'string' && v.length > 0 && (field.pattern === undefined || field.pattern.test(v)) ? v : bad();
     case 'numberOrAuto':
       return v === 'auto' || (typeof v === 'number' && v > 0) ? v : bad();
+    case 'intOrAuto':
+      return v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= field.min) ? v : bad();
     case 'stringOrInt':
       return (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? v : bad();
+    case 'nameList': {
+      if (node.kind !== 'seq') return bad();
+      const names: string[] = [];
+      let ok = true;
+      for (const item of node.items) {
+        const x = item.kind === 'scalar' ? item.value : undefined;
+        if (typeof x !== 'string') {
+          r.error(item.range, 'type', `${what} takes names (${field.values.join(', ')}), got ${describe(item)}`);
+          ok = false;
+        } else if (!field.values.includes(x)) {
+          r.error(item.range, 'unknown-value', `${what}: unknown name '${x}'; known: ${field.values.join(', ')}`, didYouMean(x, field.values));
+          ok = false;
+        } else if (names.includes(x)) {
+          r.error(item.range, 'type', `${what}: '${x}' is listed twice`);
+          ok = false;
+        } else names.push(x);
+      }
+      return ok ? names : NOT_READ;
+    }
   }
 }
 
@@ -117,7 +143,9 @@ function inBounds(v: number, f: NumberField): boolean {
 /** What a field accepts, in words: "an integer >= 1", "a number in [0, 1)". */
 export function expected(f: Field): string {
   switch (f.kind) {
-    case 'int': return f.min === undefined ? 'an integer' : f.min === 1 ? 'a positive integer' : `an integer >= ${f.min}`;
+    case 'int':
+      if (f.max !== undefined) return `an integer in [${f.min ?? '-∞'}, ${f.max}]`;
+      return f.min === undefined ? 'an integer' : f.min === 1 ? 'a positive integer' : `an integer >= ${f.min}`;
     case 'number': {
       if (f.min !== undefined && f.max !== undefined) {
         return `a number in ${f.minExclusive ? '(' : '['}${f.min}, ${f.max}${f.maxExclusive ? ')' : ']'}`;
@@ -131,7 +159,9 @@ export function expected(f: Field): string {
     case 'shape': return 'a list of positive integers, e.g. [28, 28, 1]';
     case 'string': return f.patternDoc ?? 'a non-empty string';
     case 'numberOrAuto': return "a positive number or 'auto'";
+    case 'intOrAuto': return `an integer >= ${f.min} or 'auto'`;
     case 'stringOrInt': return 'a column name or a 0-based column index';
+    case 'nameList': return `a list of names out of ${f.values.join(', ')}`;
   }
 }
 
@@ -141,7 +171,7 @@ export function fieldSchema(f: Field): Record<string, unknown> {
   const base = { description: f.doc, ...dflt };
   const posInt = { type: 'integer', minimum: 1 };
   switch (f.kind) {
-    case 'int': return { ...base, type: 'integer', ...(f.min !== undefined ? { minimum: f.min } : {}) };
+    case 'int': return { ...base, type: 'integer', ...(f.min !== undefined ? { minimum: f.min } : {}), ...(f.max !== undefined ? { maximum: f.max } : {}) };
     case 'number': {
       const s: Record<string, unknown> = { ...base, type: 'number' };
       if (f.min !== undefined) s[f.minExclusive ? 'exclusiveMinimum' : 'minimum'] = f.min;
@@ -154,6 +184,8 @@ export function fieldSchema(f: Field): Record<string, unknown> {
     case 'shape': return { ...base, type: 'array', items: posInt, minItems: 1 };
     case 'string': return { ...base, type: 'string', minLength: 1, ...(f.pattern ? { pattern: f.pattern.source } : {}) };
     case 'numberOrAuto': return { ...base, oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { const: 'auto' }] };
+    case 'intOrAuto': return { ...base, oneOf: [{ type: 'integer', minimum: f.min }, { const: 'auto' }] };
     case 'stringOrInt': return { ...base, oneOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] };
+    case 'nameList': return { ...base, type: 'array', uniqueItems: true, items: { type: 'string', enum: [...f.values] } };
   }
 }

@@ -8,3 +8,7 @@ export { ACTIVATIONS, ACTIVATION_FLOPS } from './activations';
 export { didYouMean, editDistance } from './suggest';
 export { buildSchema, schemaText } from './schema';
 export { walkLayers, findLayer, layerAt } from './walk';
+export { STABILIZE_MONITORS } from './stabilize-spec';
+export {
+  autoWarmupSteps, depthLrFactor, autoPeakLr, autoSpectralEvery, autoMonitorEvery, suggestedBatchSize,
+} from './stabilize-auto';

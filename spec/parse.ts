@@ -14,6 +14,8 @@ import { fmt } from './layers/kind';
 import { importModelJson } from './model-json';
 import { Reporter } from './report';
 import { describe, entry, fromYaml, Positions, toJs, type SMap, type SNode } from './source';
+import { resolveStabilize } from './stabilize-auto';
+import { readStabilize } from './stabilize-spec';
 import { readTrain } from './train-spec';
 import { SpecError, type ModelFile, type Shape, type SourceRange, type SpecDiagnostic } from './types';
 
@@ -28,8 +30,8 @@ export interface ParseResult {
   diagnostics: SpecDiagnostic[];
 }
 
-/** Sections for later features, kept raw in `ModelFile.extra`. `stabilize` also accepts `auto`. */
-export const EXTRA_SECTIONS = ['stabilize', 'modularity', 'prune', 'route', 'dna'] as const;
+/** Sections for later features, kept raw in `ModelFile.extra`. */
+export const EXTRA_SECTIONS = ['modularity', 'prune', 'route', 'dna'] as const;
 
 export const TOP_FIELDS: FieldTable = {
   name: { kind: 'string', doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.' },
@@ -79,8 +81,9 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     r.error(root.range, 'type', `a model file must be a mapping with 'name', 'data', 'model' and 'train', got ${describe(root)}`);
     return undefined;
   }
-  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', ...EXTRA_SECTIONS]);
+  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', ...EXTRA_SECTIONS]);
   const extra = readExtra(root, r);
+  const stabilize = readStabilize(entry(root, 'stabilize')?.value, r);
   const base = baseDir(file);
   const resolvePath = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
 
@@ -95,7 +98,7 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   }
   if (!section?.templates || !inputShape) return undefined;
   const expanded = expandLayers(section.templates, inputShape, r);
-  if (!top || !data || !train) return undefined;
+  if (!top || !data || !train || stabilize.failed) return undefined;
   const layers = expanded.layers;
   const logits = expectedLogits(data);
   const out = expanded.outputShape;
@@ -103,6 +106,13 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     r.warning(section.templates[section.templates.length - 1]!.head, 'output-shape',
       `the model outputs ${fmt(out)}, but ${data.source} data${data.kind ? ` (${data.kind})` : ''} needs [${logits}] logits`);
   }
+  const depth = expanded.depth;
+  const trainNode = present(entry(root, 'train')?.value);
+  const clipEntry = trainNode?.kind === 'map' ? entry(trainNode, 'clipNorm') : undefined;
+  const trainClipNormSet = clipEntry !== undefined && present(clipEntry.value) !== undefined;
+  const stabilizeSpec = stabilize.draft
+    ? resolveStabilize(stabilize.draft, { depth, layers, train, trainClipNormSet }, r)
+    : undefined;
   return {
     file,
     name: (top.name as string | undefined) ?? defaultName(file),
@@ -112,9 +122,10 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     train,
     params: layers.reduce((a, n) => a + n.params, 0),
     flops: layers.reduce((a, n) => a + n.flops, 0),
-    depth: expanded.depth,
+    depth,
     ...(section.modelJson ? { modelJson: section.modelJson } : {}),
     extra,
+    ...(stabilizeSpec ? { stabilize: stabilizeSpec } : {}),
   };
 }
 
@@ -169,9 +180,9 @@ function readExtra(root: SMap, r: Reporter): Record<string, unknown> {
     const e = entry(root, key);
     if (!e) continue;
     const v = e.value;
-    const ok = v.kind === 'map' || (v.kind === 'scalar' && v.value === null) || (key === 'stabilize' && v.kind === 'scalar' && v.value === 'auto');
+    const ok = v.kind === 'map' || (v.kind === 'scalar' && v.value === null);
     if (!ok) {
-      r.error(v.range, 'type', `'${key}' must be a mapping${key === 'stabilize' ? " or 'auto'" : ''}, got ${describe(v)}`);
+      r.error(v.range, 'type', `'${key}' must be a mapping, got ${describe(v)}`);
       continue;
     }
     extra[key] = v.kind === 'scalar' && v.value === null ? {} : toJs(v);

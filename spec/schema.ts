@@ -8,6 +8,10 @@ import { fieldSchema, type FieldTable } from './fields';
 import { NAME_FIELD, RESIDUAL_DOC, RESIDUAL_FIELDS } from './layer-list';
 import { LAYER_KINDS, LAYER_TYPES } from './layers/registry';
 import { MODEL_FIELDS, TOP_FIELDS } from './parse';
+import {
+  DEPTH_LR_DOC, DEPTH_LR_FIELDS, RESIDUAL_SCALE_DOC, RESIDUAL_SCALE_FIELDS, SAFETY_DOC, SAFETY_FIELDS, SPECTRAL_DOC, SPECTRAL_FIELDS,
+  STABILIZE_DOC, STABILIZE_FIELDS,
+} from './stabilize-spec';
 import { OPTIMIZER_DOC, OPTIMIZER_FIELDS, SCHEDULE_DOC, SCHEDULE_FIELDS, TRAIN_FIELDS } from './train-spec';
 
 type Schema = Record<string, unknown>;
@@ -73,7 +77,7 @@ export function buildSchema(): Schema {
         optimizer: named(OPTIMIZER_DOC, OPTIMIZER_FIELDS),
         schedule: named(SCHEDULE_DOC, SCHEDULE_FIELDS),
       }),
-      stabilize: { description: 'Stable ultra-deep training settings (later feature), or `auto`.', anyOf: [{ const: 'auto' }, freeForm('Stabilisation settings.')] },
+      stabilize: stabilizeSchema(),
       modularity: freeForm('Emergent-modularity settings (later feature); kept raw in ModelFile.extra.'),
       prune: freeForm('Gradient-flow pruning settings (later feature); kept raw in ModelFile.extra.'),
       route: freeForm('Routing / distributed-architecture settings (later feature); kept raw in ModelFile.extra.'),
@@ -81,6 +85,23 @@ export function buildSchema(): Schema {
     },
     definitions,
   };
+}
+
+/** `stabilize`: `auto`, `off`, or a mapping whose sub-blocks also take scalar shorthands. */
+function stabilizeSchema(): Schema {
+  const onOff = { enum: [true, false, 'on', 'off'] };
+  const block = (doc: string, table: FieldTable, short?: Schema): Schema => ({
+    description: doc, anyOf: [...(short ? [{ ...short, description: doc }] : []), object(doc, table)],
+  });
+  const top = object(STABILIZE_DOC, STABILIZE_FIELDS, {
+    spectral: block(SPECTRAL_DOC, SPECTRAL_FIELDS, onOff),
+    residual: block(RESIDUAL_SCALE_DOC, RESIDUAL_SCALE_FIELDS, { enum: [true, false, 'on', 'off', 'scheduled', 'learnable'] }),
+    lr: block(DEPTH_LR_DOC, DEPTH_LR_FIELDS, onOff),
+    safety: block(SAFETY_DOC, SAFETY_FIELDS),
+  });
+  const monitors = (top.properties as Record<string, Schema>).monitors!;
+  (top.properties as Record<string, Schema>).monitors = { description: monitors.description, anyOf: [{ enum: [false, 'off'] }, monitors] };
+  return { description: STABILIZE_DOC, anyOf: [{ enum: ['auto', 'off', false], description: STABILIZE_DOC }, top] };
 }
 
 /** The exact text of `dynaxx.schema.json`. */

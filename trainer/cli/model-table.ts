@@ -1,4 +1,4 @@
-/** `dynaxx check`: the per-layer table of a model file (shapes, parameters, FLOPs). */
+/** `dynaxx check`: the per-layer table of a model file (shapes, parameters, FLOPs), then the stabilize choices. */
 import { loadModelFile } from '../../spec';
 import type { LayerNode } from '../../spec/types';
 import { formatNumber, table } from './progress';
@@ -14,8 +14,12 @@ export function printModel(file: string, json: boolean): string {
   };
   walk(model.layers, 0);
   if (json) {
-    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, layers: model.layers })}\n`;
+    const stabilize = model.stabilize ? { stabilize: model.stabilize } : {};
+    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, ...stabilize, layers: model.layers })}\n`;
   }
+  const choices = model.stabilize
+    ? `\nstabilize${model.stabilize.auto ? ' (auto)' : ''}:\n${model.stabilize.choices.map((c) => `  - ${c}\n`).join('')}`
+    : '';
   const head = `${model.name}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
-  return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}`;
+  return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}${choices}`;
 }
