@@ -65,9 +65,15 @@ export interface LayerStats {
   /** Mean and variance of the layer's output activations over the batch. */
   activationMean: number;
   activationVar: number;
+  /**
+   * Largest singular value of the layer's weight matrices (the largest over q/k/v/o for attention), as
+   * estimated by the stabilizer's power iteration after the optimizer's update and before the rescale to
+   * the spectral bound. Present only when `stabilize.spectral` is on.
+   */
+  spectralNorm?: number;
 }
 
-export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'other';
+export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm' | 'other';
 
 export interface Alert {
   kind: AlertKind;
@@ -90,6 +96,8 @@ export interface RunOverrides {
   /** Cap on training samples. */
   limit?: number;
   seed?: number;
+  /** Train with `stabilize: auto` when the file has no `stabilize:` block (a file's own block is kept). */
+  stabilize?: 'auto';
 }
 
 /** JSON-RPC error codes of failures the user must fix (the message says where and what to do). */

@@ -31,6 +31,7 @@ const LABELS: Record<AlertKind, string> = {
   'grad-norm': 'gradient norm',
   'activation-variance': 'activation variance',
   'update-norm': 'update norm',
+  'spectral-norm': 'spectral norm',
   'other': 'alert',
 };
 

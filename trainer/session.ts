@@ -16,6 +16,7 @@ import { TrainingLoop, type LoopResult, type Snapshot } from './engine/loop';
 import type { TrainingHook } from './engine/hooks';
 import { DEFAULT_MONITOR_EVERY, monitorHook } from './monitors/hook';
 import { DEFAULT_MONITORS, getMonitor } from './monitors/registry';
+import { stabilizerFor } from './stabilize/stabilizer';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore, type RunDir } from './store/run-store';
 
@@ -76,12 +77,13 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
   const stats = statsHooks(model, opts);
-  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery });
+  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, stabilizer: stabilizer(model) });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
   dir.writeSpec(model, sourceText);
   stats.attach(dir);
   opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
+  logStabilize(dir.id, model, loop, opts);
   return wire(dir, loop, model, dataset, backend, opts);
 }
 
@@ -110,17 +112,32 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
   const stats = statsHooks(model, opts);
-  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume });
+  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume, stabilizer: stabilizer(model) });
   dir.truncateMetricsAfter(resume?.step ?? 0);
   stats.attach(dir);
   dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
   opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
+  logStabilize(dir.id, model, loop, opts);
   return wire(dir, loop, model, dataset, backend, opts);
+}
+
+/** The loop's stabilizer for a model with a `stabilize:` block (seed 001), none otherwise. */
+function stabilizer(model: ModelFile) {
+  return model.stabilize ? stabilizerFor(model.stabilize) : undefined;
+}
+
+/** The stabilizer's settings: what the model file chose (`choices`) and what the trainer decided (`notes`). */
+function logStabilize(runId: string, model: ModelFile, loop: TrainingLoop, opts: SessionOptions): void {
+  if (!model.stabilize || !loop.stabilizer) return;
+  const lines = [...model.stabilize.choices, ...loop.stabilizer.notes];
+  for (const line of lines) opts.events?.onLog?.('info', `run ${runId}: stabilize: ${line}`);
 }
 
 /**
  * `train.statsEvery > 0`: per-layer statistics every N steps into the run's layer-stats.jsonl, and the
- * per-layer monitors on the same statistics (alerts into alerts.jsonl and to the client).
+ * per-layer monitors on the same statistics (alerts into alerts.jsonl and to the client). With a
+ * `stabilize:` block its monitors (`stabilize.monitors`, every `stabilize.monitorEvery` steps when
+ * statsEvery is 0) replace the defaults; `opts.monitors` still wins.
  */
 function statsHooks(model: ModelFile, opts: SessionOptions): { hooks: TrainingHook[]; attach(dir: RunDir): void } {
   let target: RunDir | undefined;
@@ -135,9 +152,10 @@ function statsHooks(model: ModelFile, opts: SessionOptions): { hooks: TrainingHo
       events?.onLayerStats?.(target.id, s.step, s.layers);
     },
   };
-  const monitors = (opts.monitors ?? (every > 0 ? DEFAULT_MONITORS : [])).map((id) => getMonitor(id));
+  const st = model.stabilize;
+  const monitors = (opts.monitors ?? st?.monitors ?? (every > 0 ? DEFAULT_MONITORS : [])).map((id) => getMonitor(id));
   const monitor = monitorHook(monitors, {
-    every: every > 0 ? every : DEFAULT_MONITOR_EVERY,
+    every: every > 0 ? every : st && st.monitorEvery > 0 ? st.monitorEvery : DEFAULT_MONITOR_EVERY,
     emit: (alert) => {
       if (target) emitAlert(target, opts, alert);
     },

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerStats } from '../../protocol/trainer';
 import type { NamedVariable } from './module';
+import type { SpectralStats } from './seams';
 
 /** A tensor copied to the host. */
 export interface HostArray {
@@ -21,6 +22,8 @@ export type { LayerStats };
 export interface StepStats {
   step: number;
   layers: LayerStats[];
+  /** The spectral-norm bound in force at this step, when the stabilizer's spectral normalisation is on. */
+  spectralBound?: number;
   /** Full arrays, present only when a hook asked for them. Keyed by weight name / layer id. */
   gradients?: Map<string, Float32Array>;
   activations?: Map<string, { shape: number[]; data: Float32Array }>;
@@ -44,6 +47,8 @@ export interface StatsInput {
   before: Map<string, tf.Tensor>;
   /** Module outputs by layer id. */
   activations: Map<string, tf.Tensor>;
+  /** Latest σ estimates per layer (stabilizer): read back in the same read as `spectralNorm`. */
+  spectral?: SpectralStats;
 }
 
 /** Computes the statistics on the device, reads them back once, and calls each hook. */
@@ -66,6 +71,8 @@ export async function collectStats(hooks: TrainingHook[], input: StatsInput): Pr
 
   // Layout of the single read: 5 scalars per layer, then the requested full arrays.
   const layout: Array<{ kind: 'gradients' | 'activations' | 'weights'; key: string; shape: number[]; size: number }> = [];
+  // then one σ per layer that has estimates (the largest of its matrices), in layer order
+  const sigmaIds = input.spectral ? layerIds.filter((id) => (input.spectral!.sigma.get(id)?.length ?? 0) > 0) : [];
   const packed = tf.tidy(() => {
     const parts: tf.Tensor[] = [];
     const sq = (t: tf.Tensor) => tf.sum(tf.square(t));
@@ -84,6 +91,10 @@ export async function collectStats(hooks: TrainingHook[], input: StatsInput): Pr
       } else {
         parts.push(nan, nan);
       }
+    }
+    for (const id of sigmaIds) {
+      const s = input.spectral!.sigma.get(id)!;
+      parts.push(s.length === 1 ? s[0] : tf.max(tf.stack(s)));
     }
     const flat = parts.map((p) => tf.reshape(p, [1]));
     if (want.gradients) for (const v of input.vars) {
@@ -115,6 +126,11 @@ export async function collectStats(hooks: TrainingHook[], input: StatsInput): Pr
     })),
   };
   let off = layerIds.length * 5;
+  if (input.spectral) {
+    stats.spectralBound = input.spectral.bound;
+    const byId = new Map(stats.layers.map((l) => [l.layerId, l]));
+    for (const id of sigmaIds) byId.get(id)!.spectralNorm = host[off++];
+  }
   for (const l of layout) {
     const data = host.slice(off, off + l.size);
     off += l.size;

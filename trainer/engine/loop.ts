@@ -3,6 +3,8 @@
  * backward with tf.variableGrads, clip by global norm, optimizer update. Metrics stay on the device
  * and are read back every `logEvery` steps in one read, so a GPU is never stalled step by step.
  * No file I/O here: the session (trainer/session.ts) stores what the loop emits.
+ * An optional stabilizer (engine/seams.ts) is called at fixed seams: the learning rate, the clip norm,
+ * the forward context (residual factors, batchNorm momentum), after the update, and at each loss read.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Alert, MetricRecord } from '../../protocol/trainer';
@@ -16,6 +18,7 @@ import { createLrSchedule } from './lr-schedules';
 import { SequentialModel } from './model';
 import type { ForwardContext, NamedVariable } from './module';
 import { createOptimizer, type Optimizer } from './optimizers';
+import type { LoopStabilizer, StabilizerFactory } from './seams';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainingState {
@@ -53,6 +56,8 @@ export interface LoopOptions {
   resume?: Snapshot;
   /** Clock for throughput (injectable for tests). */
   now?: () => number;
+  /** Builds the run's stabilizer (trainer/stabilize/) once the model exists; none = the plain loop. */
+  stabilizer?: StabilizerFactory;
 }
 
 export type LoopStatus = 'completed' | 'cancelled' | 'failed';
@@ -79,7 +84,9 @@ export class TrainingLoop {
   readonly net: SequentialModel;
   readonly optimizer: Optimizer;
   readonly totalSteps: number;
+  readonly stabilizer: LoopStabilizer | undefined;
   private readonly vars: NamedVariable[];
+  private readonly extra: NamedVariable[];
   private readonly byTfName = new Map<string, string>();
   private readonly batchSize: number;
   private readonly spe: number;
@@ -95,6 +102,9 @@ export class TrainingLoop {
     this.batchSize = Math.min(model.train.batchSize, dataset.train.n);
     this.spe = stepsPerEpoch(dataset.train, this.batchSize);
     this.totalSteps = totalSteps(model, dataset);
+    this.stabilizer = opts.stabilizer?.({ net: this.net, totalSteps: this.totalSteps, train: model.train });
+    this.extra = this.stabilizer?.extraTrainable() ?? [];
+    for (const v of this.extra) this.byTfName.set(v.variable.name, v.name);
     if (opts.resume) this.restore(opts.resume);
   }
 
@@ -107,7 +117,10 @@ export class TrainingLoop {
     const { model, dataset, signal } = this.opts;
     const train = model.train;
     const tasks = dataset.tasks;
-    const schedule = createLrSchedule(train.schedule);
+    const schedule = createLrSchedule(train.schedule, { depth: model.depth });
+    const stab = this.stabilizer;
+    const clipNorm = train.clipNorm > 0 ? train.clipNorm : stab?.clipNorm ?? 0;
+    const extraNames = new Set(this.extra.map((v) => v.name));
     const logEvery = Math.max(1, this.opts.logEvery ?? 20);
     const evalEvery = train.evalEvery > 0 ? train.evalEvery : this.spe;
     const ckptEvery = train.checkpointEvery > 0 ? train.checkpointEvery : this.spe;
@@ -115,7 +128,7 @@ export class TrainingLoop {
     const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
     const xBuf = new Float32Array(this.batchSize * sampleSize);
     const yBuf = new Int32Array(this.batchSize * tasks.length);
-    const varList = this.vars.map((v) => v.variable);
+    const varList = [...this.vars, ...this.extra].map((v) => v.variable);
 
     let lossSum: tf.Tensor = tf.scalar(0);
     let correct: tf.Tensor = tf.zeros([tasks.length]);
@@ -166,6 +179,7 @@ export class TrainingLoop {
         return false;
       }
       events.onMetrics?.([rec]);
+      for (const alert of stab?.onTrainLoss(this.step, loss) ?? []) events.onAlert?.(alert);
       lastMessage = `loss ${loss.toFixed(4)}`;
       events.onProgress?.(this.step, this.totalSteps, lastMessage);
       return true;
@@ -186,7 +200,7 @@ export class TrainingLoop {
         }
         const b = this.step % this.spe;
         gatherBatch(dataset.train, perm.subarray(b * this.batchSize, (b + 1) * this.batchSize), { x: xBuf, y: yBuf });
-        lr = schedule.at(this.step, this.totalSteps, train.optimizer.lr);
+        lr = stab ? stab.lr(this.step, train.optimizer.lr) : schedule.at(this.step, this.totalSteps, train.optimizer.lr);
 
         const wantStats = this.opts.hooks?.filter((h) => h.every > 0 && this.step % h.every === 0) ?? [];
         const ctx: ForwardContext = {
@@ -195,6 +209,10 @@ export class TrainingLoop {
           stateUpdates: [],
           activations: wantStats.length > 0 ? new Map() : undefined,
         };
+        if (stab) {
+          ctx.residualScale = stab.residualScale(this.step);
+          ctx.batchNormMomentum = stab.batchNormMomentum;
+        }
         const xs = tf.tensor(xBuf, [this.batchSize, ...dataset.sampleShape]);
         const ys = tf.tensor(yBuf, [this.batchSize, tasks.length], 'int32');
         let batchCorrect: tf.Tensor | undefined;
@@ -204,15 +222,24 @@ export class TrainingLoop {
           return crossEntropy(logits, ys, tasks);
         }, varList);
         const named = new Map<string, tf.Tensor>();
-        for (const [k, g] of Object.entries(grads)) named.set(this.byTfName.get(k) ?? k, g);
+        const extraGrads = new Map<string, tf.Tensor>();
+        for (const [k, g] of Object.entries(grads)) {
+          const name = this.byTfName.get(k) ?? k;
+          (extraNames.has(name) ? extraGrads : named).set(name, g);
+        }
         const norm = globalNorm([...named.values()]);
-        const used = train.clipNorm > 0 ? clipByGlobalNorm(named, train.clipNorm, norm) : named;
+        const used = clipNorm > 0 ? clipByGlobalNorm(named, clipNorm, norm) : named;
         const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
         this.optimizer.apply(this.vars, used, lr);
+        if (extraGrads.size > 0) {
+          stab!.applyExtraGradients(extraGrads);
+          for (const g of extraGrads.values()) g.dispose();
+        }
         for (const u of ctx.stateUpdates ?? []) {
           u.variable.assign(u.value);
           u.value.dispose();
         }
+        stab?.afterUpdate(this.step);
         if (wantStats.length > 0) {
           await collectStats(wantStats, {
             step: this.step,
@@ -220,6 +247,7 @@ export class TrainingLoop {
             grads: named,
             before: before!,
             activations: ctx.activations!,
+            spectral: stab?.spectralStats(this.step),
           });
           for (const t of before!.values()) t.dispose();
           for (const t of ctx.activations!.values()) t.dispose();
@@ -298,7 +326,7 @@ export class TrainingLoop {
       const [l, c] = tf.tidy(() => {
         const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
         const ys = tf.tensor(split.y.subarray(i * tasks.length, (i + n) * tasks.length), [n, tasks.length], 'int32');
-        const logits = this.net.forward(xs, { training: false, step: this.step });
+        const logits = this.net.forward(xs, { training: false, step: this.step, residualScale: this.stabilizer?.residualScale(this.step) });
         return [tf.add(lossSum, tf.mul(crossEntropy(logits, ys, tasks), n)), tf.add(correct, correctCounts(logits, ys, tasks))];
       });
       lossSum.dispose();
@@ -324,7 +352,7 @@ export class TrainingLoop {
 
   /** Host copies of every weight, optimizer slot and piece of state. */
   async snapshot(): Promise<Snapshot> {
-    const weights = [...this.vars, ...this.net.state()];
+    const weights = [...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? [])];
     const slots = this.optimizer.stateVariables(this.vars);
     const read = async (items: Array<{ name: string; variable: tf.Variable }>) =>
       Promise.all(items.map(async ({ name, variable }) => ({
@@ -359,7 +387,7 @@ export class TrainingLoop {
 
   /** Loads a snapshot into the model and optimizer; names must match exactly. */
   restore(snap: Snapshot): void {
-    const all = new Map([...this.vars, ...this.net.state()].map((v) => [v.name, v.variable]));
+    const all = new Map([...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? [])].map((v) => [v.name, v.variable]));
     assign(all, snap.weights, 'weight');
     const slots = new Map(this.optimizer.stateVariables(this.vars).map((s) => [s.name, s.variable]));
     assign(slots, snap.optimizer, 'optimizer slot');
@@ -371,6 +399,7 @@ export class TrainingLoop {
   dispose(): void {
     this.net.dispose();
     this.optimizer.dispose();
+    this.stabilizer?.dispose();
   }
 }
 

@@ -1,15 +1,23 @@
 /**
  * Learning-rate schedules: pure functions of the step, so a resumed run gets the same rates.
- * A registry keyed by the model file's `schedule.type`; later issues add their own (depth-scaled warm-up).
+ * A registry keyed by the model file's `schedule.type`; `depth` is the depth-scaled warm-up of seed 001
+ * (trainer/stabilize/depth-lr.ts), which needs the model's depth from the context.
  */
 import type { LrScheduleSpec } from '../../spec/types';
+import { DEFAULT_DEPTH_LR, depthLrSchedule } from '../stabilize/depth-lr';
 
 export interface LrSchedule {
   /** Learning rate for 0-based `step` of `totalSteps`, given the peak `base` rate. */
   at(step: number, totalSteps: number, base: number): number;
 }
 
-export type LrScheduleFactory = (spec: LrScheduleSpec) => LrSchedule;
+/** What a schedule may know about the model besides its spec. */
+export interface LrScheduleContext {
+  /** Trainable weight layers (ModelFile.depth). */
+  depth?: number;
+}
+
+export type LrScheduleFactory = (spec: LrScheduleSpec, ctx?: LrScheduleContext) => LrSchedule;
 
 function warmupFactor(step: number, warmup: number): number {
   return warmup > 0 && step < warmup ? (step + 1) / warmup : 1;
@@ -29,10 +37,13 @@ export const LR_SCHEDULES: Record<string, LrScheduleFactory> = {
       return min + (base - min) * 0.5 * (1 + Math.cos(Math.PI * p));
     },
   }),
+  /** Seed 001: depth-scaled warm-up and peak, cosine decay, final constant phase (`warmupSteps` 0 = auto). */
+  depth: (spec, ctx) =>
+    depthLrSchedule({ ...DEFAULT_DEPTH_LR, warmupSteps: spec.warmupSteps > 0 ? spec.warmupSteps : 'auto' }, ctx?.depth ?? 100),
 };
 
-export function createLrSchedule(spec: LrScheduleSpec): LrSchedule {
+export function createLrSchedule(spec: LrScheduleSpec, ctx?: LrScheduleContext): LrSchedule {
   const f = LR_SCHEDULES[spec.type];
   if (!f) throw new Error(`unknown learning-rate schedule '${spec.type}': use one of ${Object.keys(LR_SCHEDULES).join(', ')}`);
-  return f(spec);
+  return f(spec, ctx);
 }

@@ -18,6 +18,22 @@ export interface ForwardContext {
   activations?: Map<string, tf.Tensor>;
   /** Updates to apply after the step (batchNorm moving statistics): variable <- value. */
   stateUpdates?: Array<{ variable: tf.Variable; value: tf.Tensor }>;
+  /**
+   * Residual-branch factor α (trainer/stabilize/residual-scale.ts): a residual node multiplies its body's
+   * output by `scale · α`, a transformer block its attention and MLP branches by their α. Undefined (no
+   * provider, or the provider returns undefined) means α = 1: the model computes exactly what the file says.
+   */
+  residualScale?(layerId: string, branch: ResidualBranch): tf.Scalar | number | undefined;
+  /** Overrides every batchNorm's moving-average momentum (the stabilizer's safety.batchNormMomentum). */
+  batchNormMomentum?: number;
+}
+
+/** The branches a residual factor applies to: a residual node's body, a transformer block's two. */
+export type ResidualBranch = 'body' | 'attn' | 'mlp';
+
+/** y·s for a host number or a scalar tensor; a host 1 costs nothing. Call inside tf.tidy. */
+export function scaleBranch(y: tf.Tensor, s: tf.Scalar | number): tf.Tensor {
+  return typeof s === 'number' && s === 1 ? y : tf.mul(y, s);
 }
 
 /** A weight the module owns, with a stable name `<layer id>/<role>` (e.g. `layers[0]/kernel`). */

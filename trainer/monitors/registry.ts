@@ -1,13 +1,16 @@
 /**
  * Monitors by id, as tfjs-layers' string-id registries: `getMonitor('grad-norm')` makes a fresh instance
- * (monitors keep per-run state). Later stability monitors (update norm, spectral norm, loss spikes)
- * register here too; `DEFAULT_MONITORS` are on whenever `train.statsEvery > 0`.
+ * (monitors keep per-run state). The stability monitors of seed 001 (update-norm, spectral-norm,
+ * loss-spike) register here too; `DEFAULT_MONITORS` are on whenever `train.statsEvery > 0`.
  */
 import { UserError } from '../errors';
 import { ActivationVarianceMonitor } from './activation-variance';
 import { GradNormMonitor } from './grad-norm';
+import { LossSpikeMonitor } from './loss-spike';
 import type { Monitor } from './monitor';
 import { NonFiniteMonitor } from './nonfinite';
+import { SpectralNormMonitor } from './spectral-norm';
+import { UpdateNormMonitor } from './update-norm';
 
 const registry = new Map<string, () => Monitor>();
 
@@ -18,6 +21,9 @@ export function registerMonitor(id: string, create: () => Monitor): void {
 registerMonitor(NonFiniteMonitor.id, () => new NonFiniteMonitor());
 registerMonitor(GradNormMonitor.id, () => new GradNormMonitor());
 registerMonitor(ActivationVarianceMonitor.id, () => new ActivationVarianceMonitor());
+registerMonitor(UpdateNormMonitor.id, () => new UpdateNormMonitor());
+registerMonitor(SpectralNormMonitor.id, () => new SpectralNormMonitor());
+registerMonitor(LossSpikeMonitor.id, () => new LossSpikeMonitor());
 
 export const DEFAULT_MONITORS: readonly string[] = [NonFiniteMonitor.id, GradNormMonitor.id, ActivationVarianceMonitor.id];
 

@@ -6,7 +6,8 @@
  *   moving <- momentum·moving + (1 - momentum)·batch   (momentum 0.99 = slow average).
  * The pushed values are tf.keep'd: whoever applies them (variable.assign) disposes them.
  * Inference: normalises with the moving statistics (one fused kernel).
- * movingMean / movingVariance are state() (checkpointed), not trainable.
+ * movingMean / movingVariance are state() (checkpointed), not trainable. ctx.batchNormMomentum (the
+ * stabilizer's safety setting) overrides config.momentum.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerNode, NormConfig } from '../../../spec/types';
@@ -34,7 +35,8 @@ export class BatchNorm extends Module {
   }
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const { epsilon, momentum } = this.config;
+    const { epsilon } = this.config;
+    const momentum = ctx.batchNormMomentum ?? this.config.momentum;
     if (!ctx.training) {
       return this.normalize(x, this.movingMean.variable, this.movingVariance.variable, epsilon);
     }

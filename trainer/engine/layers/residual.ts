@@ -1,7 +1,10 @@
-/** y = x + scale·body(x). The block owns its body's modules; children() returns them. */
+/**
+ * y = x + scale·body(x), or x + scale·α·body(x) when the forward context provides a residual factor α
+ * (the stabilizer's residual scaling). The block owns its body's modules; children() returns them.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerNode, ResidualConfig } from '../../../spec/types';
-import { ForwardContext, Module, NamedVariable } from '../module';
+import { ForwardContext, Module, NamedVariable, scaleBranch } from '../module';
 import { callModule } from './call';
 import type { Initializer } from './init';
 import type { ModuleFactory } from './index';
@@ -23,7 +26,9 @@ export class Residual extends Module {
     const { scale } = this.config;
     // The body always runs (even at scale 0) so its variables keep a (zero) gradient and its
     // activations are recorded; the multiply is skipped for the common scale 1.
-    return tf.add(x, scale === 1 ? h : tf.mul(h, scale));
+    const alpha = ctx.residualScale?.(this.id, 'body');
+    if (alpha === undefined) return tf.add(x, scale === 1 ? h : tf.mul(h, scale));
+    return tf.add(x, scaleBranch(scale === 1 ? h : tf.mul(h, scale), alpha));
   }
 
   trainable(): NamedVariable[] {

@@ -5,11 +5,12 @@
  * modules with ids `${id}.ln1`, `${id}.attn`, `${id}.ln2`, `${id}.mlp1`, `${id}.mlp2` (so their
  * variables are `${id}.attn/queryKernel`, ...), exposed through children().
  * config.dropout applies to the attention weights and to both residual branches (as in GPT-2);
- * the layer norms use epsilon 1e-5.
+ * the layer norms use epsilon 1e-5. A residual factor from the forward context (the stabilizer's
+ * α_attn, α_mlp) multiplies each branch: h = x + α_attn·drop(attn(...)), y = h + α_mlp·drop(mlp(...)).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerConfigByType, LayerNode, LayerType, Shape, TransformerConfig } from '../../../spec/types';
-import { ForwardContext, Module, NamedVariable } from '../module';
+import { ForwardContext, Module, NamedVariable, scaleBranch } from '../module';
 import { Attention } from './attention';
 import { callModule } from './call';
 import { Dense } from './dense';
@@ -72,9 +73,9 @@ export class Transformer extends Module {
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const { dropout } = this.config;
     const a = callModule(this.attn, callModule(this.ln1, x, ctx), ctx);
-    const h = tf.add(x, applyDropout(a, dropout, this.seed1, ctx));
+    const h = tf.add(x, scaleBranch(applyDropout(a, dropout, this.seed1, ctx), ctx.residualScale?.(this.id, 'attn') ?? 1));
     const m = callModule(this.mlp2, callModule(this.mlp1, callModule(this.ln2, h, ctx), ctx), ctx);
-    return tf.add(h, applyDropout(m, dropout, this.seed2, ctx));
+    return tf.add(h, scaleBranch(applyDropout(m, dropout, this.seed2, ctx), ctx.residualScale?.(this.id, 'mlp') ?? 1));
   }
 
   children(): Module[] {
