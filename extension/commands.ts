@@ -9,7 +9,7 @@ import { LANDED_FEATURES, type Feature, type LensCommandArgs } from '../protocol
 import type { BackendRequest, RunSummary } from '../protocol/trainer';
 import type { Ctx } from './ctx';
 import { RESUMABLE } from './runs-view';
-import { requireTrust, resume, showTrainerError, train } from './training';
+import { requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
 
 type Cmd = (...args: any[]) => unknown;
 
@@ -20,11 +20,12 @@ interface CommandFactory {
 }
 
 /**
- * Later features add their entries here with their `feature`: `dynaxx.trainStabilized` (stabilize),
- * `dynaxx.discover`, `dynaxx.prune`, `dynaxx.route`, `dynaxx.openDashboard` (dashboard).
+ * Later features add their entries here with their `feature`: `dynaxx.discover`, `dynaxx.prune`, `dynaxx.route`,
+ * `dynaxx.openDashboard` (dashboard).
  */
 export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.train': { feature: 'train', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => train(ctx, arg) },
+  'dynaxx.trainStabilized': { feature: 'stabilize', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => trainStabilized(ctx, arg) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { LensCommandArgs } from '../protocol/lsp-ext';
-import { TrainerErrorCodes as Codes, type RunSummary } from '../protocol/trainer';
+import { TrainerErrorCodes as Codes, type RunOverrides, type RunSummary } from '../protocol/trainer';
 import type { Config } from './config';
 import type { Output } from './output';
 import { RunProgress } from './progress';
@@ -38,7 +38,11 @@ export function modelFileOf(arg: LensCommandArgs | vscode.Uri | undefined): vsco
   return doc && /\.dynaxx\.ya?ml$/.test(doc.uri.path) ? doc.uri : undefined;
 }
 
-export async function train(deps: TrainingDeps, arg?: LensCommandArgs | vscode.Uri): Promise<LiveRun | undefined> {
+/**
+ * Trains the model file. `extra` overrides go with the run (`{ stabilize: 'auto' }`: "Train stabilized"),
+ * beside the backend setting.
+ */
+export async function train(deps: TrainingDeps, arg?: LensCommandArgs | vscode.Uri, extra?: RunOverrides): Promise<LiveRun | undefined> {
   if (!(await requireTrust())) return undefined;
   const uri = modelFileOf(arg);
   if (!uri) {
@@ -61,12 +65,22 @@ export async function train(deps: TrainingDeps, arg?: LensCommandArgs | vscode.U
         // a remote trainer cannot read this machine's disk: send the file's text along
         modelText: host.remoteAddress ? readFileSync(uri.fsPath, 'utf8') : undefined,
         runsDir: host.remoteAddress ? undefined : config.runsDirectory,
-        overrides: backend === 'auto' ? undefined : { backend },
+        overrides: runOverrides(backend, extra),
         metricsIntervalMs: config.metricsIntervalMs,
       },
       progress.handle,
     ),
   );
+}
+
+/** "Train stabilized": the file trained with `stabilize: auto` when it has no `stabilize:` block (the file is not changed). */
+export function trainStabilized(deps: TrainingDeps, arg?: LensCommandArgs | vscode.Uri): Promise<LiveRun | undefined> {
+  return train(deps, arg, { stabilize: 'auto' });
+}
+
+function runOverrides(backend: RunOverrides['backend'], extra: RunOverrides | undefined): RunOverrides | undefined {
+  const o: RunOverrides = { ...extra, ...(backend === 'auto' ? {} : { backend }) };
+  return Object.keys(o).length > 0 ? o : undefined;
 }
 
 export async function resume(deps: TrainingDeps, run: Pick<RunSummary, 'id' | 'modelFile'>): Promise<LiveRun | undefined> {

@@ -34,8 +34,10 @@ test('an alert on blocks[3].dense becomes a diagnostic on that layer line, with 
   assert.equal(d.message, 'gradient norm 5.2e3 at step 120 (threshold 310) on blocks[3].dense: exceeds 100× the median over layers [run 20261125-run]');
 
   const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
-  assert.deepEqual(actions.map((a) => a.title), ['Lower the learning rate to 0.0001', 'Enable gradient clipping (train.clipNorm: 1.0)']);
-  assert.ok(!actions.some((a) => /stabiliz/i.test(a.title)), 'stabilize has not landed');
+  assert.deepEqual(actions.map((a) => a.title), [
+    'Lower the learning rate to 0.0001', 'Enable gradient clipping (train.clipNorm: 1.0)', 'Enable stabilization for this stack (stabilize: auto)',
+  ]);
+  assert.equal(actions[2]!.edit!.changes![uri]![0]!.newText.trim(), 'stabilize: auto', 'stabilize has landed');
   const lr = actions[0]!.edit!.changes![uri]![0]!;
   assert.equal(lr.newText, '0.0001');
   assert.deepEqual(lr.range.start.line, 21);
@@ -75,6 +77,6 @@ test('an alert without a layer (NaN loss) sits on train: and offers the same fix
   assert.equal(d.severity, 1);
   assert.match(d.message as string, /^NaN at step 7: training loss became NaN \[run r\]$/);
   const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
-  assert.equal(actions.length, 2);
+  assert.equal(actions.length, 3);
   await client.notify('dynaxx/runAlerts', { uri, runId: 'r', alerts: [] });
 });

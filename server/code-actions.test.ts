@@ -38,17 +38,18 @@ test('stabilization is offered only once the feature has landed', () => {
 test('alerts that are not about instability get no training fixes; clipping is not offered when on', () => {
   assert.deepEqual(codeActions(doc(MODEL), [alert('other')]), []);
   const clipped = doc(`${MODEL}train:\n  clipNorm: 0.5\n`);
-  assert.deepEqual(codeActions(clipped, [alert('loss-spike')]).map((a) => a.title), ['Lower the learning rate to 0.0001']);
+  assert.deepEqual(codeActions(clipped, [alert('loss-spike')]).map((a) => a.title), ['Lower the learning rate to 0.0001', 'Enable stabilization for this stack (stabilize: auto)']);
+  assert.deepEqual(codeActions(clipped, [alert('loss-spike')], ['train']).map((a) => a.title), ['Lower the learning rate to 0.0001']);
 });
 
 test('one action for several alerts lists every diagnostic', () => {
   const actions = codeActions(doc(MODEL), [alert('grad-norm'), alert('update-norm')]);
-  assert.equal(actions.length, 2);
+  assert.equal(actions.length, 3);
   assert.equal(actions[0]!.diagnostics!.length, 2);
 });
 
 test('lenses come only from landed features with a provider', () => {
-  assert.equal(codeLenses(doc(MODEL)).length, 1);
+  assert.equal(codeLenses(doc(MODEL)).length, 2);
   assert.deepEqual(codeLenses(doc(MODEL), []), []);
   assert.equal(codeLenses(doc(MODEL), ['train', 'prune', 'route']).length, 1);
 });

@@ -6,6 +6,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import { LANDED_FEATURES, type Feature } from '../protocol/lsp-ext';
 import { walkLayers, type LayerNode } from '../spec';
 import type { ParsedDocument } from './documents';
+import { stabilizeLenses } from './lenses/stabilize';
 import { trainLenses } from './lenses/train';
 
 /** Lenses of one feature for one document. */
@@ -13,6 +14,7 @@ export type LensProvider = (doc: ParsedDocument) => CodeLens[];
 
 export const LENS_PROVIDERS: Partial<Record<Feature, LensProvider>> = {
   train: trainLenses,
+  stabilize: stabilizeLenses,
 };
 
 export function codeLenses(doc: ParsedDocument, landed: readonly Feature[] = LANDED_FEATURES): CodeLens[] {

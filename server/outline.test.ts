@@ -15,15 +15,17 @@ before(async () => {
 });
 after(async () => { await client.stop(); });
 
-test('code lenses: exactly the landed features, a Train lens at the top', async () => {
+test('code lenses: exactly the landed features, Train and Train stabilized at the top', async () => {
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-  assert.deepEqual(LANDED_FEATURES, ['train']);
-  assert.equal(lenses.length, 1);
+  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize']);
+  assert.equal(lenses.length, 2);
   assert.deepEqual(lenses[0], {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     command: { title: '▶ Train', command: LensCommands.train, arguments: [{ uri }] },
   });
-  const unlanded = Object.entries(LensCommands).filter(([k]) => k !== 'train').map(([, v]) => v);
+  assert.equal(lenses[1]!.command!.title, '▶ Train stabilized');
+  assert.equal(lenses[1]!.command!.command, LensCommands.trainStabilized);
+  const unlanded = Object.entries(LensCommands).filter(([k]) => k !== 'train' && k !== 'trainStabilized').map(([, v]) => v);
   assert.ok(!lenses.some((l) => unlanded.includes(l.command!.command as never)));
 });
 

@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Alert, BackendId, LayerStats, MetricRecord, RunOverrides } from '../protocol/trainer';
 import { loadModelFile, parseModelText } from '../spec';
+import { Reporter } from '../spec/report';
+import { resolveStabilize } from '../spec/stabilize-auto';
+import { readStabilize } from '../spec/stabilize-spec';
 import { SpecError, type LayerNode, type ModelFile } from '../spec/types';
 import { initBackend } from './backend/backends';
 import { UserError } from './errors';
@@ -66,6 +69,17 @@ export function applyOverrides(model: ModelFile, o: RunOverrides = {}): ModelFil
   if (o.lr !== undefined) train.optimizer.lr = o.lr;
   if (o.seed !== undefined) train.seed = o.seed;
   const data = o.limit !== undefined ? { ...model.data, limit: o.limit } : model.data;
+  // "Train stabilized": `stabilize: auto` resolved against this model (and the overridden train settings),
+  // as if the file said it; a file's own `stabilize:` block is kept
+  if (o.stabilize === 'auto' && !model.stabilize) {
+    const r = new Reporter();
+    const at = { file: model.file, line: 1, col: 1, endLine: 1, endCol: 1 };
+    const { draft } = readStabilize({ kind: 'scalar', value: 'auto', range: at }, r);
+    if (draft) {
+      const stabilize = resolveStabilize(draft, { depth: model.depth, layers: model.layers, train, trainClipNormSet: train.clipNorm > 0 }, r);
+      return { ...model, train, data, stabilize };
+    }
+  }
   return { ...model, train, data };
 }
 

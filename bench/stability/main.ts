@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:stability`: the evidence for stable ultra-deep training (issue 4). The same unnormalized
+ * deep residual network (bench/stability/models.ts) at several depths, trained through the real session
+ * with and without `stabilize: auto`, each run in its own child process (one tfjs backend per process,
+ * a clean heap per run). Reports per run: diverged or not, loss spikes, steps to a target loss, loss at
+ * step 0, final loss, mean step time, and the protocol's per-step overhead; prints a markdown table and
+ * writes bench/results/stability-<host>-<date>.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
+import { DEFAULTS, type StabilityConfig } from './models';
+import { markdownTable, rowsOf } from './report';
+import type { OneResult } from './run-one';
+
+const HELP = `npm run bench:stability -- [options]
+  --depths 100,300,1000   weight layers per network (stem + residual blocks + logits)
+  --steps 300,300,200     step budget per depth (one number: the same for all)
+  --optimizer sgd|adam    baseline optimizer, also the protocol's base (default sgd)
+  --lr 0.1                base learning rate (default 0.1)
+  --width 16 --batch 32   layer width, batch size
+  --target 2.0            target loss for "steps to target" (ln 8 = 2.08 is chance on 8 classes)
+  --arms baseline,stabilized
+  --backend wasm|cpu      (default wasm; falls back to cpu when wasm does not load)
+  --quick                 depths 10,30, 20 steps: a smoke test
+  --out FILE              JSON results (default bench/results/stability-<host>-<date>.json)
+  --json                  print the JSON instead of the table`;
+
+interface Options {
+  depths: number[];
+  steps: number[];
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  width: number;
+  batch: number;
+  target: number;
+  arms: ('baseline' | 'stabilized')[];
+  backend: 'wasm' | 'cpu';
+  out?: string;
+  json: boolean;
+}
+
+export function parseOptions(argv: string[]): Options {
+  const o: Options = { depths: [100, 300, 1000], steps: [300, 300, 200], optimizer: 'sgd', lr: 0.1, width: DEFAULTS.width, batch: DEFAULTS.batchSize, target: 2.0, arms: ['baseline', 'stabilized'], backend: 'wasm', json: false };
+  const list = (v: string) => v.split(',').map(Number);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === '--depths') o.depths = list(v());
+    else if (a === '--steps') o.steps = list(v());
+    else if (a === '--optimizer') o.optimizer = v() as Options['optimizer'];
+    else if (a === '--lr') o.lr = Number(v());
+    else if (a === '--width') o.width = Number(v());
+    else if (a === '--batch') o.batch = Number(v());
+    else if (a === '--target') o.target = Number(v());
+    else if (a === '--arms') o.arms = v().split(',') as Options['arms'];
+    else if (a === '--backend') o.backend = v() as Options['backend'];
+    else if (a === '--out') o.out = v();
+    else if (a === '--json') o.json = true;
+    else if (a === '--quick') { o.depths = [10, 30]; o.steps = [20]; }
+    else throw new Error(`unknown option ${a}\n${HELP}`);
+  }
+  if (o.depths.some((d) => !(d >= 3))) throw new Error('--depths: each at least 3');
+  if (o.steps.length !== 1 && o.steps.length !== o.depths.length) throw new Error('--steps: one number, or one per depth');
+  return o;
+}
+
+export function plan(o: Options): StabilityConfig[] {
+  return o.depths.flatMap((depth, i) => o.arms.map((arm): StabilityConfig => ({
+    ...DEFAULTS, depth, steps: o.steps[o.steps.length === 1 ? 0 : i]!, width: o.width, batchSize: o.batch,
+    optimizer: o.optimizer, lr: o.lr, backend: o.backend, stabilize: arm === 'baseline' ? 'none' : 'auto',
+  })));
+}
+
+const MARK = 'STABILITY-RESULT ';
+
+/** One configuration in a child process (the same entry, `--one <json>`). */
+function runChild(config: StabilityConfig): OneResult {
+  const args = [...process.execArgv, process.argv[1]!, '--one', JSON.stringify(config)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`run ${config.depth}/${config.stabilize} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(MARK.length)) as OneResult;
+}
+
+/** The repository root: the first folder up from this file (bundled in dist/ or run from bench/stability/) with a package.json. */
+function repoRoot(): string {
+  let d = __dirname;
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
+function machine() {
+  const c = cpus();
+  return { host: hostname(), cpu: c[0]?.model ?? 'unknown', cores: c.length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--one') {
+    const { runOne } = await import('./run-one');
+    const r = await runOne(JSON.parse(argv[1]!) as StabilityConfig);
+    process.stdout.write(`${MARK}${JSON.stringify(r)}\n`);
+    return;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) return void console.log(HELP);
+  const o = parseOptions(argv);
+  const configs = plan(o);
+  const results: OneResult[] = [];
+  const t0 = Date.now();
+  let backend = o.backend;
+  for (const c of configs) {
+    const config = { ...c, backend };
+    console.error(`stability: depth ${c.depth}, ${c.stabilize === 'none' ? 'baseline' : 'stabilize: auto'}, ${c.steps} steps (${c.optimizer} lr ${c.lr}, ${backend})`);
+    let r: OneResult;
+    try {
+      r = runChild(config);
+    } catch (e) {
+      if (backend !== 'wasm' || !/wasm/i.test((e as Error).message)) throw e;
+      console.error(`stability: the wasm backend did not load; falling back to cpu\n${(e as Error).message}`);
+      backend = 'cpu';
+      r = runChild({ ...config, backend });
+    }
+    const last = r.points.at(-1);
+    console.error(`  ${r.status} at step ${r.steps} in ${r.seconds.toFixed(1)} s; loss ${r.points[0]?.loss.toFixed(3)} -> ${last?.loss.toFixed(3)}${r.error ? `; ${r.error}` : ''}`);
+    results.push(r);
+  }
+  const rows = rowsOf(results, o.target);
+  const steps = Object.fromEntries(configs.map((c) => [c.depth, c.steps]));
+  const table = markdownTable(rows, o.target, steps);
+  const date = new Date().toISOString().slice(0, 10);
+  const m = machine();
+  const out = o.out ?? join(repoRoot(), 'bench', 'results', `stability-${m.host}-${date}.json`);
+  const doc = {
+    date, machine: m, backend: results[0]?.backend, device: results[0]?.device, seconds: (Date.now() - t0) / 1000,
+    options: o, spikeRule: SPIKE_RULE, blowUpFactor: BLOWUP_FACTOR,
+    stabilizeChoices: results.find((r) => r.stabilizeChoices)?.stabilizeChoices,
+    rows,
+    runs: results.map((r) => ({ config: r.config, status: r.status, error: r.error, steps: r.steps, seconds: r.seconds, backend: r.backend, device: r.device, alerts: r.alerts, stabilizeChoices: r.stabilizeChoices, losses: r.points.map((p) => p.loss), stepMs: r.points.map((p) => +p.ms.toFixed(2)), lr: r.points.map((p) => p.lr) })),
+  };
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+  if (o.json) console.log(JSON.stringify(doc));
+  else {
+    console.log(`\n${m.cpu}, ${m.cores} cores, ${m.node}, backend ${doc.backend} (${doc.device}); ${o.optimizer} lr ${o.lr}, width ${o.width}, batch ${o.batch}; ${doc.seconds.toFixed(0)} s in all\n`);
+    console.log(table);
+    console.log(`\nresults: ${out}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(`bench:stability: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}

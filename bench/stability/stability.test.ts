@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseModelText } from '../../spec';
+import { overheadPct, spikeSteps, stepsToTarget, summarize, type StepPoint } from './analyze';
+import { parseOptions, plan } from './main';
+import { DEFAULTS, stabilityModelText } from './models';
+import { runOne } from './run-one';
+
+const pts = (losses: number[], ms = 10): StepPoint[] => losses.map((loss, i) => ({ step: i + 1, loss, ms }));
+
+test('the generated network has D weight layers, scale-1 residual blocks and no normalization', () => {
+  for (const stabilize of ['none', 'auto'] as const) {
+    const text = stabilityModelText({ ...DEFAULTS, depth: 100, steps: 10, stabilize });
+    const r = parseModelText(text, 'x.dynaxx.yaml');
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.equal(r.model!.depth, 100);
+    assert.ok(!/norm/i.test(text.split('layers:')[1]!.split('train:')[0]!));
+    assert.equal(/^stabilize: auto$/m.test(text), stabilize === 'auto');
+  }
+});
+
+test('spikes: loss over 3× the running median, one per event, the same rule for both arms', () => {
+  assert.deepEqual(spikeSteps(pts([2, 2, 2, 7, 8, 2, 2, 6.1, 2])), [4, 8]);
+  assert.deepEqual(spikeSteps(pts([2, 1.9, 1.8, 5.5, 1.7])), []);
+  assert.deepEqual(spikeSteps(pts([50, 6e12, 4e12])), [2]);
+});
+
+test('steps to target use a 10-step mean; divergence includes a finite blow-up', () => {
+  assert.equal(stepsToTarget(pts([...Array(10).fill(3), ...Array(10).fill(1)]), 2), 15);
+  assert.equal(stepsToTarget(pts(Array(30).fill(3)), 2), undefined);
+  const blown = summarize({ status: 'completed', steps: 3, points: pts([50, 6e12, 4e12]) }, 2);
+  assert.ok(blown.diverged && /over 100×/.test(blown.reason!));
+  const nan = summarize({ status: 'failed', error: 'loss is not finite at step 3', steps: 3, points: pts([3, 2]) }, 2);
+  assert.ok(nan.diverged);
+  assert.ok(!summarize({ status: 'completed', steps: 3, points: pts([3, 2, 1]) }, 2).diverged);
+});
+
+test('overhead compares mean step times over the steps both arms ran', () => {
+  const base = pts(Array(20).fill(1), 10);
+  const stab = pts(Array(40).fill(1), 11);
+  const o = overheadPct(base, stab);
+  assert.ok(Math.abs(o.pct - 10) < 1e-9);
+  assert.equal(o.steps, 15);
+});
+
+test('options and plan: both arms per depth, a step budget per depth', () => {
+  const o = parseOptions(['--depths', '100,300', '--steps', '50,20', '--optimizer', 'adam', '--lr', '0.01']);
+  const p = plan(o);
+  assert.deepEqual(p.map((c) => [c.depth, c.steps, c.stabilize]), [[100, 50, 'none'], [100, 50, 'auto'], [300, 20, 'none'], [300, 20, 'auto']]);
+  assert.ok(p.every((c) => c.optimizer === 'adam' && c.lr === 0.01));
+  assert.throws(() => parseOptions(['--steps', '1,2']), /one per depth/);
+});
+
+test('one baseline run through the real session gives a loss and a step time per step', async () => {
+  const r = await runOne({ ...DEFAULTS, depth: 6, steps: 6, stabilize: 'none', backend: 'cpu' });
+  assert.equal(r.status, 'completed');
+  assert.deepEqual(r.points.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
+  assert.ok(r.points.every((p) => Number.isFinite(p.loss) && p.ms > 0));
+});

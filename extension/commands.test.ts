@@ -1,0 +1,60 @@
+// The editor's "Train stabilized" command (feature 'stabilize'): registered with the landed features, and a
+// run of the file with the override `stabilize: auto` beside the backend setting. Against the vscode stub.
+import './test/register-vscode';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { LANDED_FEATURES, LensCommands } from '../protocol/lsp-ext';
+import type { RunStartParams } from '../protocol/trainer';
+import { COMMANDS } from './commands';
+import { Config } from './config';
+import type { Ctx } from './ctx';
+import { Output } from './output';
+import { fakeHost, liveRun } from './test/fake-host';
+import { stub, Uri, workspace } from './test/vscode-stub';
+
+function setup() {
+  stub.reset();
+  stub.settings.clear();
+  const ws = mkdtempSync(join(tmpdir(), 'dynaxx-cmd-'));
+  workspace.workspaceFolders = [{ uri: Uri.file(ws) }];
+  workspace.isTrusted = true;
+  const file = join(ws, 'deep.dynaxx.yaml');
+  writeFileSync(file, 'model:\n  input: [4]\n  layers:\n    - { type: dense, units: 2 }\n');
+  const host = fakeHost();
+  const started: Omit<RunStartParams, 'workDoneToken'>[] = [];
+  Object.assign(host, {
+    remoteAddress: undefined,
+    cancelActive: async () => true,
+    start: async (params: Omit<RunStartParams, 'workDoneToken'>) => {
+      started.push(params);
+      return liveRun({ modelFile: params.modelFile });
+    },
+  });
+  const ctx = { host, config: new Config(), output: new Output() } as unknown as Ctx;
+  return { ctx, file, started };
+}
+
+test('the stabilize feature has landed with its lens command', () => {
+  assert.ok(LANDED_FEATURES.includes('stabilize'));
+  assert.equal(COMMANDS[LensCommands.trainStabilized]?.feature, 'stabilize');
+});
+
+test('Train stabilized starts a run with stabilize: auto, beside the backend setting', async () => {
+  const { ctx, file, started } = setup();
+  const cmd = COMMANDS[LensCommands.trainStabilized]!.make(ctx);
+  await cmd({ uri: Uri.file(file).toString() });
+  assert.equal(started.length, 1);
+  assert.equal(started[0]!.modelFile, file);
+  assert.deepEqual(started[0]!.overrides, { stabilize: 'auto' });
+
+  stub.settings.set('dynaxx.trainer.backend', 'wasm');
+  await cmd(Uri.file(file));
+  assert.deepEqual(started[1]!.overrides, { stabilize: 'auto', backend: 'wasm' });
+
+  // the plain Train sends no stabilize override
+  await COMMANDS[LensCommands.train]!.make(ctx)(Uri.file(file));
+  assert.deepEqual(started[2]!.overrides, { backend: 'wasm' });
+});
