@@ -17,7 +17,7 @@ import { createLrSchedule, type LrSchedule } from '../engine/lr-schedules';
 import type { ForwardContext, NamedVariable } from '../engine/module';
 import type { LoopStabilizer, SpectralStats, StabilizerContext, StabilizerFactory } from '../engine/seams';
 import { boundSchedule } from './bound-schedule';
-import { depthLrSchedule } from './depth-lr';
+import { depthLrSchedule, seedWarmup } from './depth-lr';
 import { ResidualScale } from './residual-scale';
 import { SpikeGuard } from './safety';
 import { SpectralNorm } from './spectral';
@@ -54,13 +54,17 @@ export class Stabilizer implements LoopStabilizer {
     }
 
     // residual scaling
-    const residualSteps = spec.residual.steps > 0 ? spec.residual.steps : this.warmup;
+    // α ramps over the seed's warm-up counted in updates, not over a warm-up shortened to fit a short run: the
+    // deep branches must not reach full weight before the weights have had that many updates (a 200-step run
+    // of a 1000-layer net keeps α near its initial value; measured in BENCHMARKS.md)
+    const seedSteps = spec.lr.enabled && spec.lr.warmupSteps === 'auto' ? seedWarmup(spec.depth) : this.warmup;
+    const residualSteps = spec.residual.steps > 0 ? spec.residual.steps : Math.max(this.warmup, seedSteps);
     this.residual = new ResidualScale(spec.residual, net.allModules(), residualSteps);
     const r = spec.residual;
     if (r.mode === 'off' || this.residual.branches.length === 0) {
       this.notes.push(`residual scaling: off${r.mode !== 'off' ? ' (the model has no residual or transformer blocks)' : ''}`);
     } else if (r.mode === 'scheduled') {
-      this.notes.push(`residual scaling: α ${r.initial} → ${r.final} (attention ${r.attentionInitial} → ${r.attentionFinal}) over ${residualSteps} steps${spec.residual.steps > 0 ? '' : ' (the warm-up)'} on ${this.residual.branches.length} branches`);
+      this.notes.push(`residual scaling: α ${r.initial} → ${r.final} (attention ${r.attentionInitial} → ${r.attentionFinal}) over ${residualSteps} steps${spec.residual.steps > 0 ? '' : residualSteps > this.warmup ? " (the seed's warm-up for this depth, not shortened with the run's)" : ' (the warm-up)'} on ${this.residual.branches.length} branches`);
     } else {
       this.notes.push(`residual scaling: learnable α from ${r.initial} (attention ${r.attentionInitial}) at lr ${r.lr} on ${this.residual.branches.length} branches`);
     }
