@@ -15,6 +15,7 @@ const entries = {
   cli: 'trainer/cli/main.ts',
   trainer: 'trainer/main.ts',
   bench: 'bench/bench.ts',
+  'bench-stability': 'bench/stability/main.ts',
   server: 'server/main.ts',
   extension: 'extension/main.ts',
 };

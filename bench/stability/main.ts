@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, totalmem } from 'node:os';
+import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
 import { DEFAULTS, type StabilityConfig } from './models';
@@ -25,7 +25,7 @@ const HELP = `npm run bench:stability -- [options]
   --arms baseline,stabilized
   --backend wasm|cpu      (default wasm; falls back to cpu when wasm does not load)
   --quick                 depths 10,30, 20 steps: a smoke test
-  --out FILE              JSON results (default bench/results/stability-<host>-<date>.json)
+  --out FILE              JSON results (default bench/results/stability-<host>-<date>.json; --quick: the temp dir)
   --json                  print the JSON instead of the table`;
 
 interface Options {
@@ -39,6 +39,8 @@ interface Options {
   arms: ('baseline' | 'stabilized')[];
   backend: 'wasm' | 'cpu';
   out?: string;
+  /** A smoke run: its results go to the temp dir unless --out says otherwise. */
+  quick?: boolean;
   json: boolean;
 }
 
@@ -63,7 +65,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--backend') o.backend = v() as Options['backend'];
     else if (a === '--out') o.out = v();
     else if (a === '--json') o.json = true;
-    else if (a === '--quick') { o.depths = [10, 30]; o.steps = [20]; }
+    else if (a === '--quick') { o.depths = [10, 30]; o.steps = [20]; o.quick = true; }
     else throw new Error(`unknown option ${a}\n${HELP}`);
   }
   if (o.depths.some((d) => !(d >= 3))) throw new Error('--depths: each at least 3');
@@ -135,7 +137,8 @@ async function main(argv: string[]): Promise<void> {
   const table = markdownTable(rows, o.target, steps);
   const date = new Date().toISOString().slice(0, 10);
   const m = machine();
-  const out = o.out ?? join(repoRoot(), 'bench', 'results', `stability-${m.host}-${date}.json`);
+  // a --quick smoke run must not overwrite the recorded results
+  const out = o.out ?? join(o.quick ? tmpdir() : join(repoRoot(), 'bench', 'results'), `stability-${m.host}-${date}${o.quick ? '-quick' : ''}.json`);
   const doc = {
     date, machine: m, backend: results[0]?.backend, device: results[0]?.device, seconds: (Date.now() - t0) / 1000,
     options: o, spikeRule: SPIKE_RULE, blowUpFactor: BLOWUP_FACTOR,
