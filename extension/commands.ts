@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { LANDED_FEATURES, type Feature, type LensCommandArgs } from '../protocol/lsp-ext';
 import type { BackendRequest, RunSummary } from '../protocol/trainer';
+import { RunDeleteRequest } from '../protocol/trainer';
 import type { Ctx } from './ctx';
 import { RESUMABLE } from './runs-view';
 import { requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
@@ -108,14 +109,15 @@ async function restartTrainer(ctx: Ctx): Promise<void> {
 
 async function deleteRun(ctx: Ctx, run: RunSummary): Promise<void> {
   if (run.status === 'running' || ctx.host.activeRun?.runId === run.id) return void vscode.window.showWarningMessage(`Run ${run.id} is training; cancel it first.`);
-  if (ctx.host.remoteAddress) return void vscode.window.showErrorMessage('Runs of a remote trainer are deleted on its machine (`dynaxx` there).');
+  const where = ctx.host.remoteAddress ? `on the trainer at ${ctx.host.remoteAddress}` : `in ${runDir(ctx, run)}`;
   const ok = await vscode.window.showWarningMessage(
     `Delete run ${run.id}?`,
-    { modal: true, detail: `Its checkpoints, metrics and TensorBoard logs in ${runDir(ctx, run)} are deleted.` },
+    { modal: true, detail: `Its checkpoints, metrics and TensorBoard logs ${where} are deleted.` },
     'Delete',
   );
   if (ok !== 'Delete') return;
-  await vscode.workspace.fs.delete(vscode.Uri.file(runDir(ctx, run)), { recursive: true, useTrash: false });
+  // the trainer deletes it (it knows whether another process is still training it), local or remote alike
+  await ctx.host.request(RunDeleteRequest.type, { runId: run.id, runsDir: ctx.host.remoteAddress ? undefined : ctx.config.runsDirectory });
   ctx.runsView.refresh();
 }
 

@@ -210,6 +210,17 @@ export namespace RunListRequest {
   export const type = new RequestType<RunListParams, RunListResult, void>(method);
 }
 
+export interface RunDeleteParams { runId: string; runsDir?: string }
+export interface RunDeleteResult { deleted: boolean }
+/**
+ * Client -> trainer: delete a run directory (checkpoints, metrics, logs). Refused for the run being trained and
+ * for a run another live process is training. The client asks the user first. Works for remote trainers too.
+ */
+export namespace RunDeleteRequest {
+  export const method = 'run/delete';
+  export const type = new RequestType<RunDeleteParams, RunDeleteResult, void>(method);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Notifications (trainer -> client)
 

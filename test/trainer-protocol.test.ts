@@ -1,6 +1,7 @@
 /** The trainer process over JSON-RPC (stdio, LSP framing), as the extension will drive it. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ResponseError } from 'vscode-jsonrpc';
@@ -9,6 +10,7 @@ import {
   InitializeRequest,
   LogMessageNotification,
   RunCancelRequest,
+  RunDeleteRequest,
   RunFinishedNotification,
   RunListRequest,
   RunMetricsNotification,
@@ -65,6 +67,12 @@ test('initialize lists backends; run/start streams progress and metrics; run/lis
     const list = await t.conn.sendRequest(RunListRequest.type, {});
     assert.equal(list.runs[0].id, started.runId);
     assert.equal(list.runs[0].status, 'completed');
+
+    // run/delete removes the run directory; an unknown id is refused with a message naming it
+    assert.deepEqual(await t.conn.sendRequest(RunDeleteRequest.type, { runId: started.runId }), { deleted: true });
+    assert.equal(existsSync(started.runDir), false);
+    assert.deepEqual((await t.conn.sendRequest(RunListRequest.type, {})).runs, []);
+    await assert.rejects(t.conn.sendRequest(RunDeleteRequest.type, { runId: started.runId }), (e: ResponseError<void>) => e.code === -32004 && e.message.includes(started.runId));
   } finally {
     t.close();
   }
@@ -83,6 +91,7 @@ test('an invalid model file is a JSON-RPC error with file:line:col; run/cancel s
     const file = writeModel(dir, 'long.dynaxx.yaml', blobsModel({ steps: 100000 }));
     const started = await t.conn.sendRequest(RunStartRequest.type, { modelFile: file, runsDir: join(dir, 'runs') });
     await assert.rejects(t.conn.sendRequest(RunStartRequest.type, { modelFile: file, runsDir: join(dir, 'runs') }), /still training/);
+    await assert.rejects(t.conn.sendRequest(RunDeleteRequest.type, { runId: started.runId, runsDir: join(dir, 'runs') }), (e: ResponseError<void>) => e.code === -32003);
     const c = await t.conn.sendRequest(RunCancelRequest.type, { runId: started.runId });
     assert.equal(c.cancelled, true);
     const done = await t.finished;

@@ -14,6 +14,7 @@ import {
   MessageType,
   RunAlertNotification,
   RunCancelRequest,
+  RunDeleteRequest,
   RunFinishedNotification,
   RunLayerStatsNotification,
   RunListRequest,
@@ -152,6 +153,16 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   });
 
   conn.onRequest(RunListRequest.type, guarded(RunListRequest.method, (p) => ({ runs: new RunStore(runsDirOf(p ?? {})).list() })));
+
+  conn.onRequest(RunDeleteRequest.type, guarded(RunDeleteRequest.method, (p) => {
+    if (core.active?.id === p.runId) throw new ResponseError(TrainerErrorCodes.RunActive, `run ${p.runId} is training; cancel it first`);
+    try {
+      new RunStore(runsDirOf(p)).delete(p.runId);
+    } catch (e) {
+      throw toResponseError(e);
+    }
+    return { deleted: true };
+  }));
 
   conn.onRequest(RunCancelRequest.type, guarded(RunCancelRequest.method, (p) => {
     if (!core.active || core.active.id !== p.runId) return { cancelled: false };
