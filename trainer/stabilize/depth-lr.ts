@@ -15,6 +15,7 @@
  */
 import type { DepthLrSpec } from '../../spec/types';
 import type { LrSchedule } from '../engine/lr-schedules';
+import { autoWarmupSteps as seedWarmup, depthLrFactor as peakFactor } from '../../spec/stabilize-auto';
 
 export const DEFAULT_DEPTH_LR: DepthLrSpec = {
   enabled: true,
@@ -28,15 +29,10 @@ export const DEFAULT_DEPTH_LR: DepthLrSpec = {
 /** Fraction of the run an `auto` warm-up may take at most. */
 export const MAX_AUTO_WARMUP_FRACTION = 0.1;
 
-/** The seed's warm-up for depth D: max(2000, ⌊(D−100)/100⌋·500). */
-export function seedWarmup(depth: number): number {
-  return Math.max(2000, Math.floor((depth - 100) / 100) * 500);
-}
+/** The seed's warm-up for depth D, max(2000, ⌊(D−100)/100⌋·500), and its peak factor min(1, (100/D)^0.5): one
+ * definition, in spec/ (which also shows them to the user as `stabilize: auto` choices). */
 
-/** The seed's peak factor (100/D)^0.5, capped at 1. */
-export function peakFactor(depth: number): number {
-  return Math.min(1, Math.sqrt(100 / Math.max(1, depth)));
-}
+export { peakFactor, seedWarmup };
 
 export interface DepthLrPlan {
   depth: number;
