@@ -1,6 +1,6 @@
 /** Public API of the model-definition language. */
 export * from './types';
-export { parseModelText, loadModelFile, EXTRA_SECTIONS, type ParseOptions, type ParseResult } from './parse';
+export { parseModelText, loadModelFile, loadModelText, EXTRA_SECTIONS, type ParseOptions, type ParseResult } from './parse';
 export { importModelJson, SUPPORTED_KERAS_CLASSES, type ImportedModel } from './model-json';
 export { LAYER_KINDS, LAYER_TYPES, layerKind } from './layers/registry';
 export type { LayerKind } from './layers/kind';

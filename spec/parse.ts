@@ -57,9 +57,17 @@ export function parseModelText(text: string, file: string, options: ParseOptions
 
 /** Reads and resolves a model file; throws SpecError with every error. */
 export function loadModelFile(path: string): ModelFile {
-  const text = readFileSync(path, 'utf8');
-  const { model, diagnostics } = parseModelText(text, resolve(path));
-  if (!model) throw new SpecError(diagnostics.filter((d) => d.severity === 'error'));
+  return loadModelText(readFileSync(path, 'utf8'), resolve(path));
+}
+
+/**
+ * The text of a model file named `file` (already read, or sent by a client on another machine): the model, or a
+ * SpecError with every error positioned in `file`.
+ */
+export function loadModelText(text: string, file: string): ModelFile {
+  const { model, diagnostics } = parseModelText(text, file);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !model) throw new SpecError(errors.length > 0 ? errors : diagnostics);
   return model;
 }
 

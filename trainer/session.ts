@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Alert, BackendId, LayerStats, MetricRecord, RunOverrides } from '../protocol/trainer';
-import { loadModelFile, parseModelText } from '../spec';
+import { loadModelText } from '../spec';
 import { Reporter } from '../spec/report';
 import { resolveStabilize } from '../spec/stabilize-auto';
 import { readStabilize } from '../spec/stabilize-spec';
@@ -85,8 +85,9 @@ export function applyOverrides(model: ModelFile, o: RunOverrides = {}): ModelFil
 
 /** Starts a new run from a model file. Throws SpecError/BackendError/data errors before anything is written. */
 export async function startRun(modelFile: string, overrides: RunOverrides | undefined, opts: SessionOptions, modelText?: string): Promise<PreparedRun> {
+  // one read: the text parsed is the text stored with the run (or the text a remote client sent)
   const sourceText = modelText ?? readFileSync(modelFile, 'utf8');
-  const model = applyOverrides(modelText === undefined ? loadModelFile(modelFile) : parseSent(modelText, modelFile), overrides);
+  const model = applyOverrides(loadModelText(sourceText, modelFile), overrides);
   const backend = await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
@@ -99,14 +100,6 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
   logStabilize(dir.id, model, loop, opts);
   return wire(dir, loop, model, dataset, backend, opts);
-}
-
-/** A model file sent as text (by a client on another machine): errors name the client's path. */
-function parseSent(text: string, file: string): ModelFile {
-  const r = parseModelText(text, file);
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || !r.model) throw new SpecError(errors.length ? errors : r.diagnostics);
-  return r.model;
 }
 
 /** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with. */
