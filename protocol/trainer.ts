@@ -73,7 +73,8 @@ export interface LayerStats {
   spectralNorm?: number;
 }
 
-export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm' | 'other';
+export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
+  | 'subnetwork-count' | 'subnetwork-collapse' | 'other';
 
 export interface Alert {
   kind: AlertKind;

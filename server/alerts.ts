@@ -32,6 +32,8 @@ const LABELS: Record<AlertKind, string> = {
   'activation-variance': 'activation variance',
   'update-norm': 'update norm',
   'spectral-norm': 'spectral norm',
+  'subnetwork-count': 'subnetwork count',
+  'subnetwork-collapse': 'subnetwork collapse',
   'other': 'alert',
 };
 

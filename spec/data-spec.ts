@@ -2,7 +2,8 @@
 import { readFields, type FieldTable } from './fields';
 import { fmt, prod } from './layers/kind';
 import type { Reporter } from './report';
-import { describe, entry, type SNode } from './source';
+import { describe, entry, type SMap, type SNode } from './source';
+import { didYouMean } from './suggest';
 import type { DataSpec, DatasetSource, Shape, SyntheticKind } from './types';
 
 export const DATA_SOURCES: DatasetSource[] = ['fashion-mnist', 'mnist', 'idx', 'csv', 'npy', 'synthetic'];
@@ -20,10 +21,13 @@ export const DATA_FIELDS: FieldTable = {
   testLabels: { kind: 'string', doc: 'idx: test-labels file name inside `path`.' },
   labelColumn: { kind: 'stringOrInt', doc: 'csv: name or 0-based index of the label column (default: the last column).' },
   labels: { kind: 'string', doc: 'npy: the labels file, relative to the model file.' },
-  kind: { kind: 'enum', values: ['blobs', 'two-task', 'sequence'], doc: 'synthetic: `blobs` (Gaussian clusters), `two-task` (two label sets from one input), `sequence` (token sequences). Default `blobs`.' },
+  kind: { kind: 'enum', values: ['blobs', 'two-task', 'multi-task', 'sequence'], doc: 'synthetic: `blobs` (Gaussian clusters), `two-task` (tasks `left`, `right`, each labelling one half of the input), `multi-task` (tasks `t1..tN`, one per equal part of the input), `sequence` (token sequences). Default `blobs`.' },
   samples: { kind: 'int', min: 1, doc: 'synthetic: number of samples to generate.' },
   classes: { kind: 'int', min: 2, doc: 'synthetic: number of classes (per task).' },
-  features: { kind: 'int', min: 1, doc: 'synthetic: features per sample (blobs, two-task) or sequence length (sequence, tokens from a vocabulary of 32); default from the model input.' },
+  features: { kind: 'int', min: 1, doc: 'synthetic: features per sample (blobs, two-task, multi-task: divisible by `parts`) or sequence length (sequence, tokens from a vocabulary of 32); default 32 (multi-task: 16 per part; sequence: 16).' },
+  parts: { kind: 'int', min: 2, doc: 'synthetic multi-task: number of equal input parts, one task each (`t1..tN`). Default 3.' },
+  taskSeeds: { kind: 'intList', doc: 'synthetic two-task/multi-task: one seed per task; task i\'s function comes from seed i instead of the data seed, so files sharing a seed share that task.' },
+  tasks: { kind: 'stringList', doc: 'Keep only these tasks (label columns), in this order, e.g. `[t1, t2]`; the model then needs logits for these only.' },
   validation: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.1, doc: 'Fraction of the training set held out for validation, in [0, 1).' },
   normalize: { kind: 'numberOrAuto', default: 'auto', doc: 'Divide inputs by this number; `auto` = 255 for IDX uint8 images, 1 otherwise.' },
   limit: { kind: 'int', min: 0, default: 0, doc: 'Use at most this many training samples (quick runs); 0 = all.' },
@@ -65,6 +69,7 @@ export function readData(
     r.error(at('source')!, 'missing-key', `data source '${source}' needs 'path'`);
   }
   if (source === 'synthetic') data.kind = (raw.kind as SyntheticKind | undefined) ?? 'blobs';
+  if (node?.kind === 'map') checkTasks(node, data, r);
   if (MNIST_LIKE.includes(source) && inputShape) {
     if (prod(inputShape) !== 784) {
       // Only reachable with an explicit `source:` (the default source always fits).
@@ -81,9 +86,48 @@ export function readData(
 }
 
 
-/** Logits the data needs from the model (sum over tasks), when the spec says; undefined otherwise. */
+/** Task names the data will have, when the spec alone says (csv and npy know only at load time). */
+export function knownTasks(data: DataSpec): string[] | undefined {
+  if (MNIST_LIKE.includes(data.source) || data.source === 'idx') return ['label'];
+  if (data.source !== 'synthetic') return undefined;
+  if (data.kind === 'two-task') return ['left', 'right'];
+  if (data.kind === 'multi-task') return Array.from({ length: data.parts ?? 3 }, (_, i) => `t${i + 1}`);
+  return ['label'];
+}
+
+/** `parts`, `taskSeeds` and `tasks` against the source and kind; errors at the offending key or list item. */
+function checkTasks(node: SMap, data: DataSpec, r: Reporter): void {
+  const kind = data.source === 'synthetic' ? data.kind : undefined;
+  const what = kind ? `synthetic ${kind}` : data.source;
+  const e = (key: string) => entry(node, key);
+  if (data.parts !== undefined && kind !== 'multi-task') {
+    r.error(e('parts')!.keyRange, 'not-applicable', `'parts' applies to synthetic kind multi-task only (this data is ${what})`);
+  }
+  if (kind === 'multi-task') {
+    data.parts ??= 3;
+    if (data.features !== undefined && data.features % data.parts !== 0) {
+      r.error(e('features')!.value.range, 'type', `data.features (${data.features}) must be divisible by data.parts (${data.parts}): the input splits into ${data.parts} equal parts`);
+    }
+  }
+  const names = knownTasks(data);
+  if (data.taskSeeds !== undefined) {
+    if (kind !== 'two-task' && kind !== 'multi-task') {
+      r.error(e('taskSeeds')!.keyRange, 'not-applicable', `'taskSeeds' applies to synthetic kinds two-task and multi-task only (this data is ${what})`);
+    } else if (names && data.taskSeeds.length !== names.length) {
+      r.error(e('taskSeeds')!.value.range, 'type', `data.taskSeeds has ${data.taskSeeds.length} seed${data.taskSeeds.length === 1 ? '' : 's'}, but ${what} has ${names.length} tasks (${names.join(', ')}): give one seed per task`);
+    }
+  }
+  const list = e('tasks')?.value;
+  if (data.tasks === undefined || names === undefined || list?.kind !== 'seq') return;
+  data.tasks.forEach((name, i) => {
+    if (names.includes(name)) return;
+    r.error(list.items[i]!.range, 'unknown-value', `data.tasks: unknown task '${name}'; ${what} has tasks ${names.join(', ')}`, didYouMean(name, names));
+  });
+}
+
+/** Logits the data needs from the model (sum over the tasks kept), when the spec says; undefined otherwise. */
 export function expectedLogits(data: DataSpec): number | undefined {
-  if (MNIST_LIKE.includes(data.source)) return 10;
-  if (data.source !== 'synthetic' || data.classes === undefined) return undefined;
-  return data.kind === 'two-task' ? 2 * data.classes : data.classes;
+  const perTask = MNIST_LIKE.includes(data.source) ? 10 : data.source === 'synthetic' ? data.classes : undefined;
+  if (perTask === undefined) return undefined;
+  return perTask * (data.tasks?.length ?? knownTasks(data)!.length);
 }

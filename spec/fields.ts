@@ -27,9 +27,13 @@ export interface IntOrAutoField extends Base { kind: 'intOrAuto'; min: number; d
 export interface StringOrIntField extends Base { kind: 'stringOrInt' }
 /** A list of distinct names out of `values` (may be empty). */
 export interface NameListField extends Base { kind: 'nameList'; values: readonly string[]; default?: string[] }
+/** A non-empty list of integers >= `min`, e.g. seeds. */
+export interface IntListField extends Base { kind: 'intList'; min?: number }
+/** A non-empty list of distinct names whose allowed values are only known to the caller (it checks them). */
+export interface StringListField extends Base { kind: 'stringList' }
 export type Field =
   | IntField | NumberField | EnumField | BoolField | PairField | ShapeField | StringField | NumberOrAutoField | IntOrAutoField
-  | StringOrIntField | NameListField;
+  | StringOrIntField | NameListField | IntListField | StringListField;
 export type FieldTable = Record<string, Field>;
 
 const NOT_READ = Symbol('not-read');
@@ -131,6 +135,27 @@ export function readValue(node: SNode, field: Field, r: Reporter, what: string):
       }
       return ok ? names : NOT_READ;
     }
+    case 'intList': {
+      if (node.kind !== 'seq' || node.items.length === 0) return bad();
+      const p = node.items.map((i) => (i.kind === 'scalar' ? i.value : undefined));
+      return p.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= (field.min ?? -Infinity)) ? p : bad();
+    }
+    case 'stringList': {
+      if (node.kind !== 'seq' || node.items.length === 0) return bad();
+      const names: string[] = [];
+      let ok = true;
+      for (const item of node.items) {
+        const x = item.kind === 'scalar' ? item.value : undefined;
+        if (typeof x !== 'string' || x.length === 0) {
+          r.error(item.range, 'type', `${what} takes names, got ${describe(item)}`);
+          ok = false;
+        } else if (names.includes(x)) {
+          r.error(item.range, 'type', `${what}: '${x}' is listed twice`);
+          ok = false;
+        } else names.push(x);
+      }
+      return ok ? names : NOT_READ;
+    }
   }
 }
 
@@ -162,6 +187,8 @@ export function expected(f: Field): string {
     case 'intOrAuto': return `an integer >= ${f.min} or 'auto'`;
     case 'stringOrInt': return 'a column name or a 0-based column index';
     case 'nameList': return `a list of names out of ${f.values.join(', ')}`;
+    case 'intList': return f.min === undefined ? 'a non-empty list of integers' : `a non-empty list of integers >= ${f.min}`;
+    case 'stringList': return 'a non-empty list of distinct names';
   }
 }
 
@@ -187,5 +214,7 @@ export function fieldSchema(f: Field): Record<string, unknown> {
     case 'intOrAuto': return { ...base, oneOf: [{ type: 'integer', minimum: f.min }, { const: 'auto' }] };
     case 'stringOrInt': return { ...base, oneOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }] };
     case 'nameList': return { ...base, type: 'array', uniqueItems: true, items: { type: 'string', enum: [...f.values] } };
+    case 'intList': return { ...base, type: 'array', minItems: 1, items: { type: 'integer', ...(f.min !== undefined ? { minimum: f.min } : {}) } };
+    case 'stringList': return { ...base, type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } };
   }
 }

@@ -16,6 +16,7 @@ import { Reporter } from './report';
 import { describe, entry, fromYaml, Positions, toJs, type SMap, type SNode } from './source';
 import { resolveStabilize } from './stabilize-auto';
 import { readStabilize } from './stabilize-spec';
+import { overparameterize, readModularity, resolveModularity } from './modularity-spec';
 import { readTrain } from './train-spec';
 import { SpecError, type ModelFile, type Shape, type SourceRange, type SpecDiagnostic } from './types';
 
@@ -31,7 +32,7 @@ export interface ParseResult {
 }
 
 /** Sections for later features, kept raw in `ModelFile.extra`. */
-export const EXTRA_SECTIONS = ['modularity', 'prune', 'route', 'dna'] as const;
+export const EXTRA_SECTIONS = ['prune', 'route', 'dna'] as const;
 
 export const TOP_FIELDS: FieldTable = {
   name: { kind: 'string', doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.' },
@@ -89,9 +90,10 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     r.error(root.range, 'type', `a model file must be a mapping with 'name', 'data', 'model' and 'train', got ${describe(root)}`);
     return undefined;
   }
-  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', ...EXTRA_SECTIONS]);
+  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', 'modularity', ...EXTRA_SECTIONS]);
   const extra = readExtra(root, r);
   const stabilize = readStabilize(entry(root, 'stabilize')?.value, r);
+  const modularity = readModularity(entry(root, 'modularity')?.value, r);
   const base = baseDir(file);
   const resolvePath = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
 
@@ -105,8 +107,9 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     r.error(section.at, 'missing-key', "'model' needs 'input' (the shape of one sample, e.g. [784]) or 'data.shape'");
   }
   if (!section?.templates || !inputShape) return undefined;
+  const baseUnits = modularity.draft ? overparameterize(modularity.draft, section.templates, r) : undefined;
   const expanded = expandLayers(section.templates, inputShape, r);
-  if (!top || !data || !train || stabilize.failed) return undefined;
+  if (!top || !data || !train || stabilize.failed || modularity.failed) return undefined;
   const layers = expanded.layers;
   const logits = expectedLogits(data);
   const out = expanded.outputShape;
@@ -121,6 +124,9 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   const stabilizeSpec = stabilize.draft
     ? resolveStabilize(stabilize.draft, { depth, layers, train, trainClipNormSet }, r)
     : undefined;
+  const modularitySpec = modularity.draft && baseUnits
+    ? resolveModularity(modularity.draft, baseUnits, layers, r)
+    : undefined;
   return {
     file,
     name: (top.name as string | undefined) ?? defaultName(file),
@@ -134,6 +140,7 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     ...(section.modelJson ? { modelJson: section.modelJson } : {}),
     extra,
     ...(stabilizeSpec ? { stabilize: stabilizeSpec } : {}),
+    ...(modularitySpec ? { modularity: modularitySpec } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   DEPTH_LR_DOC, DEPTH_LR_FIELDS, RESIDUAL_SCALE_DOC, RESIDUAL_SCALE_FIELDS, SAFETY_DOC, SAFETY_FIELDS, SPECTRAL_DOC, SPECTRAL_FIELDS,
   STABILIZE_DOC, STABILIZE_FIELDS,
 } from './stabilize-spec';
+import { MODULARITY_DOC, MODULARITY_FIELDS, MODULARITY_LAYERS_DOC } from './modularity-spec';
 import { OPTIMIZER_DOC, OPTIMIZER_FIELDS, SCHEDULE_DOC, SCHEDULE_FIELDS, TRAIN_FIELDS } from './train-spec';
 
 type Schema = Record<string, unknown>;
@@ -78,7 +79,13 @@ export function buildSchema(): Schema {
         schedule: named(SCHEDULE_DOC, SCHEDULE_FIELDS),
       }),
       stabilize: stabilizeSchema(),
-      modularity: freeForm('Emergent-modularity settings (later feature); kept raw in ModelFile.extra.'),
+      modularity: {
+        description: MODULARITY_DOC,
+        anyOf: [
+          { enum: [true, false, 'on', 'off'], description: MODULARITY_DOC },
+          object(MODULARITY_DOC, MODULARITY_FIELDS, { layers: { type: 'array', items: { type: 'string' }, minItems: 1, description: MODULARITY_LAYERS_DOC } }),
+        ],
+      },
       prune: freeForm('Gradient-flow pruning settings (later feature); kept raw in ModelFile.extra.'),
       route: freeForm('Routing / distributed-architecture settings (later feature); kept raw in ModelFile.extra.'),
       dna: freeForm('Architecture-DNA settings (later feature); kept raw in ModelFile.extra.'),

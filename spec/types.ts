@@ -122,7 +122,7 @@ export interface LayerNode<T extends LayerType = LayerType> {
 }
 
 export type DatasetSource = 'fashion-mnist' | 'mnist' | 'idx' | 'csv' | 'npy' | 'synthetic';
-export type SyntheticKind = 'blobs' | 'two-task' | 'sequence';
+export type SyntheticKind = 'blobs' | 'two-task' | 'multi-task' | 'sequence';
 
 export interface DataSpec {
   source: DatasetSource;
@@ -141,6 +141,12 @@ export interface DataSpec {
   samples?: number;
   classes?: number;
   features?: number;
+  /** synthetic multi-task: number of equal input parts, one task each (default 3). */
+  parts?: number;
+  /** synthetic two-task/multi-task: one prototype seed per task (task i's function comes from seed i, not the data seed). */
+  taskSeeds?: number[];
+  /** Keep only these task columns of the labels, in this order (any source with named tasks). */
+  tasks?: string[];
   /** fraction of the training set held out for validation */
   validation: number;
   /** Divide inputs by this (255 for images); `auto` = 255 for IDX uint8 data, 1 otherwise. */
@@ -213,6 +219,49 @@ export interface ModelFile {
   extra: Record<string, unknown>;
   /** The resolved `stabilize:` block (seed 001), when the file has one (a mapping or `auto`). */
   stabilize?: StabilizeSpec;
+  /** The resolved `modularity:` block (seed 000), when the file has one; its layers are already over-parameterised. */
+  modularity?: ModularitySpec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emergent modularity (seed 000): the resolved `modularity:` block, the seed's defaults as defaults.
+
+export interface ModularitySpec {
+  /** Ids of the modular layers (top-level dense/conv2d), in model order. */
+  layers: string[];
+  /** Id of the last weight layer (the logits): clustered with the others, never masked. */
+  outputLayer: string;
+  /** Units/filters of each modular layer as written, before over-parameterisation. */
+  baseUnits: Record<string, number>;
+  overparameterize: number;
+  /** Parallel groups per modular layer; > 1 makes the group the clustered and masked unit. */
+  groups: number;
+  /** k: the number of clusters (the most subnetworks there can be). */
+  subnetworks: number;
+  /** Target band for the active count (seed 10–20) and the alarm levels (seed 5 and 30). */
+  band: [number, number];
+  alarms: [number, number];
+  /** Fraction of steps without masks (seed 0.15). */
+  warmup: number;
+  clustering: 'window' | 'streaming';
+  clusterEvery: number;
+  window: number;
+  samples: number;
+  /** Modularity-loss weight: start, per-epoch step, maximum (seed 0.001 → +0.001/epoch → 0.01). */
+  modularityWeight: number;
+  modularityWeightStep: number;
+  modularityWeightMax: number;
+  diversityWeight: number;
+  maskCost: number;
+  maskInit: number;
+  /** Mask temperature: sigmoid(θ / T), T from `temperature` to `temperatureFinal`. */
+  temperature: number;
+  temperatureFinal: number;
+  /** Last fraction of the steps with hard masks fixed. */
+  finetune: number;
+  /** Cosine similarity above which two subnetworks have collapsed. */
+  collapse: number;
+  controller: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * `loadDataset`: the one entry point from a `data:` section to train/validation(/test) splits.
  * Dispatches by `data.source` through a registry of loaders, then validates (finite inputs, labels
- * in range), reshapes (`data.shape`), caps (`data.limit`), splits by seed and normalises.
+ * in range), keeps the chosen tasks (`data.tasks`), reshapes (`data.shape`), caps (`data.limit`),
+ * splits by seed and normalises.
  */
 import type { DataSpec, DatasetSource } from '../../spec/types';
 import { loadCsv } from './csv';
@@ -11,6 +12,7 @@ import { loadIdxSource } from './idx-source';
 import type { LoadContext, Loader, RawData, RawSplit } from './loader';
 import { loadNpy } from './npy';
 import { deriveSeed, shuffledIndices } from './rng';
+import { selectTasks } from './select-tasks';
 import { generateSynthetic } from './synthetic';
 import type { Dataset, Split, TaskInfo } from './types';
 import { checkFinite, checkLabels } from './validate';
@@ -21,6 +23,8 @@ const loadSynthetic: Loader = (spec, ctx) =>
     samples: spec.samples,
     classes: spec.classes,
     features: spec.features,
+    parts: spec.parts,
+    taskSeeds: spec.taskSeeds,
     seed: ctx.seed,
   });
 
@@ -127,18 +131,19 @@ export function splitIndices(n: number, validation: number, limit: number, seed:
   };
 }
 
-/** Validation, reshape, limit, split and normalisation of a loader's raw data. */
-export function finishDataset(raw: RawData, spec: DataSpec, seed: number): Dataset {
+/** Validation, task selection, reshape, limit, split and normalisation of a loader's raw data. */
+export function finishDataset(loaded: RawData, spec: DataSpec, seed: number): Dataset {
   checkOptions(spec);
-  const sampleSize = prod(raw.sampleShape);
-  const tasks: TaskInfo[] = raw.tasks;
-  for (const split of raw.test ? [raw.train, raw.test] : [raw.train]) {
+  const sampleSize = prod(loaded.sampleShape);
+  for (const split of loaded.test ? [loaded.train, loaded.test] : [loaded.train]) {
     if (split.x.length !== split.n * sampleSize) {
-      throw new DataError(`${split.origin}: ${split.x.length} values for ${split.n} samples of shape [${raw.sampleShape.join(', ')}].`);
+      throw new DataError(`${split.origin}: ${split.x.length} values for ${split.n} samples of shape [${loaded.sampleShape.join(', ')}].`);
     }
     checkFinite(split, sampleSize);
-    checkLabels(split, tasks);
+    checkLabels(split, loaded.tasks);
   }
+  const raw = selectTasks(loaded, spec.tasks);
+  const tasks: TaskInfo[] = raw.tasks;
   const sampleShape = reshape(raw, spec.shape);
   const scale = spec.normalize === 'auto' ? raw.autoScale : spec.normalize;
   const idx = splitIndices(raw.train.n, spec.validation, spec.limit, seed);

@@ -8,6 +8,15 @@
  *   is drawn around one of `2·classes` prototypes; its label is the index of the *nearest*
  *   prototype modulo `classes` (so a pure, non-linear function of that half). Task `left` labels
  *   half a, task `right` labels half b; y has two columns [left, right]. Halves are independent.
+ * - `multi-task`: the same with `parts` (N ≥ 2, default 3) equal parts of `features/N` dims
+ *   (`features` must be divisible by N; default 16·N) and tasks `t1..tN`, task i labelling part i.
+ *   `multi-task` with `parts: 2` gives exactly the `two-task` samples, with tasks named t1, t2.
+ * - `taskSeeds` (two-task, multi-task): one seed per task. Without it every part's prototypes come
+ *   from the data seed; with it, task i's prototypes come from seed i alone, so a task's function
+ *   depends only on (its seed, part width, classes). Two files that share s1 but not s2 describe
+ *   related tasks: the same first function, a different second one. The samples' draws (which
+ *   prototype, the noise) still come from the data seed, so the shared part's inputs and labels
+ *   are identical sample for sample.
  * - `sequence`: T = `features` tokens (default 16) over a vocabulary of 32, stored as float token
  *   ids, sampleShape [T]. Token t falls in bucket floor(t·classes/32). Label = the bucket holding
  *   the most tokens (ties → the smallest bucket id). Each sequence favours one random bucket
@@ -18,15 +27,19 @@ import { DataError } from './errors';
 import type { RawData } from './loader';
 import { Rng, deriveSeed } from './rng';
 
-export const SYNTHETIC_DEFAULTS = { samples: 4096, classes: 4, features: 32, sequenceLength: 16, vocab: 32 };
+export const SYNTHETIC_DEFAULTS = { samples: 4096, classes: 4, features: 32, parts: 3, partFeatures: 16, sequenceLength: 16, vocab: 32 };
 const RADIUS = 2.5;
 
 export interface SyntheticOptions {
   kind: SyntheticKind;
   samples?: number;
   classes?: number;
-  /** Input dims (blobs, two-task: both halves together) or sequence length. */
+  /** Input dims (blobs; two-task, multi-task: all parts together) or sequence length. */
   features?: number;
+  /** multi-task: number of equal parts, one task each (default 3). */
+  parts?: number;
+  /** two-task, multi-task: one prototype seed per task (default: all from `seed`). */
+  taskSeeds?: number[];
   seed?: number;
 }
 
@@ -64,7 +77,7 @@ function blobs(n: number, classes: number, dims: number, seed: number): Pick<Raw
   return { x, y, sampleShape: [dims], tasks: [{ name: 'label', classes }] };
 }
 
-/** The labelling rule of one two-task half: nearest prototype index, modulo `classes`. */
+/** The labelling rule of one part (two-task half): nearest prototype index, modulo `classes`. */
 export function nearestPrototypeLabel(half: ArrayLike<number>, offset: number, prototypes: Float32Array, dims: number, classes: number): number {
   let best = 0;
   let bestDist = Infinity;
@@ -79,6 +92,35 @@ export function nearestPrototypeLabel(half: ArrayLike<number>, offset: number, p
   return best % classes;
 }
 
+/** The ground truth of the two-task/multi-task sets: one prototype set and labelling rule per part. */
+export interface PartsTruth {
+  /** Dims per part. */
+  width: number;
+  parts: number;
+  classes: number;
+  /** Per part: 2·classes prototypes, row-major [prototype, dim]. */
+  prototypes: Float32Array[];
+  /** Ground-truth label of task `part` (0-based) of a sample: from x[part·width .. (part+1)·width). */
+  label(part: number, x: ArrayLike<number>, offset?: number): number;
+}
+
+/** The prototypes and labelling functions of the multi-task set (no samples); see the header. */
+export function multiTaskTruth(classes: number, features: number, parts: number, seed: number, taskSeeds?: readonly number[]): PartsTruth {
+  const width = features / parts;
+  let prototypes: Float32Array[];
+  if (taskSeeds === undefined) {
+    // One stream for all parts: the original two-task draw order, so two-task samples never change.
+    const rng = new Rng(deriveSeed(seed, 'two-task', 'prototypes'));
+    prototypes = Array.from({ length: parts }, () => sphere(rng, 2 * classes, width, RADIUS));
+  } else {
+    prototypes = taskSeeds.map((s) => sphere(new Rng(deriveSeed(s, 'task-prototypes')), 2 * classes, width, RADIUS));
+  }
+  return {
+    width, parts, classes, prototypes,
+    label: (part, x, offset = 0) => nearestPrototypeLabel(x, offset + part * width, prototypes[part], width, classes),
+  };
+}
+
 export interface TwoTaskTruth {
   half: number;
   classes: number;
@@ -91,37 +133,68 @@ export interface TwoTaskTruth {
 }
 
 /** The prototypes and labelling functions of the two-task set for a seed (no samples). */
-export function twoTaskTruth(classes: number, features: number, seed: number): TwoTaskTruth {
-  const half = features / 2;
-  const rng = new Rng(deriveSeed(seed, 'two-task', 'prototypes'));
-  const left = sphere(rng, 2 * classes, half, RADIUS);
-  const right = sphere(rng, 2 * classes, half, RADIUS);
+export function twoTaskTruth(classes: number, features: number, seed: number, taskSeeds?: readonly number[]): TwoTaskTruth {
+  const t = multiTaskTruth(classes, features, 2, seed, taskSeeds);
   return {
-    half, classes, left, right,
-    labelLeft: (x, offset = 0) => nearestPrototypeLabel(x, offset, left, half, classes),
-    labelRight: (x, offset = 0) => nearestPrototypeLabel(x, offset + half, right, half, classes),
+    half: t.width, classes, left: t.prototypes[0], right: t.prototypes[1],
+    labelLeft: (x, offset = 0) => t.label(0, x, offset),
+    labelRight: (x, offset = 0) => t.label(1, x, offset),
   };
 }
 
-function twoTask(n: number, classes: number, features: number, seed: number) {
-  if (features % 2 !== 0) throw new DataError(`synthetic two-task: data.features must be even (two equal halves), got ${features}.`);
-  const truth = twoTaskTruth(classes, features, seed);
-  const half = truth.half;
+function checkTaskSeeds(kind: string, taskSeeds: readonly number[] | undefined, names: string[]): void {
+  if (taskSeeds === undefined) return;
+  if (!Array.isArray(taskSeeds) || taskSeeds.some((v) => !Number.isInteger(v))) {
+    throw new DataError(`synthetic ${kind}: data.taskSeeds must be a list of integers, got ${JSON.stringify(taskSeeds)}.`);
+  }
+  if (taskSeeds.length !== names.length) {
+    throw new DataError(
+      `synthetic ${kind}: data.taskSeeds has ${taskSeeds.length} seed${taskSeeds.length === 1 ? '' : 's'} but there are ` +
+        `${names.length} tasks (${names.join(', ')}); give one seed per task.`,
+    );
+  }
+}
+
+/** two-task and multi-task: `parts` equal parts, task i labels part i; the draw order is two-task's. */
+function partsTask(kind: string, n: number, classes: number, features: number, names: string[], seed: number, taskSeeds?: readonly number[]) {
+  const parts = names.length;
+  checkTaskSeeds(kind, taskSeeds, names);
+  const truth = multiTaskTruth(classes, features, parts, seed, taskSeeds);
+  const w = truth.width;
   const rng = new Rng(deriveSeed(seed, 'two-task', 'samples'));
   const x = new Float32Array(n * features);
-  const y = new Int32Array(n * 2);
+  const y = new Int32Array(n * parts);
+  const chosen = new Int32Array(parts);
   for (let i = 0; i < n; i++) {
     const base = i * features;
-    const pa = rng.int(2 * classes);
-    const pb = rng.int(2 * classes);
-    for (let d = 0; d < half; d++) {
-      x[base + d] = truth.left[pa * half + d] + rng.normal();
-      x[base + half + d] = truth.right[pb * half + d] + rng.normal();
+    for (let p = 0; p < parts; p++) chosen[p] = rng.int(2 * classes);
+    for (let d = 0; d < w; d++) {
+      for (let p = 0; p < parts; p++) x[base + p * w + d] = truth.prototypes[p][chosen[p] * w + d] + rng.normal();
     }
-    y[2 * i] = truth.labelLeft(x, base);
-    y[2 * i + 1] = truth.labelRight(x, base);
+    for (let p = 0; p < parts; p++) y[i * parts + p] = truth.label(p, x, base);
   }
-  return { x, y, sampleShape: [features], tasks: [{ name: 'left', classes }, { name: 'right', classes }] };
+  return { x, y, sampleShape: [features], tasks: names.map((name) => ({ name, classes })) };
+}
+
+function twoTask(n: number, classes: number, features: number, seed: number, taskSeeds?: readonly number[]) {
+  if (features % 2 !== 0) throw new DataError(`synthetic two-task: data.features must be even (two equal halves), got ${features}.`);
+  return partsTask('two-task', n, classes, features, ['left', 'right'], seed, taskSeeds);
+}
+
+/** Task names of the multi-task set: t1..tN. */
+export function multiTaskNames(parts: number): string[] {
+  return Array.from({ length: parts }, (_, i) => `t${i + 1}`);
+}
+
+function multiTask(n: number, classes: number, features: number, parts: number, seed: number, taskSeeds?: readonly number[]) {
+  if (features % parts !== 0) {
+    const lo = features - (features % parts);
+    throw new DataError(
+      `synthetic multi-task: data.features must be divisible by data.parts (${parts} equal parts), got ${features}; ` +
+        `use e.g. ${lo >= parts ? `${lo} or ` : ''}${lo + parts}.`,
+    );
+  }
+  return partsTask('multi-task', n, classes, features, multiTaskNames(parts), seed, taskSeeds);
 }
 
 /** The `sequence` label: majority token bucket, ties to the smallest bucket id. */
@@ -158,18 +231,31 @@ export function generateSynthetic(opts: SyntheticOptions): RawData {
   const classes = positiveInt(opts.classes ?? SYNTHETIC_DEFAULTS.classes, 'classes', 2);
   const seed = opts.seed ?? 0;
   const origin = `synthetic ${kind} generator (seed ${seed})`;
+  if (opts.parts !== undefined && kind !== 'multi-task') {
+    throw new DataError(`synthetic data: data.parts applies to kind multi-task only (this is ${String(kind)}).`);
+  }
+  if (opts.taskSeeds !== undefined && kind !== 'two-task' && kind !== 'multi-task') {
+    throw new DataError(`synthetic data: data.taskSeeds applies to kinds two-task and multi-task only (this is ${String(kind)}).`);
+  }
   let gen: Pick<RawData, 'sampleShape' | 'tasks'> & { x: Float32Array; y: Int32Array };
+  let extra = '';
   if (kind === 'blobs') {
     gen = blobs(n, classes, positiveInt(opts.features ?? SYNTHETIC_DEFAULTS.features, 'features', 1), seed);
   } else if (kind === 'two-task') {
-    gen = twoTask(n, classes, positiveInt(opts.features ?? SYNTHETIC_DEFAULTS.features, 'features', 2), seed);
+    gen = twoTask(n, classes, positiveInt(opts.features ?? SYNTHETIC_DEFAULTS.features, 'features', 2), seed, opts.taskSeeds);
+  } else if (kind === 'multi-task') {
+    const parts = positiveInt(opts.parts ?? SYNTHETIC_DEFAULTS.parts, 'parts', 2);
+    const features = positiveInt(opts.features ?? parts * SYNTHETIC_DEFAULTS.partFeatures, 'features', parts);
+    gen = multiTask(n, classes, features, parts, seed, opts.taskSeeds);
+    extra = `, ${parts} parts`;
   } else if (kind === 'sequence') {
     gen = sequence(n, classes, positiveInt(opts.features ?? SYNTHETIC_DEFAULTS.sequenceLength, 'features', 1), seed);
   } else {
-    throw new DataError(`synthetic data: unknown data.kind '${String(kind)}'; use blobs, two-task or sequence.`);
+    throw new DataError(`synthetic data: unknown data.kind '${String(kind)}'; use blobs, two-task, multi-task or sequence.`);
   }
+  if (opts.taskSeeds !== undefined) extra += `, task seeds ${opts.taskSeeds.join(', ')}`;
   return {
-    name: `synthetic ${kind} (seed ${seed}, ${n} samples, ${classes} classes)`,
+    name: `synthetic ${kind} (seed ${seed}, ${n} samples, ${classes} classes${extra})`,
     sampleShape: gen.sampleShape,
     tasks: gen.tasks,
     train: { x: gen.x, y: gen.y, n, origin },

@@ -20,7 +20,7 @@ export interface Dataset {
   /** Human-readable name with its origin, e.g. `fashion-mnist (/usr/share/datasets/fashion-mnist)`. */
   name: string;
   sampleShape: number[];
-  /** One entry for ordinary classification; two for the synthetic two-task set. */
+  /** One entry for ordinary classification; one per part for synthetic two-task/multi-task (after `data.tasks`). */
   tasks: TaskInfo[];
   train: Split;
   validation: Split;

@@ -18,7 +18,7 @@ import { createLrSchedule } from './lr-schedules';
 import { SequentialModel } from './model';
 import type { ForwardContext, NamedVariable } from './module';
 import { createOptimizer, type Optimizer } from './optimizers';
-import type { LoopStabilizer, StabilizerFactory } from './seams';
+import type { LoopPlugin, LoopStabilizer, PluginFactory, StabilizerFactory } from './seams';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainingState {
@@ -26,6 +26,8 @@ export interface TrainingState {
   iterations: number;
   /** Best validation metrics so far. */
   best: Record<string, number>;
+  /** Host state of each plugin (LoopPlugin.saveState), by plugin id. */
+  plugins?: Record<string, unknown>;
 }
 
 export interface Snapshot {
@@ -58,6 +60,8 @@ export interface LoopOptions {
   now?: () => number;
   /** Builds the run's stabilizer (trainer/stabilize/) once the model exists; none = the plain loop. */
   stabilizer?: StabilizerFactory;
+  /** Technique plugins (trainer/modularity/, ...), built once the model exists. */
+  plugins?: PluginFactory[];
 }
 
 export type LoopStatus = 'completed' | 'cancelled' | 'failed';
@@ -85,6 +89,7 @@ export class TrainingLoop {
   readonly optimizer: Optimizer;
   readonly totalSteps: number;
   readonly stabilizer: LoopStabilizer | undefined;
+  readonly plugins: LoopPlugin[];
   private readonly vars: NamedVariable[];
   private readonly extra: NamedVariable[];
   private readonly byTfName = new Map<string, string>();
@@ -96,12 +101,15 @@ export class TrainingLoop {
   constructor(private readonly opts: LoopOptions) {
     const { model, dataset } = opts;
     this.net = new SequentialModel(model.layers, model.train.seed);
-    this.vars = this.net.trainable();
-    for (const v of this.vars) this.byTfName.set(v.variable.name, v.name);
     this.optimizer = createOptimizer(model.train.optimizer);
     this.batchSize = Math.min(model.train.batchSize, dataset.train.n);
     this.spe = stepsPerEpoch(dataset.train, this.batchSize);
     this.totalSteps = totalSteps(model, dataset);
+    this.plugins = (opts.plugins ?? []).map((f) => f({
+      net: this.net, totalSteps: this.totalSteps, stepsPerEpoch: this.spe, batchSize: this.batchSize, train: model.train,
+    }));
+    this.vars = [...this.net.trainable(), ...this.plugins.flatMap((p) => p.trainable())];
+    for (const v of this.vars) this.byTfName.set(v.variable.name, v.name);
     this.stabilizer = opts.stabilizer?.({ net: this.net, totalSteps: this.totalSteps, train: model.train });
     this.extra = this.stabilizer?.extraTrainable() ?? [];
     for (const v of this.extra) this.byTfName.set(v.variable.name, v.name);
@@ -128,7 +136,10 @@ export class TrainingLoop {
     const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
     const xBuf = new Float32Array(this.batchSize * sampleSize);
     const yBuf = new Int32Array(this.batchSize * tasks.length);
-    const varList = [...this.vars, ...this.extra].map((v) => v.variable);
+    const plugins = this.plugins;
+    const probes = plugins.flatMap((p) => p.probes());
+    const probeNames = new Set(probes.map((v) => v.name));
+    const varList = [...[...this.vars, ...this.extra].map((v) => v.variable), ...probes];
 
     let lossSum: tf.Tensor = tf.scalar(0);
     let correct: tf.Tensor = tf.zeros([tasks.length]);
@@ -178,6 +189,11 @@ export class TrainingLoop {
         });
         return false;
       }
+      for (const p of plugins) {
+        const extra = await p.onRead(this.step);
+        Object.assign(rec, extra.metrics);
+        for (const alert of extra.alerts) events.onAlert?.(alert);
+      }
       events.onMetrics?.([rec]);
       for (const alert of stab?.onTrainLoss(this.step, loss) ?? []) events.onAlert?.(alert);
       lastMessage = `loss ${loss.toFixed(4)}`;
@@ -213,20 +229,30 @@ export class TrainingLoop {
           ctx.residualScale = stab.residualScale(this.step);
           ctx.batchNormMomentum = stab.batchNormMomentum;
         }
+        if (plugins.length > 0) ctx.transformOutput = composeTransforms(plugins.map((p) => p.transform(this.step, true)));
         const xs = tf.tensor(xBuf, [this.batchSize, ...dataset.sampleShape]);
         const ys = tf.tensor(yBuf, [this.batchSize, tasks.length], 'int32');
         let batchCorrect: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const logits = this.net.forward(xs, ctx);
           batchCorrect = tf.keep(correctCounts(logits, ys, tasks));
-          return crossEntropy(logits, ys, tasks);
+          const task = crossEntropy(logits, ys, tasks);
+          const extras = plugins.map((p) => p.extraLoss(this.step)).filter((l): l is tf.Scalar => l !== undefined);
+          return extras.length > 0 ? tf.addN([task, ...extras]) as tf.Scalar : task;
         }, varList);
         const named = new Map<string, tf.Tensor>();
         const extraGrads = new Map<string, tf.Tensor>();
+        const probeGrads = new Map<string, tf.Tensor>();
         for (const [k, g] of Object.entries(grads)) {
+          if (probeNames.has(k)) {
+            probeGrads.set(k, g);
+            continue;
+          }
           const name = this.byTfName.get(k) ?? k;
           (extraNames.has(name) ? extraGrads : named).set(name, g);
         }
+        for (const p of plugins) p.onGradients(this.step, named, probeGrads);
+        for (const g of probeGrads.values()) g.dispose();
         const norm = globalNorm([...named.values()]);
         const used = clipNorm > 0 ? clipByGlobalNorm(named, clipNorm, norm) : named;
         const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
@@ -240,6 +266,7 @@ export class TrainingLoop {
           u.value.dispose();
         }
         stab?.afterUpdate(this.step);
+        for (const p of plugins) await p.afterUpdate(this.step);
         if (wantStats.length > 0) {
           await collectStats(wantStats, {
             step: this.step,
@@ -326,7 +353,7 @@ export class TrainingLoop {
       const [l, c] = tf.tidy(() => {
         const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
         const ys = tf.tensor(split.y.subarray(i * tasks.length, (i + n) * tasks.length), [n, tasks.length], 'int32');
-        const logits = this.net.forward(xs, { training: false, step: this.step, residualScale: this.stabilizer?.residualScale(this.step) });
+        const logits = this.net.forward(xs, this.evalContext());
         return [tf.add(lossSum, tf.mul(crossEntropy(logits, ys, tasks), n)), tf.add(correct, correctCounts(logits, ys, tasks))];
       });
       lossSum.dispose();
@@ -342,6 +369,13 @@ export class TrainingLoop {
     return out;
   }
 
+  /** The forward context of evaluation at the current step (residual factors, plugin masks). */
+  evalContext(): ForwardContext {
+    const ctx: ForwardContext = { training: false, step: this.step, residualScale: this.stabilizer?.residualScale(this.step) };
+    if (this.plugins.length > 0) ctx.transformOutput = composeTransforms(this.plugins.map((p) => p.transform(this.step, false)));
+    return ctx;
+  }
+
   private emitEval(split: 'validation' | 'test', m: Record<string, number>, events: LoopEvents): void {
     if (split === 'validation') {
       if (this.best.valAccuracy === undefined || m.accuracy > this.best.valAccuracy) this.best.valAccuracy = m.accuracy;
@@ -352,7 +386,7 @@ export class TrainingLoop {
 
   /** Host copies of every weight, optimizer slot and piece of state. */
   async snapshot(): Promise<Snapshot> {
-    const weights = [...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? [])];
+    const weights = [...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? []), ...this.plugins.flatMap((p) => p.state())];
     const slots = this.optimizer.stateVariables(this.vars);
     const read = async (items: Array<{ name: string; variable: tf.Variable }>) =>
       Promise.all(items.map(async ({ name, variable }) => ({
@@ -365,7 +399,10 @@ export class TrainingLoop {
       step: this.step,
       weights: await read(weights),
       optimizer: await read(slots),
-      state: { step: this.step, iterations: this.optimizer.iterations, best: { ...this.best } },
+      state: {
+        step: this.step, iterations: this.optimizer.iterations, best: { ...this.best },
+        ...(this.plugins.length > 0 ? { plugins: Object.fromEntries(this.plugins.map((p) => [p.id, p.saveState()])) } : {}),
+      },
     };
   }
 
@@ -387,20 +424,34 @@ export class TrainingLoop {
 
   /** Loads a snapshot into the model and optimizer; names must match exactly. */
   restore(snap: Snapshot): void {
-    const all = new Map([...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? [])].map((v) => [v.name, v.variable]));
+    const all = new Map([...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? []), ...this.plugins.flatMap((p) => p.state())]
+      .map((v) => [v.name, v.variable]));
     assign(all, snap.weights, 'weight');
     const slots = new Map(this.optimizer.stateVariables(this.vars).map((s) => [s.name, s.variable]));
     assign(slots, snap.optimizer, 'optimizer slot');
     this.step = snap.state.step;
     this.optimizer.iterations = snap.state.iterations;
     this.best = { ...snap.state.best };
+    for (const p of this.plugins) {
+      const saved = snap.state.plugins?.[p.id];
+      if (saved !== undefined) p.loadState(saved);
+    }
   }
 
   dispose(): void {
     this.net.dispose();
     this.optimizer.dispose();
     this.stabilizer?.dispose();
+    for (const p of this.plugins) p.dispose();
   }
+}
+
+/** One output rewrite from several (applied in order); undefined when none rewrites. */
+function composeTransforms(fs: Array<ForwardContext['transformOutput']>): ForwardContext['transformOutput'] {
+  const list = fs.filter((f): f is NonNullable<typeof f> => f !== undefined);
+  if (list.length === 0) return undefined;
+  if (list.length === 1) return list[0];
+  return (id, y) => list.reduce((acc, f) => f(id, acc), y);
 }
 
 function assign(target: Map<string, tf.Variable>, arrays: HostArray[], what: string): void {

@@ -26,6 +26,12 @@ export interface ForwardContext {
   residualScale?(layerId: string, branch: ResidualBranch): tf.Scalar | number | undefined;
   /** Overrides every batchNorm's moving-average momentum (the stabilizer's safety.batchNormMomentum). */
   batchNormMomentum?: number;
+  /**
+   * Rewrites a module's output before the next module sees it (and before it is recorded in `activations`):
+   * emergent modularity (trainer/modularity/) multiplies the units of modular layers by their subnetwork
+   * masks and attaches its gradient probes here. Returning `y` unchanged (or no hook) costs nothing.
+   */
+  transformOutput?(layerId: string, y: tf.Tensor): tf.Tensor;
 }
 
 /** The branches a residual factor applies to: a residual node's body, a transformer block's two. */

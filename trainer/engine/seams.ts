@@ -51,3 +51,48 @@ export interface LoopStabilizer {
 }
 
 export type StabilizerFactory = (ctx: StabilizerContext) => LoopStabilizer;
+
+/** What a technique plugin (emergent modularity, later pruning and routing) is built with. */
+export interface PluginContext {
+  net: SequentialModel;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  train: TrainSpec;
+}
+
+/**
+ * A technique that takes part in every step: it rewrites module outputs (masks, probes), adds loss terms
+ * inside the tape, sees (and may rewrite) the gradients, and does its own periodic work after the update.
+ * Like the stabilizer, nothing here reads tensors back every step: `afterUpdate` and `onRead` may, at
+ * their own intervals. Without plugins the loop does exactly what it did before.
+ */
+export interface LoopPlugin {
+  readonly id: string;
+  /** Variables trained by the loop's optimizer with the model's, and checkpointed with their slots. */
+  trainable(): NamedVariable[];
+  /** Variables that are only differentiated (gradient probes): never updated, never checkpointed. */
+  probes(): tf.Variable[];
+  /** Non-trained state to checkpoint (tensors). */
+  state(): NamedVariable[];
+  /** The output rewrite for the forward pass of `step` (training: with probes; evaluation: masks only). */
+  transform(step: number, training: boolean): ForwardContext['transformOutput'];
+  /** Extra loss terms of the step's forward pass, called inside the tape after the forward pass; undefined = none. */
+  extraLoss(step: number): tf.Scalar | undefined;
+  /**
+   * The step's gradients by name (weights) and by tfjs variable name (probes). The plugin takes the probes'
+   * gradients out of `probeGrads` (and disposes them) and may replace weight gradients in `grads`
+   * (disposing what it replaces), e.g. to freeze parts of a weight.
+   */
+  onGradients(step: number, grads: Map<string, tf.Tensor>, probeGrads: Map<string, tf.Tensor>): void;
+  /** After the optimizer's update of `step`. May read back (clustering) at its own interval. */
+  afterUpdate(step: number): Promise<void> | void;
+  /** At each host read of the training metrics (`step` = steps done): extra metrics and alerts. */
+  onRead(step: number): Promise<{ metrics: Record<string, number>; alerts: Alert[] }>;
+  /** Host state for checkpoints (JSON), and its inverse at resume. */
+  saveState(): unknown;
+  loadState(state: unknown): void;
+  dispose(): void;
+}
+
+export type PluginFactory = (ctx: PluginContext) => LoopPlugin;

@@ -10,7 +10,10 @@ import type { ForwardContext, Module } from '../module';
  * clone (no copy, shared data), so every entry is safe to dispose.
  */
 export function callModule(module: Module, x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-  const y = tf.tidy(() => module.forward(x, ctx));
+  const y = tf.tidy(() => {
+    const out = module.forward(x, ctx);
+    return ctx.transformOutput !== undefined ? ctx.transformOutput(module.id, out) : out;
+  });
   if (ctx.activations !== undefined) {
     ctx.activations.get(module.id)?.dispose();
     ctx.activations.set(module.id, tf.keep(y === x ? tf.clone(y) : y));
