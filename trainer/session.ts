@@ -20,6 +20,7 @@ import type { TrainingHook } from './engine/hooks';
 import { DEFAULT_MONITOR_EVERY, monitorHook } from './monitors/hook';
 import { DEFAULT_MONITORS, getMonitor } from './monitors/registry';
 import { stabilizerFor } from './stabilize/stabilizer';
+import { modularityHooks } from './modularity/run-hooks';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore, type RunDir } from './store/run-store';
 
@@ -92,14 +93,19 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
   const stats = statsHooks(model, opts);
-  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, stabilizer: stabilizer(model) });
+  const modular = modularityHooks(model);
+  const loop = new TrainingLoop({
+    model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, stabilizer: stabilizer(model),
+    plugins: modular?.plugins,
+  });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
   dir.writeSpec(model, sourceText);
   stats.attach(dir);
+  modular?.attach(dir);
   opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
   logStabilize(dir.id, model, loop, opts);
-  return wire(dir, loop, model, dataset, backend, opts);
+  return wire(dir, loop, model, dataset, backend, opts, modular && ((l) => modular.finish(l, model, dataset, sourceText)));
 }
 
 /** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with. */
@@ -119,13 +125,28 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
   const stats = statsHooks(model, opts);
-  const loop = new TrainingLoop({ model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume, stabilizer: stabilizer(model) });
+  const modular = modularityHooks(model);
+  const loop = new TrainingLoop({
+    model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume, stabilizer: stabilizer(model),
+    plugins: modular?.plugins,
+  });
   dir.truncateMetricsAfter(resume?.step ?? 0);
   stats.attach(dir);
+  modular?.attach(dir);
   dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
   opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
   logStabilize(dir.id, model, loop, opts);
-  return wire(dir, loop, model, dataset, backend, opts);
+  const sourceText = readSource(dir.dir);
+  return wire(dir, loop, model, dataset, backend, opts, modular && ((l) => modular.finish(l, model, dataset, sourceText)));
+}
+
+/** The model file text stored with a run (for exports), when it is there. */
+function readSource(runDir: string): string | undefined {
+  try {
+    return readFileSync(join(runDir, 'model.dynaxx.yaml'), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The loop's stabilizer for a model with a `stabilize:` block (seed 001), none otherwise. */
@@ -183,6 +204,7 @@ function wire(
   dataset: Dataset,
   backend: { backend: BackendId; device: string; reason: string },
   opts: SessionOptions,
+  finish?: (loop: TrainingLoop) => Promise<string[]>,
 ): PreparedRun {
   const ev = opts.events ?? {};
   let lastMetaUpdate = 0;
@@ -227,6 +249,13 @@ function wire(
         result = await loop.run(events);
       } catch (e) {
         result = { status: 'failed', step: loop.currentStep, totalSteps: loop.totalSteps, final: {}, best: {}, error: (e as Error).message };
+      }
+      if (result.status === 'completed' && finish) {
+        try {
+          for (const line of await finish(loop)) ev.onLog?.('info', line);
+        } catch (e) {
+          ev.onLog?.('error', `run ${dir.id}: the end-of-run analysis failed (the run and its checkpoints are complete): ${(e as Error).message}`);
+        }
       }
       dir.updateMeta({
         status: result.status,

@@ -1,0 +1,266 @@
+/**
+ * The analysis stored with a modular run (`reports/modularity.json`, for the CLI and the dashboards):
+ * per subnetwork its units per layer, parameters and share, mask, ablation effect on every task and class,
+ * an approximate Shapley contribution and the task it serves; for the partition its specialization score,
+ * NMI against the units' dominant tasks and the Q-modularity of the hidden weight graph. When the masks
+ * are hard, the kept subnetworks are exported as a physically smaller model (`export/`), whose accuracy is
+ * measured on the same split.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import type { ModelFile } from '../../spec/types';
+import type { Dataset, Split } from '../data/types';
+import { SequentialModel } from '../engine/model';
+import type { NamedArray } from '../store/checkpoint';
+import { ablationTable, bestSpecialized, specialization, type SpecializedSubnetwork } from './analysis/ablation';
+import { evaluateMasked } from './analysis/masked-eval';
+import { shapleyValues, MAX_SHAPLEY_SUBNETWORKS } from './analysis/shapley';
+import type { ForwardNet, Partition, UnitMasks } from './analysis/types';
+import { dominantTask, unitTaskAttribution } from './analysis/unit-tasks';
+import { nmi, qModularity } from './cluster/metrics';
+import { weightGraph } from './cluster/spectral';
+import { extractModel, writeExport } from './extract';
+import { unitLabels } from './layout';
+import type { ModularityResult } from './plugin';
+
+export const MODULARITY_REPORT = 'modularity';
+export const MODULARITY_HISTORY = 'modularity-history';
+
+export interface SubnetworkReport {
+  id: number;
+  /** Open mask at the end (hard masks: kept in the export). */
+  kept: boolean;
+  mask: number;
+  /** Units per modular layer, and their indices. */
+  units: Record<string, number>;
+  indices: Record<string, number[]>;
+  /** Incoming weights (and biases) of its units. */
+  params: number;
+  /** params / the model's parameters. */
+  paramShare: number;
+  /** Accuracy lost per task when it is removed, points. */
+  accuracyDrop: number[];
+  /** Per task, per class, points (null where the class is absent). */
+  classDrop: Array<Array<number | null>>;
+  /** Approximate Shapley contribution per task (points) and its standard error. */
+  shapley?: { values: number[]; stderr: number[] };
+  /** The task most of its units serve (by gradient attribution), or null. */
+  task: string | null;
+}
+
+export interface ModularityReport {
+  version: 1;
+  step: number;
+  k: number;
+  hardened: boolean;
+  clustering: string;
+  split: string;
+  tasks: Array<{ name: string; classes: number; labels?: string[] }>;
+  layers: Array<{ id: string; units: number; masked: boolean; labels: number[] }>;
+  /** Accuracy per task of the model as trained (masks applied). */
+  accuracy: number[];
+  subnetworks: SubnetworkReport[];
+  /** Subnetworks with units and an open mask. */
+  active: number;
+  specialization: number;
+  best?: SpecializedSubnetwork;
+  /** NMI between subnetwork labels and each unit's dominant task (units that serve no task left out). */
+  nmi: number;
+  /** Newman's Q of the weight graph between consecutive modular layers under the partition (null with one modular layer). */
+  qModularity: number | null;
+  export?: { dir: string; params: number; flops: number; accuracy: number[]; fullParams: number; fullFlops: number; removed: Record<string, number> };
+}
+
+export interface AnalyzeOptions {
+  /** Shapley permutations (0 = skip). Default 20. */
+  shapleyPermutations?: number;
+  /** Write the export of the kept subnetworks here (when the masks are hard). */
+  exportDir?: string;
+  sourceText?: string;
+}
+
+/** The split analyses run on: the test split when the data has one, else validation. */
+export function analysisSplit(dataset: Dataset): { name: string; split: Split } {
+  return dataset.test && dataset.test.n > 0 ? { name: 'test', split: dataset.test } : { name: 'validation', split: dataset.validation };
+}
+
+/** The partition of the masked layers' units, and the masks in force (hard or soft) as unit masks. */
+export function partitionOf(r: ModularityResult): { partition: Partition; masks: UnitMasks } {
+  const partition: Partition = { k: r.k, layers: [] };
+  const masks: UnitMasks = new Map();
+  for (const l of r.layout.layers) {
+    if (!l.masked) continue;
+    const labels = unitLabels(l, r.labels);
+    partition.layers.push({ layerId: l.id, labels });
+    masks.set(l.id, Float32Array.from(labels, (s) => (s >= 0 ? r.masks[s]! : 1)));
+  }
+  return { partition, masks };
+}
+
+export async function analyzeModularity(
+  net: SequentialModel, model: ModelFile, dataset: Dataset, r: ModularityResult, weights: NamedArray[], step: number, opts: AnalyzeOptions = {},
+): Promise<ModularityReport> {
+  const { name: splitName, split } = analysisSplit(dataset);
+  const tasks = dataset.tasks;
+  const { partition, masks } = partitionOf(r);
+  const ablation = await ablationTable(net, split, tasks, dataset.sampleShape, partition, masks);
+  const permutations = opts.shapleyPermutations ?? 20;
+  const shapley = permutations > 0 && r.k <= MAX_SHAPLEY_SUBNETWORKS
+    ? await shapleyValues(net, split, tasks, dataset.sampleShape, partition, { permutations, base: masks, maxSamples: 1024, seed: model.train.seed })
+    : undefined;
+  const attribution = await unitTaskAttribution(net, split, tasks, dataset.sampleShape, partition.layers.map((l) => l.layerId), { maxSamples: 512, masks });
+  const unitTask = new Map(partition.layers.map((l) => [l.layerId, dominantTask(attribution.get(l.layerId)!, tasks)]));
+
+  // NMI over units that serve a task
+  const subs: number[] = [];
+  const serve: number[] = [];
+  for (const l of partition.layers) {
+    const t = unitTask.get(l.layerId)!;
+    l.labels.forEach((s, u) => {
+      if (t[u]! >= 0 && s >= 0) {
+        subs.push(s);
+        serve.push(t[u]!);
+      }
+    });
+  }
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  const nodes = new Map(model.layers.map((n) => [n.id, n]));
+  const subnetworks: SubnetworkReport[] = [];
+  for (let s = 0; s < r.k; s++) {
+    const units: Record<string, number> = {};
+    const indices: Record<string, number[]> = {};
+    let params = 0;
+    const taskVotes = new Array<number>(tasks.length).fill(0);
+    for (const l of partition.layers) {
+      const idx: number[] = [];
+      l.labels.forEach((x, u) => {
+        if (x === s) idx.push(u);
+      });
+      units[l.layerId] = idx.length;
+      indices[l.layerId] = idx;
+      const node = nodes.get(l.layerId)!;
+      const kernel = byName.get(`${l.layerId}/kernel`);
+      const fanIn = kernel ? kernel.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 0;
+      const bias = byName.has(`${l.layerId}/bias`) ? 1 : 0;
+      params += idx.length * (fanIn + bias);
+      void node;
+      const t = unitTask.get(l.layerId)!;
+      for (const u of idx) if (t[u]! >= 0) taskVotes[t[u]!]!++;
+    }
+    const row = ablation.rows[s]!;
+    const best = taskVotes.reduce((b, v, i) => (v > taskVotes[b]! ? i : b), 0);
+    subnetworks.push({
+      id: s,
+      kept: r.masks[s]! > 0.5,
+      mask: r.masks[s]!,
+      units,
+      indices,
+      params,
+      paramShare: params / model.params,
+      accuracyDrop: row.accuracyDrop,
+      classDrop: row.classDrop.map((c) => c.map((v) => (Number.isFinite(v) ? v : null))),
+      ...(shapley ? { shapley: { values: shapley.values[s]!, stderr: shapley.stderr[s]! } } : {}),
+      task: taskVotes[best]! > 0 ? tasks[best]!.name : null,
+    });
+  }
+  const used = subnetworks.filter((s) => Object.values(s.units).some((n) => n > 0));
+  const report: ModularityReport = {
+    version: 1,
+    step,
+    k: r.k,
+    hardened: r.hardened,
+    clustering: model.modularity?.clustering ?? '',
+    split: splitName,
+    tasks: tasks.map((t) => ({ name: t.name, classes: t.classes, ...(t.labels ? { labels: t.labels } : {}) })),
+    layers: r.layout.layers.map((l) => ({ id: l.id, units: l.units, masked: l.masked, labels: Array.from(unitLabels(l, r.labels)) })),
+    accuracy: ablation.full.accuracy,
+    subnetworks,
+    active: used.filter((s) => s.kept).length,
+    specialization: specialization(ablation.rows.filter((x) => used.some((u) => u.id === x.subnetwork))),
+    ...(bestSpecialized(ablation.rows) ? { best: bestSpecialized(ablation.rows)! } : {}),
+    nmi: subs.length > 0 ? nmi(Int32Array.from(subs), Int32Array.from(serve)) : 0,
+    qModularity: hiddenQ(partition, byName),
+  };
+  if (r.hardened && opts.exportDir && opts.sourceText !== undefined) {
+    report.export = await exportKept(model, opts.sourceText, weights, partition, r, dataset, split, opts.exportDir);
+  }
+  return report;
+}
+
+/** Q of the weight graph between consecutive modular dense layers (nodes = their units), under the partition. */
+export function hiddenQ(partition: Partition, byName: Map<string, NamedArray>): number | null {
+  const ls = partition.layers;
+  if (ls.length < 2) return null;
+  const kernels = [];
+  for (let i = 1; i < ls.length; i++) {
+    const w = byName.get(`${ls[i]!.layerId}/kernel`);
+    if (!w || w.shape.length !== 2 || w.shape[0] !== ls[i - 1]!.labels.length) return null;
+    kernels.push({ kernel: Float32Array.from(w.data), rows: w.shape[0]!, cols: w.shape[1]! });
+  }
+  const g = weightGraph(kernels);
+  const labels = new Int32Array(g.n);
+  let o = 0;
+  for (const l of ls) {
+    labels.set(l.labels, o);
+    o += l.labels.length;
+  }
+  return qModularity(g.adjacency, g.n, labels);
+}
+
+/** Physically removes the units of closed subnetworks (or of every subnetwork not in `only`) and writes the export. */
+export async function exportKept(
+  model: ModelFile, sourceText: string, weights: NamedArray[], partition: Partition, r: ModularityResult,
+  dataset: Dataset, split: Split, dir: string, only?: Set<number>,
+): Promise<NonNullable<ModularityReport['export']>> {
+  const keep = new Map<string, number[]>();
+  for (const l of partition.layers) {
+    const idx: number[] = [];
+    l.labels.forEach((s, u) => {
+      const open = only ? only.has(s) : s < 0 || r.masks[s]! > 0.5;
+      if (open) idx.push(u);
+    });
+    keep.set(l.layerId, idx);
+  }
+  const result = extractModel(model, sourceText, weights.filter((w) => !w.name.startsWith('modularity/')), keep);
+  writeExport(dir, result);
+  const net = new SequentialModel(result.model.layers, model.train.seed);
+  try {
+    const byName = new Map(result.weights.map((w) => [w.name, w]));
+    for (const v of [...net.trainable(), ...net.state()]) {
+      const w = byName.get(v.name);
+      if (!w) throw new Error(`export: no weight for ${v.name}`);
+      const t = tf.tensor(w.data, w.shape, w.dtype);
+      v.variable.assign(t);
+      t.dispose();
+    }
+    const ev = await evaluateMasked(net as ForwardNet, split, dataset.tasks, dataset.sampleShape);
+    return { dir, params: result.params, flops: result.flops, accuracy: ev.accuracy, fullParams: model.params, fullFlops: model.flops, removed: result.removed };
+  } finally {
+    net.dispose();
+  }
+}
+
+/** The export folder of a run. */
+export function exportDirOf(runDir: string, name = 'modules'): string {
+  return join(runDir, 'export', name);
+}
+
+/** A few lines for the CLI and the log. */
+export function summarize(r: ModularityReport): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const lines = [
+    `modularity: ${r.active} active subnetworks of k = ${r.k} (${r.hardened ? 'hard masks' : 'soft masks'}), accuracy ${r.tasks.map((t, i) => `${t.name} ${pct(r.accuracy[i]!)}`).join(', ')} on ${r.split}`,
+    `  specialization ${r.specialization.toFixed(3)}, NMI with served task ${r.nmi.toFixed(3)}${r.qModularity !== null ? `, Q-modularity ${r.qModularity.toFixed(3)}` : ''}`,
+  ];
+  const head = ['sub', 'kept', 'units', 'params', ...r.tasks.map((t) => `drop ${t.name}`), ...(r.subnetworks[0]?.shapley ? r.tasks.map((t) => `shapley ${t.name}`) : []), 'serves'];
+  const rows = r.subnetworks.filter((s) => Object.values(s.units).some((n) => n > 0)).map((s) => [
+    String(s.id), s.kept ? 'yes' : 'no', Object.values(s.units).join('+'), `${s.params} (${pct(s.paramShare)})`,
+    ...s.accuracyDrop.map((d) => `${d.toFixed(1)} pt`), ...(s.shapley ? s.shapley.values.map((v) => `${v.toFixed(1)} pt`) : []), s.task ?? '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  lines.push(fmt(head), ...rows.map(fmt));
+  if (r.best) lines.push(`  most specialised: subnetwork ${r.best.subnetwork} (removing it costs ${r.tasks[r.best.task]?.name} ${r.best.drops[r.best.task]!.toFixed(1)} points, the others at most ${(Math.max(0, ...r.best.drops.filter((_, i) => i !== r.best!.task))).toFixed(1)})`);
+  if (r.export) lines.push(`  export: ${r.export.params} params (${pct(r.export.params / r.export.fullParams)} of ${r.export.fullParams}), accuracy ${r.export.accuracy.map((a) => pct(a)).join(', ')} -> ${r.export.dir}`);
+  return lines;
+}
