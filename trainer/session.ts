@@ -197,7 +197,8 @@ function emitAlert(dir: RunDir, opts: SessionOptions, alert: Alert): void {
   opts.events?.onAlert?.(dir.id, alert);
 }
 
-function wire(
+/** Wires a loop to its run directory and the caller's events; `finish` runs after a completed run. */
+export function wire(
   dir: RunDir,
   loop: TrainingLoop,
   model: ModelFile,

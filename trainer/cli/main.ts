@@ -7,6 +7,9 @@
  *   dynaxx check <model.dynaxx.yaml>             validate a model file and print shapes, parameters and FLOPs
  *   dynaxx backends                              which compute backends this machine can use
  *   dynaxx serve --port P --token T              the trainer protocol over TCP, for an editor on another machine
+ *   dynaxx modules <run-id> [--extract 0,2]      the subnetworks of a modular run; export chosen ones
+ *   dynaxx grow <run-id> --data FILE [--add N]   add subnetworks for new data/tasks, old ones frozen
+ *   dynaxx transfer <run-id> --data FILE         keep/retrain advice per subnetwork for a related task
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +25,8 @@ import { resumeRun, startRun, type PreparedRun } from '../session';
 import { RunStore } from '../store/run-store';
 import { ProgressBar, formatNumber, table } from './progress';
 import { printModel } from './model-table';
+import { modulesCommand, transferCommand } from './modules';
+import { startGrowth } from '../modularity/growth';
 
 const MONITORS = 'nonfinite, grad-norm, activation-variance';
 
@@ -34,6 +39,11 @@ commands:
   runs                        list the runs in the runs directory
   check <model.dynaxx.yaml>   validate a model file; print shapes, parameters and FLOPs per layer
   backends                    list the compute backends this machine can use
+  modules <run-id>            the subnetworks a modular run found (reports/modularity.json);
+                              --extract 0,2 [--out DIR] exports those subnetworks as a smaller model
+  grow <run-id> --data FILE   add --add N (default 2) subnetworks trained on the data: section of FILE,
+                              old subnetworks frozen; --epochs N, --joint-steps N (unfreeze all at the end)
+  transfer <run-id> --data FILE  per subnetwork: gradient similarity old vs new task, keep/retrain advice
   serve                       run the trainer protocol over TCP for an editor on another machine:
                               dynaxx serve --port 7470 --token T (model file paths are paths on this machine)
 
@@ -83,6 +93,12 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         token: { type: 'string' },
         insecure: { type: 'boolean' },
+        data: { type: 'string' },
+        add: { type: 'string' },
+        'joint-steps': { type: 'string' },
+        extract: { type: 'string' },
+        out: { type: 'string' },
+        samples: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -139,6 +155,19 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'serve':
         return await serve(o, runsDir);
+      case 'modules':
+        if (!target) throw new UsageError('modules needs a run id (see `dynaxx runs`)');
+        process.stdout.write(await modulesCommand(runsDir, target, { extract: o.extract as string | undefined, out: o.out as string | undefined, json: !!o.json }));
+        return 0;
+      case 'grow':
+        if (!target || !o.data) throw new UsageError('grow needs a run id and the new data: dynaxx grow <run-id> --data new-data.dynaxx.yaml');
+        return await train(o, () => startGrowth(target, resolve(o.data as string), {
+          add: num(o, 'add'), epochs: num(o, 'epochs'), steps: num(o, 'steps'), lr: num(o, 'lr', false), jointSteps: num(o, 'joint-steps'), backend: backendOpt(o.backend),
+        }, sessionOpts(o, runsDir)));
+      case 'transfer':
+        if (!target) throw new UsageError('transfer needs a run id (see `dynaxx runs`)');
+        process.stdout.write(await transferCommand(runsDir, target, o.data as string | undefined, { samples: num(o, 'samples'), json: !!o.json }));
+        return 0;
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

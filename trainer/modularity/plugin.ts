@@ -57,6 +57,8 @@ export interface GrowthSetup {
   theta: Float32Array;
   /** Variable name (`<layer id>/kernel`, `modularity/theta`, ...) → 1 where frozen, 0 where trained. */
   frozen: Map<string, Float32Array>;
+  /** From this step on nothing is frozen (a joint fine-tune); undefined = frozen to the end. */
+  unfreezeAt?: number;
 }
 
 export interface ModularityOptions {
@@ -84,6 +86,8 @@ export class ModularityPlugin implements LoopPlugin {
   private readonly theta: NamedVariable;
   private readonly probeVars: tf.Variable[];
   private readonly clusterer: UnitClusterer | undefined;
+  /** The signal ring packed [window, samples, items] for checkpoints (see `state()`); with a clusterer only. */
+  private readonly ringState: NamedVariable | undefined;
   private readonly warmupEnd: number;
   private readonly hardStep: number;
   private labels: Int32Array;
@@ -118,25 +122,41 @@ export class ModularityPlugin implements LoopPlugin {
     this.hardStep = Math.max(this.warmupEnd, total - Math.round(spec.finetune * total));
     this.theta = {
       name: 'modularity/theta', layerId: 'modularity', role: 'theta',
-      variable: tf.variable(growth ? tf.tensor1d(growth.theta) : tf.fill([this.k], spec.maskInit), true, `modularity/theta#${uid++}`),
+      // in a tidy: tf.variable keeps its own reference, the initial value is freed
+      variable: tf.tidy(() => tf.variable(growth ? tf.tensor1d(growth.theta) : tf.fill([this.k], spec.maskInit), true, `modularity/theta#${uid++}`)),
     };
     const B = ctx.batchSize;
     this.probeVars = this.layout.layers.map((l) => {
       const shape = [B, ...new Array(l.outputRank - 2).fill(1), l.units];
-      return tf.variable(tf.zeros(shape), true, `modularity/probe/${l.id}#${uid++}`);
+      return tf.tidy(() => tf.variable(tf.zeros(shape), true, `modularity/probe/${l.id}#${uid++}`));
     });
     this.clusterer = growth ? undefined : createClusterer(spec.clustering, {
       units: this.layout.items, k: this.k, seed: ctx.train.seed, window: spec.window, samples: Math.min(spec.samples, B),
     });
+    this.ringState = this.clusterer && {
+      name: 'modularity/signals', layerId: 'modularity', role: 'signals',
+      variable: tf.tidy(() => tf.variable(tf.zeros([spec.window, Math.min(spec.samples, B), this.layout.items]), false, `modularity/signals#${uid++}`)),
+    };
     this.labels = growth ? Int32Array.from(growth.labels) : roundRobin(this.layout, this.k);
     this.clustered = growth !== undefined;
     this.rebuildAssignments();
-    if (growth) {
-      for (const [name, m] of growth.frozen) {
-        const v = this.variableByName(name);
-        this.frozenMasks.set(name, tf.tensor(m, v.shape, 'float32'));
-      }
+    if (growth) this.setFrozen(growth.frozen);
+  }
+
+  /** Sets what is frozen (1 = frozen) by variable name; the frozen values are those at the first step trained. */
+  setFrozen(frozen: Map<string, Float32Array>): void {
+    for (const t of [...this.frozenMasks.values(), ...this.frozenCopies.values()]) t.dispose();
+    this.frozenMasks.clear();
+    this.frozenCopies.clear();
+    for (const [name, m] of frozen) {
+      const v = this.variableByName(name);
+      this.frozenMasks.set(name, tf.tensor(m, v.shape, 'float32'));
     }
+  }
+
+  private frozenAt(step: number): boolean {
+    const at = this.opts.growth?.unfreezeAt;
+    return this.frozenMasks.size > 0 && (at === undefined || step < at);
   }
 
   // ------------------------------------------------------------------ schedule
@@ -168,8 +188,23 @@ export class ModularityPlugin implements LoopPlugin {
     return this.probeVars;
   }
 
+  /**
+   * The signals of the steps since the last clustering (not yet given to the clusterer) are state: a run
+   * resumed without them clusters on fewer steps. They are packed into one variable here, on the device
+   * (the loop reads it with the weights); `loadState` unpacks the `ring` steps `saveState` counted.
+   */
   state(): NamedVariable[] {
-    return [];
+    if (!this.ringState) return [];
+    const v = this.ringState.variable;
+    const packed = tf.tidy(() => {
+      if (this.ring.length === 0) return tf.zerosLike(v);
+      const rows = tf.stack(this.ring);
+      const rest = v.shape[0]! - this.ring.length;
+      return rest > 0 ? tf.concat([rows, tf.zeros([rest, ...v.shape.slice(1)])]) : rows;
+    });
+    v.assign(packed);
+    packed.dispose();
+    return [this.ringState];
   }
 
   transform(step: number, training: boolean): (layerId: string, y: tf.Tensor) => tf.Tensor {
@@ -237,20 +272,19 @@ export class ModularityPlugin implements LoopPlugin {
       this.ring.push(signal);
       while (this.ring.length > this.spec.window) this.ring.shift()!.dispose();
     }
-    for (const [name, frozen] of this.frozenMasks) {
+    if (this.frozenAt(step)) for (const [name, frozen] of this.frozenMasks) {
       const g = grads.get(name);
       if (!g) continue;
       grads.set(name, tf.tidy(() => tf.mul(g, tf.sub(1, frozen))));
       g.dispose();
     }
-    if (this.frozenMasks.size > 0 && this.frozenCopies.size === 0) {
+    if (this.frozenAt(step) && this.frozenCopies.size === 0) {
       for (const name of this.frozenMasks.keys()) this.frozenCopies.set(name, tf.clone(this.variableByName(name)));
     }
-    void step;
   }
 
   async afterUpdate(step: number): Promise<void> {
-    for (const [name, frozen] of this.frozenMasks) {
+    if (this.frozenAt(step)) for (const [name, frozen] of this.frozenMasks) {
       const v = this.variableByName(name);
       const copy = this.frozenCopies.get(name)!;
       const restored = tf.tidy(() => tf.where(tf.cast(frozen, 'bool'), copy, v));
@@ -296,17 +330,25 @@ export class ModularityPlugin implements LoopPlugin {
   saveState(): unknown {
     return {
       labels: Array.from(this.labels), clustered: this.clustered, scale: this.scale,
-      hard: this.hard ? Array.from(this.hard) : null, clusterer: this.clusterer?.save() ?? null,
+      hard: this.hard ? Array.from(this.hard) : null, clusterer: this.clusterer?.save() ?? null, ring: this.ring.length,
     };
   }
 
   loadState(state: unknown): void {
-    const s = state as { labels: number[]; clustered: boolean; scale: number; hard: number[] | null; clusterer: unknown };
+    const s = state as { labels: number[]; clustered: boolean; scale: number; hard: number[] | null; clusterer: unknown; ring?: number };
     if (s.labels.length !== this.layout.items) throw new Error(`checkpoint has modularity labels for ${s.labels.length} units, the model has ${this.layout.items}: was the model file changed?`);
     this.labels = Int32Array.from(s.labels);
     this.clustered = s.clustered;
     this.scale = s.scale;
     if (s.clusterer !== null && this.clusterer) this.clusterer.load(s.clusterer);
+    for (const t of this.ring) t.dispose();
+    this.ring = [];
+    if (this.ringState && s.ring) {
+      // the loop has restored the packed variable before calling loadState
+      const v = this.ringState.variable;
+      const [, S, items] = v.shape as [number, number, number];
+      for (let i = 0; i < s.ring; i++) this.ring.push(tf.tidy(() => tf.reshape(tf.slice(v, [i, 0, 0], [1, S, items]), [S, items])));
+    }
     this.rebuildAssignments();
     if (s.hard) this.setHard(Float32Array.from(s.hard));
   }
@@ -314,6 +356,7 @@ export class ModularityPlugin implements LoopPlugin {
   dispose(): void {
     this.theta.variable.dispose();
     for (const p of this.probeVars) p.dispose();
+    this.ringState?.variable.dispose();
     this.disposeAssignments();
     for (const t of [...this.ring, ...this.stash.values(), ...this.lossParts, ...this.frozenMasks.values(), ...this.frozenCopies.values()]) t.dispose();
     this.sums?.dispose();
@@ -393,7 +436,7 @@ export class ModularityPlugin implements LoopPlugin {
 
   private async maskValues(step: number): Promise<Float32Array> {
     if (this.hard) return this.hard;
-    const m = subnetworkMasks(this.theta.variable, this.temperature(step));
+    const m = tf.tidy(() => subnetworkMasks(this.theta.variable, this.temperature(step)));
     const v = (await m.data()) as Float32Array;
     m.dispose();
     return v;
@@ -470,7 +513,7 @@ export class ModularityPlugin implements LoopPlugin {
       for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) if (i !== j && sizes[i]! > 0 && sizes[j]! > 0) valid[i * k + j] = 1;
       this.valid.push(tf.tensor2d(valid, [k, k]));
     }
-    for (const c of this.layout.connections) this.cross.push(crossIndicator(this.assign[c.from]!, this.assign[c.to]!));
+    for (const c of this.layout.connections) this.cross.push(tf.tidy(() => crossIndicator(this.assign[c.from]!, this.assign[c.to]!)));
     this.share = tf.tensor1d(Float32Array.from(counts, (c) => c / Math.max(1, maskedUnits)));
   }
 

@@ -15,6 +15,7 @@ export function checkOptions(who: string, opts: ClustererOptions): void {
   positiveInt('window');
   positiveInt('samples');
   if (!Number.isFinite(opts.seed)) throw new Error(`${who}: option 'seed' must be a finite number, got ${opts.seed}`);
+  if (opts.restarts !== undefined && !(Number.isInteger(opts.restarts) && opts.restarts >= 0)) throw new Error(`${who}: option 'restarts' must be a non-negative integer, got ${opts.restarts}`);
   if (opts.decay !== undefined && !(opts.decay > 0 && opts.decay < 1)) throw new Error(`${who}: option 'decay' must be in (0, 1), got ${opts.decay}`);
 }
 

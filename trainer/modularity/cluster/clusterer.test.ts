@@ -45,14 +45,17 @@ for (const id of ids) {
     const source = plantedSignals(30, 3, options.samples, 0.5, 3);
     const opts = { ...options, units: 30, window: 4 };
     const a = createClusterer(id, opts);
-    for (let t = 0; t < 6; t++) a.observe(source.step());
+    for (let t = 0; t < 2; t++) a.observe(source.step()); // window not yet full
     a.cluster();
     const b = createClusterer(id, opts);
     b.load(JSON.parse(JSON.stringify(a.save())));
-    const step = source.step();
-    a.observe(step);
-    b.observe(step);
+    for (let t = 0; t < 5; t++) { // and wrapping round after the load
+      const step = source.step();
+      a.observe(step);
+      b.observe(step);
+    }
     assert.deepEqual(b.cluster(), a.cluster());
+    assert.deepEqual(b.save(), a.save());
     assert.throws(() => createClusterer(id, { ...opts, k: 4 }).load(a.save()), /'k'/);
   });
 }

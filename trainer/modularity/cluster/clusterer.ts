@@ -19,6 +19,8 @@ export interface ClustererOptions {
   samples: number;
   /** Streaming EMA decay in (0, 1), default 0.98. */
   decay?: number;
+  /** Fresh k-means++ runs per `cluster()` besides the warm start, to escape local minima (default 3). */
+  restarts?: number;
 }
 
 /** What `cluster()` returns. */

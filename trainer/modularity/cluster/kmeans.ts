@@ -109,32 +109,58 @@ function assignAll(points: Float32Array, n: number, dim: number, cent: Float64Ar
   return changed;
 }
 
-/** Weighted k-means++ (Arthur & Vassilvitskii 2007): each next centre drawn ∝ weight · D². */
+/**
+ * Greedy weighted k-means++ (Arthur & Vassilvitskii 2007; the greedy variant scikit-learn uses):
+ * each next centre is the best, by resulting Σ weight·D², of 2 + ⌊ln k⌋ candidates drawn ∝ weight·D².
+ */
 function kmeansPlusPlus(points: Float32Array, n: number, dim: number, k: number, weights: Float32Array | undefined, rng: Rng, cent: Float64Array): void {
   const w = (i: number): number => (weights ? Math.max(0, weights[i]) : 1);
-  const draw = (score: (i: number) => number): number => {
-    let total = 0;
-    for (let i = 0; i < n; i++) total += score(i);
+  const draw = (score: (i: number) => number, total: number): number => {
     if (!(total > 0)) return -1;
     let r = rng.next() * total;
+    let last = -1;
     for (let i = 0; i < n; i++) {
-      r -= score(i);
-      if (r < 0 && score(i) > 0) return i;
+      const s = score(i);
+      if (!(s > 0)) continue;
+      last = i;
+      r -= s;
+      if (r < 0) return i;
     }
-    for (let i = n - 1; i >= 0; i--) if (score(i) > 0) return i; // rounding fell off the end
-    return -1;
+    return last; // rounding fell off the end
   };
-  let first = draw(w);
+  let totalW = 0;
+  for (let i = 0; i < n; i++) totalW += w(i);
+  let first = draw(w, totalW);
   if (first < 0) first = rng.int(n); // all weights zero: uniform
   const copy = (c: number, i: number): void => { for (let d = 0; d < dim; d++) cent[c * dim + d] = points[i * dim + d]; };
   copy(0, first);
-  const d2 = new Float64Array(n);
+  let d2 = new Float64Array(n);
+  let trial = new Float64Array(n);
+  let best = new Float64Array(n);
   for (let i = 0; i < n; i++) d2[i] = sqDist(points, i, dim, cent, 0);
+  const trials = 2 + Math.floor(Math.log(k));
+  const one = new Float64Array(dim);
   for (let c = 1; c < k; c++) {
-    let pick = draw((i) => w(i) * d2[i]);
-    if (pick < 0) pick = first; // fewer distinct points than k: duplicate, left empty later
+    let potential = 0;
+    for (let i = 0; i < n; i++) potential += w(i) * d2[i];
+    let pick = -1;
+    let pickPotential = Infinity;
+    for (let t = 0; t < trials; t++) {
+      const cand = draw((i) => w(i) * d2[i], potential);
+      if (cand < 0) break; // fewer distinct points than k
+      for (let d = 0; d < dim; d++) one[d] = points[cand * dim + d];
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) { const x = points[i * dim + d] - one[d]; s += x * x; }
+        trial[i] = Math.min(d2[i], s);
+        sum += w(i) * trial[i];
+      }
+      if (sum < pickPotential) { pickPotential = sum; pick = cand; [best, trial] = [trial, best]; }
+    }
+    if (pick < 0) { copy(c, first); continue; } // duplicate centre: left empty, re-seeded if possible
     copy(c, pick);
-    for (let i = 0; i < n; i++) d2[i] = Math.min(d2[i], sqDist(points, i, dim, cent, c));
+    [d2, best] = [best, d2];
   }
 }
 

@@ -20,6 +20,7 @@ export class StreamingCorrelationClusterer implements UnitClusterer {
   private readonly units: number;
   private readonly k: number;
   private readonly seed: number;
+  private readonly restarts: number;
   private readonly samples: number;
   private readonly decay: number;
   /** units*units, symmetric; the EMA of per-step correlation matrices (not bias-corrected: rows are normalised anyway). */
@@ -35,6 +36,7 @@ export class StreamingCorrelationClusterer implements UnitClusterer {
     this.units = opts.units;
     this.k = opts.k;
     this.seed = opts.seed;
+    this.restarts = opts.restarts ?? 3;
     this.samples = opts.samples;
     this.decay = opts.decay ?? 0.98;
     this.corr = new Float32Array(this.units * this.units);
@@ -80,14 +82,14 @@ export class StreamingCorrelationClusterer implements UnitClusterer {
   }
 
   cluster(): ClusterResult {
-    const result = labelUnits(this.corr, this.units, this.units, this.k, this.labels, deriveSeed(this.seed, 'streaming', this.calls));
+    const result = labelUnits(this.corr, this.units, this.units, this.k, this.labels, deriveSeed(this.seed, 'streaming', this.calls), this.restarts);
     this.calls++;
     this.labels = result.labels;
     return { labels: result.labels.slice(), dormant: result.dormant, changed: result.changed };
   }
 
   memoryFloats(): number {
-    return this.corr.length + this.units;
+    return this.corr.length + this.cols.length + this.units;
   }
 
   save(): unknown {

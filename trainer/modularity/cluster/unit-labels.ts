@@ -4,11 +4,15 @@
  * previous labels, cluster ids are matched to the previous ones, and dormant units keep theirs.
  */
 import type { ClusterResult } from './clusterer';
-import { kmeans, normalizeRows } from './kmeans';
+import { deriveSeed } from '../../data/rng';
+import { kmeans, normalizeRows, type KMeansResult } from './kmeans';
 
 /** Above this many live units, k-means runs mini-batch steps of `MINI_BATCH` points. */
 export const MINI_BATCH_ABOVE = 4096;
 export const MINI_BATCH = 1024;
+
+/** A fresh solution replaces the warm-started one only when its inertia is lower by this fraction. */
+export const SWITCH_MARGIN = 0.01;
 
 /**
  * Labels `units` units from their raw signatures (`units` rows of `dim` floats).
@@ -17,8 +21,12 @@ export const MINI_BATCH = 1024;
  * (signature space drifts between calls, so old centroids are not reused); a previous cluster with
  * no live unit starts at the live unit farthest from the other centroids. New cluster ids are then
  * matched greedily to previous ids by overlap, so ids stay put even if k-means re-seeds a cluster.
+ *
+ * Escaping local minima: `restarts` fresh k-means++ runs are made as well (`restarts + 1` when there
+ * is no previous result); the lowest inertia wins, but a fresh run must beat the warm-started one by
+ * `SWITCH_MARGIN` so near-equal solutions do not make labels flap.
  */
-export function labelUnits(signatures: Float32Array, units: number, dim: number, k: number, prev: Int32Array | undefined, seed: number): ClusterResult {
+export function labelUnits(signatures: Float32Array, units: number, dim: number, k: number, prev: Int32Array | undefined, seed: number, restarts: number): ClusterResult {
   const { rows, dormant } = normalizeRows(signatures, units, dim);
   const labels = new Int32Array(units);
   for (let u = 0; u < units; u++) labels[u] = prev ? prev[u] : u % k;
@@ -28,9 +36,18 @@ export function labelUnits(signatures: Float32Array, units: number, dim: number,
   if (m > 0) {
     const x = new Float32Array(m * dim);
     for (let i = 0; i < m; i++) x.set(rows.subarray(live[i] * dim, (live[i] + 1) * dim), i * dim);
-    const init = prev ? warmCentroids(x, m, dim, k, live.map((u) => prev[u])) : undefined;
     const batchSize = m > MINI_BATCH_ABOVE ? MINI_BATCH : undefined;
-    const result = kmeans(x, m, dim, { k, seed, init, batchSize });
+    let result: KMeansResult | undefined;
+    if (prev) {
+      const init = warmCentroids(x, m, dim, k, live.map((u) => prev[u]));
+      result = kmeans(x, m, dim, { k, seed: deriveSeed(seed, 'warm'), init, batchSize });
+    }
+    const fresh = prev ? restarts : restarts + 1; // the same number of k-means runs every call
+    for (let r = 0; r < fresh; r++) {
+      const candidate = kmeans(x, m, dim, { k, seed: deriveSeed(seed, 'fresh', r), batchSize });
+      if (!result || candidate.inertia < result.inertia * (1 - SWITCH_MARGIN)) result = candidate;
+    }
+    if (!result) throw new Error('labelUnits: no k-means run'); // unreachable: fresh ≥ 1 without prev
     const ids = prev ? matchIds(result.labels, live.map((u) => prev[u]), k) : identity(k);
     for (let i = 0; i < m; i++) labels[live[i]] = ids[result.labels[i]];
   }

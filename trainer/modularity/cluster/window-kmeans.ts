@@ -20,6 +20,7 @@ export class WindowKMeansClusterer implements UnitClusterer {
   private readonly units: number;
   private readonly k: number;
   private readonly seed: number;
+  private readonly restarts: number;
   private readonly window: number;
   private readonly samples: number;
   /** window slots of samples*units floats; slot `(head - 1 - j) mod window` is the j-th newest. */
@@ -34,6 +35,7 @@ export class WindowKMeansClusterer implements UnitClusterer {
     this.units = opts.units;
     this.k = opts.k;
     this.seed = opts.seed;
+    this.restarts = opts.restarts ?? 3;
     this.window = opts.window;
     this.samples = opts.samples;
     this.buffer = new Float32Array(this.window * this.samples * this.units);
@@ -66,7 +68,7 @@ export class WindowKMeansClusterer implements UnitClusterer {
       const base = r * units;
       for (let u = 0; u < units; u++) signatures[u * dim + r] = this.buffer[base + u];
     }
-    const result = labelUnits(signatures, units, dim, this.k, this.labels, deriveSeed(this.seed, 'window-kmeans', this.calls));
+    const result = labelUnits(signatures, units, dim, this.k, this.labels, deriveSeed(this.seed, 'window-kmeans', this.calls), this.restarts);
     this.calls++;
     this.labels = result.labels;
     return { labels: result.labels.slice(), dormant: result.dormant, changed: result.changed };
