@@ -56,7 +56,7 @@ export async function transferCommand(runsDir: string, runId: string, dataFile: 
   if (!dataFile) throw new UserError('transfer needs the new task: dynaxx transfer <run> --data new-task.dynaxx.yaml (its data: section is read)');
   const r = await transferAdvice(runsDir, runId, resolve(dataFile), { samples: o.samples });
   if (o.json) return `${JSON.stringify(r)}\n`;
-  return `${table(['subnetwork', 'units', 'gradient cosine', 'new/old gradient', 'advice'], r.rows.map((x) => [
-    x.subnetwork, x.units, x.cosine.toFixed(3), Number.isFinite(x.ratio) ? x.ratio.toFixed(2) : 'inf', x.advice,
+  return `${table(['subnetwork', 'units', 'gradient cosine', 'new/old gradient', 'relative', 'advice'], r.rows.map((x) => [
+    x.subnetwork, x.units, x.cosine.toFixed(3), Number.isFinite(x.ratio) ? x.ratio.toFixed(2) : 'inf', x.relative.toFixed(2), x.advice,
   ]))}\n`;
 }

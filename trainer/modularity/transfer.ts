@@ -4,8 +4,9 @@
  * gradient of the loss with respect to each subnetwork's incoming weights (its units' kernel columns and
  * biases in the modular layers) is computed; per subnetwork we report the cosine between the two mean
  * gradients (the seed's "similarity of gradient directions") and the ratio of their norms (how much more
- * the new task wants to change it than the old one still does). Advice: `keep` when the new task's
- * gradient is no larger than twice the old one's or the directions agree (cosine ≥ 0.5), else `retrain`.
+ * the new task wants to change it than the old one still does), relative to the same ratio over all
+ * subnetworks. Advice: `retrain` when a subnetwork takes a disproportionate share of the change (relative
+ * ratio above 1.25) and the directions disagree (cosine < 0.5); `keep` otherwise.
  * Needs a new task with the same heads (task count and classes) as the model.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -31,6 +32,8 @@ export interface TransferRow {
   cosine: number;
   /** ‖mean new-task gradient‖ / ‖mean old-task gradient‖. */
   ratio: number;
+  /** `ratio` divided by the same ratio over all subnetworks together. */
+  relative: number;
   advice: 'keep' | 'retrain';
 }
 
@@ -116,13 +119,21 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
     });
     const v = await stats.data();
     tf.dispose([stats, ...gOld.values(), ...gNew.values()]);
+    let allOld = 0;
+    let allNew = 0;
+    for (let s = 0; s < k; s++) {
+      allOld += v[3 * s + 1]!;
+      allNew += v[3 * s + 2]!;
+    }
+    const overall = allOld > 0 ? Math.sqrt(allNew / allOld) : 1;
     for (let s = 0; s < k; s++) {
       const units = partition.layers.reduce((a, l) => a + l.labels.filter((x) => x === s).length, 0);
       if (units === 0) continue;
       const [dot, a, b] = [v[3 * s]!, Math.sqrt(v[3 * s + 1]!), Math.sqrt(v[3 * s + 2]!)];
       const cosine = a > 0 && b > 0 ? dot / (a * b) : 0;
       const ratio = a > 0 ? b / a : b > 0 ? Infinity : 1;
-      rows.push({ subnetwork: s, units, cosine, ratio, advice: ratio <= 2 || cosine >= 0.5 ? 'keep' : 'retrain' });
+      const relative = overall > 0 ? ratio / overall : ratio;
+      rows.push({ subnetwork: s, units, cosine, ratio, relative, advice: relative > 1.25 && cosine < 0.5 ? 'retrain' : 'keep' });
     }
     const report: TransferReport = { run: dir.id, data: dataFile, samples, rows };
     dir.writeReport('transfer', report);
