@@ -223,6 +223,56 @@ export namespace RunDeleteRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Emergent modularity (seed 000). Discovery itself is `run/start` on a model file with a `modularity:` block;
+// its results are the run's `reports/modularity.json` (and `reports/modularity-history.json`).
+
+export interface ModularityReportParams { runId: string; runsDir?: string }
+/** The stored analysis (trainer/modularity/report.ts `ModularityReport`), or null for a run without one. */
+export interface ModularityReportResult { report: unknown | null; history: unknown | null }
+/** Client -> trainer: the subnetworks a modular run found, with their ablation table, and the clustering history. */
+export namespace ModularityReportRequest {
+  export const method = 'modularity/report';
+  export const type = new RequestType<ModularityReportParams, ModularityReportResult, void>(method);
+}
+
+export interface ModularityExtractParams { runId: string; runsDir?: string; subnetworks: number[]; outDir?: string }
+export interface ModularityExtractResult { dir: string; params: number; flops: number; accuracy: number[]; fullParams: number; fullFlops: number }
+/** Client -> trainer: export the chosen subnetworks of a modular run as a physically smaller model (tfjs format + model file). */
+export namespace ModularityExtractRequest {
+  export const method = 'modularity/extract';
+  export const type = new RequestType<ModularityExtractParams, ModularityExtractResult, void>(method);
+}
+
+export interface ModularityGrowParams {
+  runId: string;
+  /** A model file whose `data:` section describes the new data (its tasks start with the run's). */
+  dataFile: string;
+  runsDir?: string;
+  /** New subnetworks (default 2). */
+  add?: number;
+  epochs?: number;
+  /** Unfreeze everything for the last N steps. */
+  jointSteps?: number;
+  workDoneToken?: string | number;
+  metricsIntervalMs?: number;
+}
+/** Client -> trainer: grow a completed modular run (a new run, reported like `run/start`; `reports/growth.json`). */
+export namespace ModularityGrowRequest {
+  export const method = 'modularity/grow';
+  export const type = new RequestType<ModularityGrowParams, RunStartResult, void>(method);
+}
+
+export interface ModularityTransferParams { runId: string; dataFile: string; runsDir?: string; samples?: number }
+export interface ModularityTransferResult {
+  rows: Array<{ subnetwork: number; units: number; cosine: number; ratio: number; relative: number; advice: 'keep' | 'retrain' }>;
+}
+/** Client -> trainer: per subnetwork, gradient similarity on the new task vs the old one, with keep/retrain advice. */
+export namespace ModularityTransferRequest {
+  export const method = 'modularity/transfer';
+  export const type = new RequestType<ModularityTransferParams, ModularityTransferResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Notifications (trainer -> client)
 
 export interface RunMetricsParams { runId: string; records: MetricRecord[] }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import { ResponseError } from 'vscode-jsonrpc';
 import {
+  ModularityExtractRequest, type ModularityExtractResult, ModularityGrowRequest, ModularityReportRequest, ModularityTransferRequest,
   InitializeRequest,
   LogMessageNotification,
   MessageType,
@@ -33,6 +34,10 @@ import { DataError } from './data/errors';
 import { UserError } from './errors';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
+import { modulesCommand } from './cli/modules';
+import { startGrowth } from './modularity/growth';
+import { MODULARITY_HISTORY, MODULARITY_REPORT } from './modularity/report';
+import { transferAdvice } from './modularity/transfer';
 
 export const TRAINER_VERSION = '0.1.0';
 
@@ -244,6 +249,23 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   conn.onRequest(RunResumeRequest.type, guarded(RunResumeRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
       resumeRun(p.runId, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
+  ));
+
+  conn.onRequest(ModularityReportRequest.type, guarded(ModularityReportRequest.method, (p) => {
+    const dir = new RunStore(runsDirOf(p)).open(p.runId);
+    return { report: dir.readReport(MODULARITY_REPORT) ?? null, history: dir.readReport(MODULARITY_HISTORY) ?? null };
+  }));
+  conn.onRequest(ModularityExtractRequest.type, guarded(ModularityExtractRequest.method, async (p) => {
+    const out = await modulesCommand(runsDirOf(p), p.runId, { extract: p.subnetworks.join(','), out: p.outDir, json: true });
+    return JSON.parse(out) as ModularityExtractResult;
+  }));
+  conn.onRequest(ModularityTransferRequest.type, guarded(ModularityTransferRequest.method, async (p) => {
+    const r = await transferAdvice(runsDirOf(p), p.runId, resolve(p.dataFile), { samples: p.samples });
+    return { rows: r.rows };
+  }));
+  conn.onRequest(ModularityGrowRequest.type, guarded(ModularityGrowRequest.method, (p) =>
+    begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
+      startGrowth(p.runId, resolve(p.dataFile), { add: p.add, epochs: p.epochs, jointSteps: p.jointSteps }, { runsDir: runsDirOf(p), events, signal })),
   ));
 
   return {
