@@ -251,18 +251,26 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
       resumeRun(p.runId, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
   ));
 
-  conn.onRequest(ModularityReportRequest.type, guarded(ModularityReportRequest.method, (p) => {
+  /** User errors (an unknown run id, a non-modular run, bad data) as the protocol's error codes, as run/delete gives them. */
+  const mapErrors = <P, R>(handler: (p: P) => R | Promise<R>) => async (p: P): Promise<R> => {
+    try {
+      return await handler(p);
+    } catch (e) {
+      throw toResponseError(e);
+    }
+  };
+  conn.onRequest(ModularityReportRequest.type, guarded(ModularityReportRequest.method, mapErrors((p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { report: dir.readReport(MODULARITY_REPORT) ?? null, history: dir.readReport(MODULARITY_HISTORY) ?? null };
-  }));
-  conn.onRequest(ModularityExtractRequest.type, guarded(ModularityExtractRequest.method, async (p) => {
+  })));
+  conn.onRequest(ModularityExtractRequest.type, guarded(ModularityExtractRequest.method, mapErrors(async (p) => {
     const out = await modulesCommand(runsDirOf(p), p.runId, { extract: p.subnetworks.join(','), out: p.outDir, json: true });
     return JSON.parse(out) as ModularityExtractResult;
-  }));
-  conn.onRequest(ModularityTransferRequest.type, guarded(ModularityTransferRequest.method, async (p) => {
+  })));
+  conn.onRequest(ModularityTransferRequest.type, guarded(ModularityTransferRequest.method, mapErrors(async (p) => {
     const r = await transferAdvice(runsDirOf(p), p.runId, resolve(p.dataFile), { samples: p.samples });
     return { rows: r.rows };
-  }));
+  })));
   conn.onRequest(ModularityGrowRequest.type, guarded(ModularityGrowRequest.method, (p) =>
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
       startGrowth(p.runId, resolve(p.dataFile), { add: p.add, epochs: p.epochs, jointSteps: p.jointSteps }, { runsDir: runsDirOf(p), events, signal })),
