@@ -58,3 +58,14 @@ test('Train stabilized starts a run with stabilize: auto, beside the backend set
   await COMMANDS[LensCommands.train]!.make(ctx)(Uri.file(file));
   assert.deepEqual(started[2]!.overrides, { backend: 'wasm' });
 });
+
+test('Discover subnetworks starts a run with modularity: on; the plain Train sends no such override', async () => {
+  assert.equal(COMMANDS[LensCommands.discover]?.feature, 'discover');
+  const { ctx, file, started } = setup();
+  await COMMANDS[LensCommands.discover]!.make(ctx)({ uri: Uri.file(file).toString() });
+  assert.equal(started.length, 1);
+  assert.equal(started[0]!.modelFile, file);
+  assert.equal(started[0]!.overrides?.modularity, 'on');
+  await COMMANDS[LensCommands.train]!.make(ctx)(Uri.file(file));
+  assert.equal(started[1]!.overrides?.modularity, undefined);
+});

@@ -10,7 +10,7 @@ import type { BackendRequest, RunSummary } from '../protocol/trainer';
 import { RunDeleteRequest } from '../protocol/trainer';
 import type { Ctx } from './ctx';
 import { RESUMABLE } from './runs-view';
-import { requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
+import { discover, requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
 
 type Cmd = (...args: any[]) => unknown;
 
@@ -27,6 +27,7 @@ interface CommandFactory {
 export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.train': { feature: 'train', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => train(ctx, arg) },
   'dynaxx.trainStabilized': { feature: 'stabilize', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => trainStabilized(ctx, arg) },
+  'dynaxx.discover': { feature: 'discover', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => discover(ctx, arg) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },

@@ -74,6 +74,11 @@ export async function train(deps: TrainingDeps, arg?: LensCommandArgs | vscode.U
 }
 
 /** "Train stabilized": the file trained with `stabilize: auto` when it has no `stabilize:` block (the file is not changed). */
+/** "Discover subnetworks": a run with `modularity: on` when the file has no `modularity:` block. */
+export function discover(deps: TrainingDeps, arg?: LensCommandArgs | vscode.Uri): Promise<LiveRun | undefined> {
+  return train(deps, arg, { modularity: 'on' });
+}
+
 export function trainStabilized(deps: TrainingDeps, arg?: LensCommandArgs | vscode.Uri): Promise<LiveRun | undefined> {
   return train(deps, arg, { stabilize: 'auto' });
 }

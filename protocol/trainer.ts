@@ -99,6 +99,8 @@ export interface RunOverrides {
   seed?: number;
   /** Train with `stabilize: auto` when the file has no `stabilize:` block (a file's own block is kept). */
   stabilize?: 'auto';
+  /** Discover subnetworks: train with `modularity: on` (the seed's defaults) when the file has no `modularity:` block. */
+  modularity?: 'on';
 }
 
 /** JSON-RPC error codes of failures the user must fix (the message says where and what to do). */

@@ -6,6 +6,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import { LANDED_FEATURES, type Feature } from '../protocol/lsp-ext';
 import { walkLayers, type LayerNode } from '../spec';
 import type { ParsedDocument } from './documents';
+import { discoverLenses } from './lenses/discover';
 import { stabilizeLenses } from './lenses/stabilize';
 import { trainLenses } from './lenses/train';
 
@@ -15,6 +16,7 @@ export type LensProvider = (doc: ParsedDocument) => CodeLens[];
 export const LENS_PROVIDERS: Partial<Record<Feature, LensProvider>> = {
   train: trainLenses,
   stabilize: stabilizeLenses,
+  discover: discoverLenses,
 };
 
 export function codeLenses(doc: ParsedDocument, landed: readonly Feature[] = LANDED_FEATURES): CodeLens[] {

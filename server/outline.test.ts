@@ -15,17 +15,19 @@ before(async () => {
 });
 after(async () => { await client.stop(); });
 
-test('code lenses: exactly the landed features, Train and Train stabilized at the top', async () => {
+test('code lenses: exactly the landed features, Train, Train stabilized and Discover subnetworks at the top', async () => {
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize']);
-  assert.equal(lenses.length, 2);
+  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize', 'discover']);
+  assert.equal(lenses.length, 3);
   assert.deepEqual(lenses[0], {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     command: { title: '▶ Train', command: LensCommands.train, arguments: [{ uri }] },
   });
   assert.equal(lenses[1]!.command!.title, '▶ Train stabilized');
   assert.equal(lenses[1]!.command!.command, LensCommands.trainStabilized);
-  const unlanded = Object.entries(LensCommands).filter(([k]) => k !== 'train' && k !== 'trainStabilized').map(([, v]) => v);
+  assert.equal(lenses[2]!.command!.title, '◆ Discover subnetworks');
+  assert.equal(lenses[2]!.command!.command, LensCommands.discover);
+  const unlanded = Object.entries(LensCommands).filter(([k]) => !['train', 'trainStabilized', 'discover'].includes(k)).map(([, v]) => v);
   assert.ok(!lenses.some((l) => unlanded.includes(l.command!.command as never)));
 });
 

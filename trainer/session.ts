@@ -4,6 +4,7 @@
  * forwarded to the caller. The CLI and the JSON-RPC trainer both start runs through here.
  */
 import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { dirname, join } from 'node:path';
 import type { Alert, BackendId, LayerStats, MetricRecord, RunOverrides } from '../protocol/trainer';
 import { loadModelText } from '../spec';
@@ -84,10 +85,22 @@ export function applyOverrides(model: ModelFile, o: RunOverrides = {}): ModelFil
   return { ...model, train, data };
 }
 
+/**
+ * "Discover subnetworks" (`overrides.modularity: 'on'`): the file's text with `modularity: on` appended when it
+ * has no `modularity:` block, so the modular layers are widened at parse time exactly as if the file said it (lines
+ * above keep their positions; the run stores this text).
+ */
+function withModularity(text: string, overrides: RunOverrides | undefined): string {
+  if (overrides?.modularity !== 'on') return text;
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || doc.has('modularity')) return text;
+  return `${text}${text.endsWith('\n') ? '' : '\n'}modularity: on\n`;
+}
+
 /** Starts a new run from a model file. Throws SpecError/BackendError/data errors before anything is written. */
 export async function startRun(modelFile: string, overrides: RunOverrides | undefined, opts: SessionOptions, modelText?: string): Promise<PreparedRun> {
   // one read: the text parsed is the text stored with the run (or the text a remote client sent)
-  const sourceText = modelText ?? readFileSync(modelFile, 'utf8');
+  const sourceText = withModularity(modelText ?? readFileSync(modelFile, 'utf8'), overrides);
   const model = applyOverrides(loadModelText(sourceText, modelFile), overrides);
   const backend = await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });

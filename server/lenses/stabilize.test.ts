@@ -13,7 +13,7 @@ const MODEL = 'model:\n  input: [4]\n  layers:\n    - { type: dense, units: 2 }\
 
 test('with stabilize landed, a file without the block gets "▶ Train stabilized"', () => {
   assert.ok(LANDED_FEATURES.includes('stabilize'));
-  const lenses = codeLenses(doc(MODEL));
+  const lenses = codeLenses(doc(MODEL), ['train', 'stabilize']);
   assert.deepEqual(lenses.map((l) => l.command?.title), ['▶ Train', '▶ Train stabilized']);
   const stab = lenses[1]!;
   assert.equal(stab.command!.command, LensCommands.trainStabilized);

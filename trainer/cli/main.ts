@@ -55,6 +55,7 @@ options:
   --monitors LIST|none        per-layer alert monitors, comma-separated: ${MONITORS}
                               (default: all three when train.statsEvery > 0, else none; a list given
                               while statsEvery is 0 runs every 10 steps)
+  --discover                  train: discover subnetworks (modularity: on) when the file has no modularity: block
   --split test|validation     for eval
   --json                      machine-readable output
   --quiet                     no progress bar
@@ -99,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
         extract: { type: 'string' },
         out: { type: 'string' },
         samples: { type: 'string' },
+        discover: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -224,6 +226,7 @@ function overrides(o: Opts): RunOverrides {
     lr: num(o, 'lr', false),
     limit: num(o, 'limit'),
     seed: num(o, 'seed'),
+    ...(o.discover ? { modularity: 'on' as const } : {}),
   };
 }
 
