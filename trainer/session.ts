@@ -106,7 +106,7 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
   const stats = statsHooks(model, opts);
-  const modular = modularityHooks(model);
+  const modular = modularityHooks(model, (line) => opts.events?.onLog?.('info', line));
   const loop = new TrainingLoop({
     model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, stabilizer: stabilizer(model),
     plugins: modular?.plugins,
@@ -138,7 +138,7 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
     ? { step: ckpt.step, weights: ckpt.weights, optimizer: ckpt.optimizer, state: ckpt.state as unknown as Snapshot['state'] }
     : undefined;
   const stats = statsHooks(model, opts);
-  const modular = modularityHooks(model);
+  const modular = modularityHooks(model, (line) => opts.events?.onLog?.('info', line));
   const loop = new TrainingLoop({
     model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume, stabilizer: stabilizer(model),
     plugins: modular?.plugins,

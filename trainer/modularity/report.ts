@@ -14,6 +14,7 @@ import { SequentialModel } from '../engine/model';
 import type { NamedArray } from '../store/checkpoint';
 import { ablationTable, bestSpecialized, specialization, type SpecializedSubnetwork } from './analysis/ablation';
 import { evaluateMasked } from './analysis/masked-eval';
+import { subsampleSplit } from './analysis/subsample';
 import { shapleyValues, MAX_SHAPLEY_SUBNETWORKS } from './analysis/shapley';
 import type { ForwardNet, Partition, UnitMasks } from './analysis/types';
 import { dominantTask, unitTaskAttribution } from './analysis/unit-tasks';
@@ -55,6 +56,8 @@ export interface ModularityReport {
   hardened: boolean;
   clustering: string;
   split: string;
+  /** Samples of the split the ablations ran on. */
+  samples: number;
   tasks: Array<{ name: string; classes: number; labels?: string[] }>;
   layers: Array<{ id: string; units: number; masked: boolean; labels: number[] }>;
   /** Accuracy per task of the model as trained (masks applied). */
@@ -72,8 +75,10 @@ export interface ModularityReport {
 }
 
 export interface AnalyzeOptions {
-  /** Shapley permutations (0 = skip). Default 20. */
+  /** Shapley permutations (0 = skip). Default 10. */
   shapleyPermutations?: number;
+  /** Ablations run on at most this many samples of the split (a seeded subset). Default 4096. */
+  maxSamples?: number;
   /** Write the export of the kept subnetworks here (when the masks are hard). */
   exportDir?: string;
   sourceText?: string;
@@ -100,13 +105,15 @@ export function partitionOf(r: ModularityResult): { partition: Partition; masks:
 export async function analyzeModularity(
   net: SequentialModel, model: ModelFile, dataset: Dataset, r: ModularityResult, weights: NamedArray[], step: number, opts: AnalyzeOptions = {},
 ): Promise<ModularityReport> {
-  const { name: splitName, split } = analysisSplit(dataset);
+  const { name: splitName, split: full } = analysisSplit(dataset);
   const tasks = dataset.tasks;
+  const size = dataset.sampleShape.reduce((a, b) => a * b, 1);
+  const split = subsampleSplit(full, size, tasks.length, opts.maxSamples ?? 4096, model.train.seed);
   const { partition, masks } = partitionOf(r);
   const ablation = await ablationTable(net, split, tasks, dataset.sampleShape, partition, masks);
-  const permutations = opts.shapleyPermutations ?? 20;
+  const permutations = opts.shapleyPermutations ?? 10;
   const shapley = permutations > 0 && r.k <= MAX_SHAPLEY_SUBNETWORKS
-    ? await shapleyValues(net, split, tasks, dataset.sampleShape, partition, { permutations, base: masks, maxSamples: 1024, seed: model.train.seed })
+    ? await shapleyValues(net, split, tasks, dataset.sampleShape, partition, { permutations, base: masks, maxSamples: 512, seed: model.train.seed })
     : undefined;
   const attribution = await unitTaskAttribution(net, split, tasks, dataset.sampleShape, partition.layers.map((l) => l.layerId), { maxSamples: 512, masks });
   const unitTask = new Map(partition.layers.map((l) => [l.layerId, dominantTask(attribution.get(l.layerId)!, tasks)]));
@@ -171,6 +178,7 @@ export async function analyzeModularity(
     hardened: r.hardened,
     clustering: model.modularity?.clustering ?? '',
     split: splitName,
+    samples: split.n,
     tasks: tasks.map((t) => ({ name: t.name, classes: t.classes, ...(t.labels ? { labels: t.labels } : {}) })),
     layers: r.layout.layers.map((l) => ({ id: l.id, units: l.units, masked: l.masked, labels: Array.from(unitLabels(l, r.labels)) })),
     accuracy: ablation.full.accuracy,
@@ -182,7 +190,7 @@ export async function analyzeModularity(
     qModularity: hiddenQ(partition, byName),
   };
   if (r.hardened && opts.exportDir && opts.sourceText !== undefined) {
-    report.export = await exportKept(model, opts.sourceText, weights, partition, r, dataset, split, opts.exportDir);
+    report.export = await exportKept(model, opts.sourceText, weights, partition, r, dataset, full, opts.exportDir);
   }
   return report;
 }
@@ -249,18 +257,29 @@ export function exportDirOf(runDir: string, name = 'modules'): string {
 export function summarize(r: ModularityReport): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [
-    `modularity: ${r.active} active subnetworks of k = ${r.k} (${r.hardened ? 'hard masks' : 'soft masks'}), accuracy ${r.tasks.map((t, i) => `${t.name} ${pct(r.accuracy[i]!)}`).join(', ')} on ${r.split}`,
+    `modularity: ${r.active} active subnetworks of k = ${r.k} (${r.hardened ? 'hard masks' : 'soft masks'}), accuracy ${r.tasks.map((t, i) => `${t.name} ${pct(r.accuracy[i]!)}`).join(', ')} on ${r.samples} ${r.split} samples`,
     `  specialization ${r.specialization.toFixed(3)}, NMI with served task ${r.nmi.toFixed(3)}${r.qModularity !== null ? `, Q-modularity ${r.qModularity.toFixed(3)}` : ''}`,
   ];
-  const head = ['sub', 'kept', 'units', 'params', ...r.tasks.map((t) => `drop ${t.name}`), ...(r.subnetworks[0]?.shapley ? r.tasks.map((t) => `shapley ${t.name}`) : []), 'serves'];
+  const single = r.tasks.length === 1;
+  const task0 = r.tasks[0]!;
+  const head = ['sub', 'kept', 'units', 'params', ...r.tasks.map((t) => `drop ${t.name}`), ...(r.subnetworks[0]?.shapley ? r.tasks.map((t) => `shapley ${t.name}`) : []),
+    single ? 'most hurt class' : 'serves'];
+  const hurt = (s: SubnetworkReport): string => {
+    const drops = s.classDrop[0] ?? [];
+    let best = -1;
+    drops.forEach((d, c) => {
+      if (d !== null && (best < 0 || d > drops[best]!)) best = c;
+    });
+    return best < 0 ? '-' : `${task0.labels?.[best] ?? `class ${best}`} ${drops[best]!.toFixed(1)} pt`;
+  };
   const rows = r.subnetworks.filter((s) => Object.values(s.units).some((n) => n > 0)).map((s) => [
     String(s.id), s.kept ? 'yes' : 'no', Object.values(s.units).join('+'), `${s.params} (${pct(s.paramShare)})`,
-    ...s.accuracyDrop.map((d) => `${d.toFixed(1)} pt`), ...(s.shapley ? s.shapley.values.map((v) => `${v.toFixed(1)} pt`) : []), s.task ?? '-',
+    ...s.accuracyDrop.map((d) => `${d.toFixed(1)} pt`), ...(s.shapley ? s.shapley.values.map((v) => `${v.toFixed(1)} pt`) : []), single ? hurt(s) : s.task ?? '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   lines.push(fmt(head), ...rows.map(fmt));
-  if (r.best) lines.push(`  most specialised: subnetwork ${r.best.subnetwork} (removing it costs ${r.tasks[r.best.task]?.name} ${r.best.drops[r.best.task]!.toFixed(1)} points, the others at most ${(Math.max(0, ...r.best.drops.filter((_, i) => i !== r.best!.task))).toFixed(1)})`);
+  if (r.best && !single) lines.push(`  most specialised: subnetwork ${r.best.subnetwork} (removing it costs ${r.tasks[r.best.task]?.name} ${r.best.drops[r.best.task]!.toFixed(1)} points, the others at most ${(Math.max(0, ...r.best.drops.filter((_, i) => i !== r.best!.task))).toFixed(1)})`);
   if (r.export) lines.push(`  export: ${r.export.params} params (${pct(r.export.params / r.export.fullParams)} of ${r.export.fullParams}), accuracy ${r.export.accuracy.map((a) => pct(a)).join(', ')} -> ${r.export.dir}`);
   return lines;
 }

@@ -25,7 +25,7 @@ export interface HistoryFile {
   hardened?: { step: number; hard: number[]; masks: number[]; kept: number };
 }
 
-export function modularityHooks(model: ModelFile): ModularityRunHooks | undefined {
+export function modularityHooks(model: ModelFile, log?: (line: string) => void): ModularityRunHooks | undefined {
   const spec = model.modularity;
   if (!spec) return undefined;
   let dir: RunDir | undefined;
@@ -59,6 +59,7 @@ export function modularityHooks(model: ModelFile): ModularityRunHooks | undefine
         dir.writeReport(MODULARITY_HISTORY, history);
       }
       await p.hardenAtEnd(loop.currentStep);
+      log?.(`run ${dir.id}: analysing ${spec.subnetworks} subnetworks (ablation per task and class, Shapley values, export)…`);
       const snap = await loop.snapshot();
       const result = await p.result(loop.currentStep);
       const report: ModularityReport = await analyzeModularity(loop.net, m, dataset, result, snap.weights, loop.currentStep, {
