@@ -20,7 +20,7 @@ import type { Alert } from '../../protocol/trainer';
 import type { ModularitySpec } from '../../spec/types';
 import type { NamedVariable } from '../engine/module';
 import type { LoopPlugin, PluginContext } from '../engine/seams';
-import { createClusterer, type UnitClusterer } from './cluster/clusterer';
+import { createSignalClusterer, type SignalClusterer } from './signal-clusterer';
 import { buildLayout, unitLabels, type UnitLayout } from './layout';
 import {
   assignmentMatrix, crossIndicator, diversity, maskCost, modularityLoss, subnetworkMasks, temperatureAt, unitActivity, unitMask,
@@ -85,7 +85,7 @@ export class ModularityPlugin implements LoopPlugin {
   readonly k: number;
   private readonly theta: NamedVariable;
   private readonly probeVars: tf.Variable[];
-  private readonly clusterer: UnitClusterer | undefined;
+  private readonly clusterer: SignalClusterer | undefined;
   /** The signal ring packed [window, samples, items] for checkpoints (see `state()`); with a clusterer only. */
   private readonly ringState: NamedVariable | undefined;
   private readonly warmupEnd: number;
@@ -130,8 +130,8 @@ export class ModularityPlugin implements LoopPlugin {
       const shape = [B, ...new Array(l.outputRank - 2).fill(1), l.units];
       return tf.tidy(() => tf.variable(tf.zeros(shape), true, `modularity/probe/${l.id}#${uid++}`));
     });
-    this.clusterer = growth ? undefined : createClusterer(spec.clustering, {
-      units: this.layout.items, k: this.k, seed: ctx.train.seed, window: spec.window, samples: Math.min(spec.samples, B),
+    this.clusterer = growth ? undefined : createSignalClusterer(spec.clustering, {
+      items: this.layout.items, k: this.k, seed: ctx.train.seed, window: spec.window, samples: Math.min(spec.samples, B),
     });
     this.ringState = this.clusterer && {
       name: 'modularity/signals', layerId: 'modularity', role: 'signals',
@@ -204,7 +204,7 @@ export class ModularityPlugin implements LoopPlugin {
     });
     v.assign(packed);
     packed.dispose();
-    return [this.ringState];
+    return [this.ringState, ...(this.clusterer?.state() ?? [])];
   }
 
   transform(step: number, training: boolean): (layerId: string, y: tf.Tensor) => tf.Tensor {
@@ -357,6 +357,7 @@ export class ModularityPlugin implements LoopPlugin {
     this.theta.variable.dispose();
     for (const p of this.probeVars) p.dispose();
     this.ringState?.variable.dispose();
+    this.clusterer?.dispose();
     this.disposeAssignments();
     for (const t of [...this.ring, ...this.stash.values(), ...this.lossParts, ...this.frozenMasks.values(), ...this.frozenCopies.values()]) t.dispose();
     this.sums?.dispose();
@@ -387,15 +388,10 @@ export class ModularityPlugin implements LoopPlugin {
 
   private async recluster(step: number): Promise<void> {
     const t0 = performance.now();
-    const stacked = tf.concat(this.ring);
-    const data = (await stacked.data()) as Float32Array;
-    stacked.dispose();
-    const rows = this.ring[0]!.shape[0]!;
     const items = this.layout.items;
-    for (let i = 0; i < this.ring.length; i++) this.clusterer!.observe(data.subarray(i * rows * items, (i + 1) * rows * items));
+    const res = await this.clusterer!.cluster(this.ring);
     for (const t of this.ring) t.dispose();
     this.ring = [];
-    const res = this.clusterer!.cluster();
     const changed = this.clustered ? res.changed : items;
     this.labels = Int32Array.from(res.labels);
     this.clustered = true;
