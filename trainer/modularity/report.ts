@@ -258,8 +258,11 @@ export function summarize(r: ModularityReport): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [
     `modularity: ${r.active} active subnetworks of k = ${r.k} (${r.hardened ? 'hard masks' : 'soft masks'}), accuracy ${r.tasks.map((t, i) => `${t.name} ${pct(r.accuracy[i]!)}`).join(', ')} on ${r.samples} ${r.split} samples`,
-    `  specialization ${r.specialization.toFixed(3)}, NMI with served task ${r.nmi.toFixed(3)}${r.qModularity !== null ? `, Q-modularity ${r.qModularity.toFixed(3)}` : ''}`,
   ];
+  const q = r.qModularity !== null ? `Q-modularity ${r.qModularity.toFixed(3)}` : '';
+  lines.push(r.tasks.length > 1
+    ? `  specialization ${r.specialization.toFixed(3)}, NMI with served task ${r.nmi.toFixed(3)}${q ? `, ${q}` : ''}`
+    : `  one task: the table shows the class each subnetwork's removal hurts most${q ? `; ${q}` : ''}`);
   const single = r.tasks.length === 1;
   const task0 = r.tasks[0]!;
   const head = ['sub', 'kept', 'units', 'params', ...r.tasks.map((t) => `drop ${t.name}`), ...(r.subnetworks[0]?.shapley ? r.tasks.map((t) => `shapley ${t.name}`) : []),
