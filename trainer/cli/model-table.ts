@@ -15,11 +15,17 @@ export function printModel(file: string, json: boolean): string {
   walk(model.layers, 0);
   if (json) {
     const stabilize = model.stabilize ? { stabilize: model.stabilize } : {};
-    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, ...stabilize, layers: model.layers })}\n`;
+    const modularity = model.modularity ? { modularity: model.modularity } : {};
+    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, ...stabilize, ...modularity, layers: model.layers })}\n`;
   }
-  const choices = model.stabilize
+  const m = model.modularity;
+  const choices = (model.stabilize
     ? `\nstabilize${model.stabilize.auto ? ' (auto)' : ''}:\n${model.stabilize.choices.map((c) => `  - ${c}\n`).join('')}`
-    : '';
+    : '') + (m
+    ? `\nmodularity: ${m.layers.map((id) => `${id} ${m.baseUnits[id]} -> ${model.layers.find((l) => l.id === id)?.outputShape.at(-1)} units`).join(', ')} (×${m.overparameterize}${m.groups > 1 ? `, ${m.groups} groups` : ''}); `
+      + `k = ${m.subnetworks} subnetworks (band ${m.band[0]}–${m.band[1]}), ${m.clustering} clustering every ${m.clusterEvery} steps; `
+      + `masks after ${Math.round(100 * m.warmup)}% of the steps, hard for the last ${Math.round(100 * m.finetune)}%\n`
+    : '');
   const head = `${model.name}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
   return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}${choices}`;
 }
