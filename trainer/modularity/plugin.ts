@@ -420,6 +420,18 @@ export class ModularityPlugin implements LoopPlugin {
       for (const k of used) if (best < 0 || masks[k]! > masks[best]!) best = k;
       if (best >= 0) hard[best] = 1;
     }
+    // a masked layer whose units would all close cuts the model in two (its output no longer depends on the
+    // input, and the export cannot remove every unit of a layer): keep that layer's most open subnetwork
+    for (const l of this.layout.layers) {
+      if (!l.masked) continue;
+      let best = -1;
+      for (let i = l.offset; i < l.offset + l.items && best !== -2; i++) {
+        const k = this.labels[i]!;
+        if (hard[k] === 1) best = -2;
+        else if (best < 0 || masks[k]! > masks[best]!) best = k;
+      }
+      if (best >= 0) hard[best] = 1;
+    }
     this.setHard(hard);
     this.opts.events?.onHarden?.({ step, hard: Array.from(hard), masks: Array.from(masks), kept: [...used].filter((k) => hard[k] === 1).length });
   }
