@@ -28,7 +28,7 @@ export interface StringOrIntField extends Base { kind: 'stringOrInt' }
 /** A list of distinct names out of `values` (may be empty). */
 export interface NameListField extends Base { kind: 'nameList'; values: readonly string[]; default?: string[] }
 /** A non-empty list of integers >= `min`, e.g. seeds. */
-export interface IntListField extends Base { kind: 'intList'; min?: number }
+export interface IntListField extends Base { kind: 'intList'; min?: number; default?: number[] }
 /** A non-empty list of distinct names whose allowed values are only known to the caller (it checks them). */
 export interface StringListField extends Base { kind: 'stringList' }
 export type Field =

@@ -152,7 +152,7 @@ test('shorthands: optimizer/schedule names, adamw weight decay, data.shape as in
       layers: [{ type: flatten }, { type: dense, units: 10 }]
     train: { optimizer: adamw, schedule: cosine }
     stabilize: auto
-    prune: { criterion: gradient-flow, sparsity: 0.5 }
+    dna: { hops: 3 }
   `);
   assert.deepEqual(diagnostics, []);
   assert.ok(model);
@@ -161,7 +161,7 @@ test('shorthands: optimizer/schedule names, adamw weight decay, data.shape as in
   assert.equal(model.train.optimizer.type, 'adamw');
   assert.equal(model.train.optimizer.weightDecay, 0.01);
   assert.equal(model.train.schedule.type, 'cosine');
-  assert.deepEqual(model.extra, { prune: { criterion: 'gradient-flow', sparsity: 0.5 } });
+  assert.deepEqual(model.extra, { dna: { hops: 3 } });
   assert.equal(model.stabilize?.auto, true);
 });
 

@@ -17,6 +17,7 @@ import { describe, entry, fromYaml, Positions, toJs, type SMap, type SNode } fro
 import { resolveStabilize } from './stabilize-auto';
 import { readStabilize } from './stabilize-spec';
 import { overparameterize, readModularity, resolveModularity } from './modularity-spec';
+import { readPrune, readRoute } from './prune-spec';
 import { readTrain } from './train-spec';
 import { SpecError, type ModelFile, type Shape, type SourceRange, type SpecDiagnostic } from './types';
 
@@ -32,7 +33,7 @@ export interface ParseResult {
 }
 
 /** Sections for later features, kept raw in `ModelFile.extra`. */
-export const EXTRA_SECTIONS = ['prune', 'route', 'dna'] as const;
+export const EXTRA_SECTIONS = ['dna'] as const;
 
 export const TOP_FIELDS: FieldTable = {
   name: { kind: 'string', doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.' },
@@ -90,10 +91,12 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     r.error(root.range, 'type', `a model file must be a mapping with 'name', 'data', 'model' and 'train', got ${describe(root)}`);
     return undefined;
   }
-  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', 'modularity', ...EXTRA_SECTIONS]);
+  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', 'modularity', 'prune', 'route', ...EXTRA_SECTIONS]);
   const extra = readExtra(root, r);
   const stabilize = readStabilize(entry(root, 'stabilize')?.value, r);
   const modularity = readModularity(entry(root, 'modularity')?.value, r);
+  const prune = readPrune(entry(root, 'prune')?.value, r);
+  const route = readRoute(entry(root, 'route')?.value, r);
   const base = baseDir(file);
   const resolvePath = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
 
@@ -109,7 +112,7 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   if (!section?.templates || !inputShape) return undefined;
   const baseUnits = modularity.draft ? overparameterize(modularity.draft, section.templates, r) : undefined;
   const expanded = expandLayers(section.templates, inputShape, r);
-  if (!top || !data || !train || stabilize.failed || modularity.failed) return undefined;
+  if (!top || !data || !train || stabilize.failed || modularity.failed || prune.failed || route.failed) return undefined;
   const layers = expanded.layers;
   const logits = expectedLogits(data);
   const out = expanded.outputShape;
@@ -141,6 +144,8 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     extra,
     ...(stabilizeSpec ? { stabilize: stabilizeSpec } : {}),
     ...(modularitySpec ? { modularity: modularitySpec } : {}),
+    ...(prune.spec ? { prune: prune.spec } : {}),
+    ...(route.spec ? { route: route.spec } : {}),
   };
 }
 

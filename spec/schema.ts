@@ -13,6 +13,7 @@ import {
   STABILIZE_DOC, STABILIZE_FIELDS,
 } from './stabilize-spec';
 import { MODULARITY_DOC, MODULARITY_FIELDS, MODULARITY_LAYERS_DOC } from './modularity-spec';
+import { PRUNE_DOC, PRUNE_FIELDS, ROUTE_DOC, ROUTE_FIELDS } from './prune-spec';
 import { OPTIMIZER_DOC, OPTIMIZER_FIELDS, SCHEDULE_DOC, SCHEDULE_FIELDS, TRAIN_FIELDS } from './train-spec';
 
 type Schema = Record<string, unknown>;
@@ -86,8 +87,8 @@ export function buildSchema(): Schema {
           object(MODULARITY_DOC, MODULARITY_FIELDS, { layers: { type: 'array', items: { type: 'string' }, minItems: 1, description: MODULARITY_LAYERS_DOC } }),
         ],
       },
-      prune: freeForm('Gradient-flow pruning settings (later feature); kept raw in ModelFile.extra.'),
-      route: freeForm('Routing / distributed-architecture settings (later feature); kept raw in ModelFile.extra.'),
+      prune: { description: PRUNE_DOC, anyOf: [{ enum: [true, false, 'on', 'off'], description: PRUNE_DOC }, object(PRUNE_DOC, PRUNE_FIELDS)] },
+      route: { description: ROUTE_DOC, anyOf: [{ enum: [true, false, 'on', 'off'], description: ROUTE_DOC }, object(ROUTE_DOC, ROUTE_FIELDS)] },
       dna: freeForm('Architecture-DNA settings (later feature); kept raw in ModelFile.extra.'),
     },
     definitions,

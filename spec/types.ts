@@ -221,6 +221,39 @@ export interface ModelFile {
   stabilize?: StabilizeSpec;
   /** The resolved `modularity:` block (seed 000), when the file has one; its layers are already over-parameterised. */
   modularity?: ModularitySpec;
+  /** The `prune:` block (seed 002), when the file has one. */
+  prune?: PruneSpec;
+  /** The `route:` block (seed 002), when the file has one. */
+  route?: RouteSpec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient-flow pruning and confidence routing (seed 002). Keys documented in spec/prune-spec.ts.
+
+export interface PruneSpec {
+  criteria: string[];
+  /** FLOP reductions, percent. */
+  targets: number[];
+  schedule: 'one-shot' | 'linear' | 'cubic';
+  iterations: number;
+  scope: 'layer' | 'global';
+  finetuneSteps: number;
+  scoreSteps: number;
+  lr?: number;
+  calibration: number;
+  seeds: number;
+  latencyBatch: number;
+  agfWindow: number;
+  agfAlternate: boolean;
+  agfPhase: number;
+}
+
+export interface RouteSpec {
+  signal: 'maxProb' | 'entropy';
+  target: number;
+  criterion?: string;
+  thresholds: number;
+  tolerance: number;
 }
 
 // ---------------------------------------------------------------------------------------------
