@@ -1,0 +1,155 @@
+/**
+ * Which channels of a model can be removed, and what goes with them.
+ *
+ * A group is the output units/filters of one dense or conv2d layer (the producer) in a layer list (the top-level
+ * list or a residual body, at any depth), read by the next weight layer of the same list (the consumer). Between
+ * the two only layers that act on each channel separately may sit: dropout, activation (not softmax, which mixes
+ * the channels), max/avg pooling, globalAvgPool2d, flatten, and batchNorm, whose per-channel gamma, beta, moving
+ * mean and moving variance go with the channel (a *coupled* norm). Removing a channel then removes its column in
+ * the producer, everything it passes through, and its input rows in the consumer, which is exact whatever the
+ * activations in between do. A flatten of [H, W, C] spreads channel c over the features (h·W + w)·C + c.
+ *
+ * Not prunable: the last weight layer of the model (the logits, its units are the classes), the last weight layer
+ * of a residual body (its outputs are added to the residual stream, which every other block shares), and any
+ * producer whose output reaches layerNorm (normalises over all channels), attention, embedding, transformer or a
+ * residual boundary before its consumer. `notPrunable` says why, for the CLI.
+ *
+ * FLOPs and parameters per channel are differences of the spec's own per-layer counts (`spec/layers/*`: a
+ * multiply-add counts 2), so they are exact for one group; two groups that share a layer (the consumer of one is
+ * the producer of the other) save a little less together than the sum (the shared kernel entries count twice).
+ */
+import { layerKind, type SimpleLayerType } from '../../spec/layers/registry';
+import type { LayerNode, ModelFile } from '../../spec/types';
+import type { ChannelGroup } from './types';
+
+/** A layer whose output channels cannot be removed, and why (one sentence, for the CLI). */
+export interface NotPrunable {
+  layer: string;
+  reason: string;
+}
+
+/** One layer between producer and consumer: `positions` features per channel at its input and output. */
+export interface PathStep {
+  node: LayerNode;
+  positionsIn: number;
+  positionsOut: number;
+}
+
+/** A group with the resolved layers it spans. */
+export interface GroupPath {
+  group: ChannelGroup;
+  producer: LayerNode<'dense'> | LayerNode<'conv2d'>;
+  between: PathStep[];
+  consumer: LayerNode<'dense'> | LayerNode<'conv2d'>;
+}
+
+/** Layers a channel passes through unchanged in number (and separately from the other channels). */
+const CHANNELWISE = new Set(['dropout', 'activation', 'maxPool2d', 'avgPool2d', 'globalAvgPool2d', 'flatten', 'batchNorm']);
+
+/** Every group that can lose channels, in model order (depth first). */
+export function prunableGroups(model: ModelFile): ChannelGroup[] {
+  return analyse(model).paths.map((p) => p.group);
+}
+
+/** Every dense/conv2d layer that cannot lose channels, with the reason. */
+export function notPrunable(model: ModelFile): NotPrunable[] {
+  return analyse(model).blocked;
+}
+
+/** Groups with their layers, by group id. */
+export function groupPaths(model: ModelFile): Map<string, GroupPath> {
+  return new Map(analyse(model).paths.map((p) => [p.group.id, p]));
+}
+
+function analyse(model: ModelFile): { paths: GroupPath[]; blocked: NotPrunable[] } {
+  const paths: GroupPath[] = [];
+  const blocked: NotPrunable[] = [];
+  const visit = (layers: LayerNode[], owner: LayerNode | undefined): void => {
+    layers.forEach((n, i) => {
+      if (n.body) visit(n.body, n);
+      if (!isWeightLayer(n)) return;
+      const r = follow(layers, i, owner);
+      if (typeof r === 'string') blocked.push({ layer: n.id, reason: r });
+      else paths.push(r);
+    });
+  };
+  visit(model.layers, undefined);
+  return { paths, blocked };
+}
+
+/** The path from `layers[index]` to its consumer, or why there is none. */
+function follow(layers: LayerNode[], index: number, owner: LayerNode | undefined): GroupPath | string {
+  const producer = layers[index] as LayerNode<'dense'> | LayerNode<'conv2d'>;
+  if (producer.config.activation === 'softmax') return `${label(producer)} has a softmax activation, which mixes its units`;
+  const between: PathStep[] = [];
+  const coupledNorms: string[] = [];
+  let positions = 1;
+  for (let j = index + 1; j < layers.length; j++) {
+    const n = layers[j];
+    if (isWeightLayer(n)) {
+      const group = describe(producer, between, n, positions, coupledNorms);
+      return { group, producer, between, consumer: n };
+    }
+    if (!CHANNELWISE.has(n.type)) {
+      const why = n.type === 'layerNorm' ? 'normalises over all channels' : n.type === 'residual' ? 'is a residual boundary' : 'mixes the channels';
+      return `${label(producer)}: its output reaches ${label(n)} before the next dense/conv2d layer, and ${n.type} ${why}`;
+    }
+    if (n.type === 'activation' && (n as LayerNode<'activation'>).config.activation === 'softmax') {
+      return `${label(producer)}: its output reaches ${label(n)} (softmax), which mixes the channels`;
+    }
+    const positionsIn = positions;
+    if (n.type === 'flatten') positions *= n.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    if (n.type === 'batchNorm') coupledNorms.push(n.id);
+    between.push({ node: n, positionsIn, positionsOut: positions });
+  }
+  return owner
+    ? `${label(producer)} is the last weight layer of residual block '${owner.id}': its outputs are the residual stream`
+    : `${label(producer)} feeds the model's output (the logits): its units are the outputs`;
+}
+
+function describe(
+  producer: GroupPath['producer'], between: PathStep[], consumer: GroupPath['consumer'], positions: number, coupledNorms: string[],
+): ChannelGroup {
+  const cut = (n: LayerNode, dIn: number, dOut: number): { flops: number; params: number } => {
+    const kind = layerKind(n.type as SimpleLayerType);
+    const less = (s: number[], d: number): number[] => [...s.slice(0, -1), s[s.length - 1] - d];
+    let cfg = n.config;
+    if (n === producer) cfg = { ...cfg, [n.type === 'conv2d' ? 'filters' : 'units']: lastDim(n.outputShape) - 1 } as LayerNode['config'];
+    const [i, o] = [less(n.inputShape, dIn), less(n.outputShape, dOut)];
+    return {
+      flops: kind.flops(n.inputShape, n.outputShape, n.config as never) - kind.flops(i, o, cfg as never),
+      params: kind.params(n.inputShape, n.config as never) - kind.params(i, cfg as never),
+    };
+  };
+  const parts = [cut(producer, 0, 1), ...between.map((s) => cut(s.node, s.positionsIn, s.positionsOut)), cut(consumer, positions, 0)];
+  return {
+    id: producer.id,
+    producer: producer.id,
+    producerType: producer.type,
+    channels: lastDim(producer.outputShape),
+    coupledNorms,
+    consumer: consumer.id,
+    consumerPositions: positions,
+    flopsPerChannel: parts.reduce((a, p) => a + p.flops, 0),
+    paramsPerChannel: parts.reduce((a, p) => a + p.params, 0),
+  };
+}
+
+/** Feature indices at a point `positions` features per channel deep: (p·C + c) for every kept c, sorted. */
+export function spread(kept: number[], channels: number, positions: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < positions; p++) for (const c of kept) out.push(p * channels + c);
+  return out;
+}
+
+export function isWeightLayer(n: LayerNode): n is LayerNode<'dense'> | LayerNode<'conv2d'> {
+  return n.type === 'dense' || n.type === 'conv2d';
+}
+
+/** `dense layer 'hidden' (id hidden)`, or `dense layer layers[2] (unnamed)`. */
+export function label(n: LayerNode): string {
+  const segment = n.id.slice(n.id.lastIndexOf('.') + 1);
+  return /^layers\[\d+\](\[\d+\])?$/.test(segment) ? `${n.type} layer ${n.id} (unnamed)` : `${n.type} layer '${segment}' (id ${n.id})`;
+}
+
+export const lastDim = (s: number[]): number => s[s.length - 1];
