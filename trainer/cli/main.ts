@@ -27,6 +27,8 @@ import { ProgressBar, formatNumber, table } from './progress';
 import { printModel } from './model-table';
 import { modulesCommand, transferCommand } from './modules';
 import { startGrowth } from '../modularity/growth';
+import { formatOutcome, runPrune, type PruneOverrides } from '../pruning/command';
+import { existsSync } from 'node:fs';
 
 const MONITORS = 'nonfinite, grad-norm, activation-variance';
 
@@ -44,6 +46,10 @@ commands:
   grow <run-id> --data FILE   add --add N (default 2) subnetworks trained on the data: section of FILE,
                               old subnetworks frozen; --epochs N, --joint-steps N (unfreeze all at the end)
   transfer <run-id> --data FILE  per subnetwork: gradient similarity old vs new task, keep/retrain advice
+  prune <model|run-id>        Pareto sweep of pruning criteria (trains a model file first): accuracy, FLOPs,
+                              params and CPU latency per criterion and FLOP target, fine-tuned with one budget;
+                              --criteria l1,agf,...  --targets 25,50,75,90  --schedule one-shot|linear|cubic
+                              --finetune-steps N  --score-steps N  --seeds N  --route (confidence-routing sweep)
   serve                       run the trainer protocol over TCP for an editor on another machine:
                               dynaxx serve --port 7470 --token T (model file paths are paths on this machine)
 
@@ -101,6 +107,13 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         samples: { type: 'string' },
         discover: { type: 'boolean' },
+        criteria: { type: 'string' },
+        targets: { type: 'string' },
+        schedule: { type: 'string' },
+        'finetune-steps': { type: 'string' },
+        'score-steps': { type: 'string' },
+        seeds: { type: 'string' },
+        route: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -166,6 +179,17 @@ export async function main(argv: string[]): Promise<number> {
         return await train(o, () => startGrowth(target, resolve(o.data as string), {
           add: num(o, 'add'), epochs: num(o, 'epochs'), steps: num(o, 'steps'), lr: num(o, 'lr', false), jointSteps: num(o, 'joint-steps'), backend: backendOpt(o.backend),
         }, sessionOpts(o, runsDir)));
+      case 'prune': {
+        if (!target) throw new UsageError('prune needs a model file or a completed run id: dynaxx prune examples/fashion-cnn.dynaxx.yaml');
+        const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((x) => x.trim()).filter(Boolean));
+        const outcome = await runPrune(existsSync(target) ? resolve(target) : target, {
+          criteria: list(o.criteria), targets: list(o.targets)?.map(Number), schedule: o.schedule as PruneOverrides['schedule'],
+          finetuneSteps: num(o, 'finetune-steps'), scoreSteps: num(o, 'score-steps'), seeds: num(o, 'seeds'), route: !!o.route,
+        }, sessionOpts(o, runsDir));
+        bar.done();
+        process.stdout.write(o.json ? `${JSON.stringify({ runId: outcome.runId, sweep: outcome.sweep, routing: outcome.routing })}\n` : formatOutcome(outcome));
+        return 0;
+      }
       case 'transfer':
         if (!target) throw new UsageError('transfer needs a run id (see `dynaxx runs`)');
         process.stdout.write(await transferCommand(runsDir, target, o.data as string | undefined, { samples: num(o, 'samples'), json: !!o.json }));

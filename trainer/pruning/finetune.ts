@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelFile } from '../../spec/types';
 import type { Dataset } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
+import { SequentialModel } from '../engine/model';
 import type { PluginFactory } from '../engine/seams';
 import type { NamedArray } from '../store/checkpoint';
 
@@ -56,4 +57,18 @@ export async function trainSteps(model: ModelFile, dataset: Dataset, weights: Na
 export async function weightsOf(loop: TrainingLoop): Promise<NamedArray[]> {
   const vars = [...loop.net.trainable(), ...loop.net.state()];
   return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.variable.shape.slice(), dtype: 'float32' as const, data: (await v.variable.data()) as Float32Array })));
+}
+
+/** A fresh model with `weights` (by name; names the model lacks are ignored). */
+export function netWith(model: ModelFile, weights: NamedArray[]): SequentialModel {
+  const net = new SequentialModel(model.layers, model.train.seed);
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  for (const v of [...net.trainable(), ...net.state()]) {
+    const w = byName.get(v.name);
+    if (!w) continue;
+    const t = tf.tensor(w.data, w.shape, w.dtype);
+    v.variable.assign(t);
+    t.dispose();
+  }
+  return net;
 }

@@ -1,0 +1,165 @@
+/**
+ * `dynaxx prune <model.dynaxx.yaml | run-id>` (and the trainer's `prune/sweep`): the Pareto sweep of every criterion
+ * on a trained model, stored with its run: `reports/pareto.json`, one export per point in
+ * `export/pruned/<criterion>-<target>[-s<seed>]/`, and with routing `reports/routing.json`. A model file is trained
+ * first (a normal run); a run id must name a completed run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Reporter } from '../../spec/report';
+import { readPrune, readRoute } from '../../spec/prune-spec';
+import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
+import { initBackend } from '../backend/backends';
+import { loadDataset } from '../data/load';
+import { netWith } from './finetune';
+import { UserError } from '../errors';
+import { writeExport } from '../modularity/extract';
+import { routingSweep, type RoutingSweepResult } from '../routing/sweep';
+import { startRun, type SessionOptions } from '../session';
+import { RunStore } from '../store/run-store';
+import { loadModelText } from '../../spec';
+import { readExport } from '../modularity/extract';
+import type { NamedArray } from '../store/checkpoint';
+import { notPrunable } from './structure';
+import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
+
+export const PARETO_REPORT = 'pareto';
+export const ROUTING_REPORT = 'routing';
+
+export interface PruneOverrides {
+  criteria?: string[];
+  targets?: number[];
+  schedule?: PruneSpec['schedule'];
+  finetuneSteps?: number;
+  scoreSteps?: number;
+  seeds?: number;
+  route?: boolean;
+}
+
+export interface PruneOutcome { runId: string; runDir: string; sweep: SweepResult; routing?: RoutingSweepResult & { criterion: string; target: number } }
+
+/** The prune settings: the file's `prune:` block (or the defaults) with the overrides applied. */
+export function pruneSettings(model: ModelFile, o: PruneOverrides): PruneSpec {
+  const r = new Reporter();
+  const at = { file: model.file, line: 1, col: 1, endLine: 1, endCol: 1 };
+  const base = model.prune ?? readPrune({ kind: 'scalar', value: 'on', range: at }, r).spec!;
+  const spec: PruneSpec = { ...base, ...definedOnly(o) } as PruneSpec;
+  for (const t of spec.targets) if (!(t > 0 && t < 100)) throw new UserError(`--targets are FLOP reductions in percent between 1 and 99, got ${t}`);
+  return spec;
+}
+
+function routeSettings(model: ModelFile): RouteSpec {
+  const r = new Reporter();
+  return model.route ?? readRoute({ kind: 'scalar', value: 'on', range: { file: model.file, line: 1, col: 1, endLine: 1, endCol: 1 } }, r).spec!;
+}
+
+export async function runPrune(target: string, o: PruneOverrides, session: SessionOptions): Promise<PruneOutcome> {
+  const log = (s: string) => session.events?.onLog?.('info', s);
+  const store = new RunStore(session.runsDir);
+  let runId: string;
+  if (existsSync(target) && /\.ya?ml$/.test(target)) {
+    log(`training ${target} first (the dense model the sweep prunes)`);
+    const run = await startRun(resolve(target), undefined, session);
+    const result = await run.run();
+    if (result.status !== 'completed') throw new UserError(`the dense run ${run.runId} ${result.status}${result.error ? `: ${result.error}` : ''}; nothing to prune`);
+    runId = run.runId;
+  } else {
+    runId = target;
+  }
+  const dir = store.open(runId);
+  if (dir.meta().status !== 'completed') throw new UserError(`run ${dir.id} is ${dir.meta().status}; prune a completed run (or give a model file to train first)`);
+  const model = dir.readSpec();
+  const sourceText = readSource(dir.dir);
+  const ckpt = dir.readCheckpoint();
+  if (!ckpt) throw new UserError(`run ${dir.id} has no readable checkpoint`);
+  const spec = pruneSettings(model, o);
+  for (const np of notPrunable(model)) log(`not prunable: ${np.layer}: ${np.reason}`);
+  await initBackend(model.train.backend);
+  const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
+  const exportsDir = join(dir.dir, 'export', 'pruned');
+  let denseWeights: NamedArray[] = ckpt.weights;
+  const sweep = await pruneSweep({ model, sourceText, weights: ckpt.weights, dataset }, spec, {
+    signal: session.signal,
+    onLog: log,
+    onPoint: (p, done, total) => log(`[${done}/${total}] ${p.criterion} −${p.target}% FLOPs: accuracy ${pct(p.accuracyMean)}, ${p.params} params, ${p.speedup.toFixed(2)}× faster`),
+    onPruned: (p, pruned, weights) => writeExport(join(exportsDir, pointName(p, spec.seeds)), { ...pruned, weights: weights.filter((w) => pruned.weights.some((x) => x.name === w.name)) }),
+    onDense: (weights) => {
+      denseWeights = weights;
+    },
+  });
+  dir.writeReport(PARETO_REPORT, sweep);
+  let routing: PruneOutcome['routing'];
+  if (o.route || model.route) {
+    const rs = routeSettings(model);
+    const candidates = sweep.points.filter((p) => p.target === rs.target && p.seed === model.train.seed && (!rs.criterion || p.criterion === rs.criterion));
+    if (candidates.length === 0) throw new UserError(`route.target ${rs.target}% is not among the sweep's targets (${spec.targets.join(', ')}); add it to prune.targets`);
+    const best = candidates.reduce((a, b) => (b.accuracyMean > a.accuracyMean ? b : a));
+    const ex = readExport(join(exportsDir, pointName(best, spec.seeds)));
+    const prunedModel = loadModelText(ex.yaml, model.file);
+    const prunedNet = netWith(prunedModel, ex.weights);
+    const fullNet = netWith(model, denseWeights);
+    try {
+      const { split } = dataset.test && dataset.test.n > 0 ? { split: dataset.test } : { split: dataset.validation };
+      const r = await routingSweep({ prunedNet, fullNet, split, tasks: dataset.tasks, sampleShape: dataset.sampleShape, prunedFlops: prunedModel.flops, fullFlops: model.flops, signal: rs.signal, tolerance: rs.tolerance / 100, points: rs.thresholds - 1 });
+      routing = { ...r, criterion: best.criterion, target: best.target };
+      dir.writeReport(ROUTING_REPORT, routing);
+    } finally {
+      prunedNet.dispose();
+      fullNet.dispose();
+    }
+  }
+  return { runId: dir.id, runDir: dir.dir, sweep, ...(routing ? { routing } : {}) };
+}
+
+/** The CLI's tables. */
+export function formatOutcome(r: PruneOutcome): string {
+  const s = r.sweep;
+  const lines: string[] = [];
+  lines.push(`dense ${s.model}: ${s.dense.flops} FLOPs, ${s.dense.params} params, accuracy ${pct(s.dense.accuracyMean)} (${s.split}), ${s.dense.latencyMs.toFixed(2)} ms per batch of ${s.settings.latencyBatch} on ${s.backend}`);
+  const head = ['criterion', ...s.settings.targets.map((t) => `−${t}% FLOPs`)];
+  const rows = s.settings.criteria.map((c) => [c, ...s.settings.targets.map((t) => {
+    const ps = s.points.filter((p) => p.criterion === c && p.target === t);
+    if (ps.length === 0) return '-';
+    const acc = ps.reduce((a, p) => a + p.accuracyMean, 0) / ps.length;
+    const sp = ps.reduce((a, p) => a + p.speedup, 0) / ps.length;
+    return `${pct(acc)} ${sp.toFixed(2)}×`;
+  })]);
+  lines.push('accuracy and CPU speed-up of each pruned, fine-tuned model:', table(head, rows));
+  if (Object.keys(s.stability).length > 0) {
+    lines.push('selection stability across seeds (Jaccard of kept channels):', table(head, s.settings.criteria.map((c) => [c, ...s.settings.targets.map((t) => (s.stability[c]?.[String(t)] ?? NaN).toFixed(3))])));
+  }
+  if (r.routing) {
+    const rt = r.routing;
+    lines.push(`routing: ${rt.criterion} −${rt.target}% expert (cost ${rt.prunedCost.toFixed(3)}) vs full; accuracy pruned ${pct(rt.accuracyPruned)}, full ${pct(rt.accuracyFull)}; signal ${rt.signal}`);
+    lines.push(table(['threshold', 'to full', 'expected cost', 'accuracy'], rt.points.map((p) => [p.threshold.toFixed(4), pct(p.shareFull), p.expectedCost.toFixed(3), pct(p.accuracy)])));
+    if (rt.noLoss) lines.push(`no-loss point: ${pct(rt.noLoss.shareFull)} to the full expert, expected cost ${rt.noLoss.expectedCost.toFixed(3)}, accuracy ${pct(rt.noLoss.accuracy)}`);
+  }
+  lines.push(`results: ${join(r.runDir, 'reports', 'pareto.json')}${r.routing ? `, ${join(r.runDir, 'reports', 'routing.json')}` : ''}; pruned models in ${join(r.runDir, 'export', 'pruned')}/`);
+  return `${lines.join('\n')}\n`;
+}
+
+function pointName(p: ParetoPoint, seeds: number): string {
+  return `${p.criterion}-${p.target}${seeds > 1 ? `-s${p.seed}` : ''}`;
+}
+
+function readSource(runDir: string): string {
+  const file = join(runDir, 'model.dynaxx.yaml');
+  if (!existsSync(file)) throw new UserError(`${runDir} has no model.dynaxx.yaml (runs from a model.json cannot be pruned yet)`);
+  return readFileSync(file, 'utf8');
+}
+
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'route')) as Partial<T>;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map(String));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...cells.map(line)].join('\n');
+}
