@@ -275,6 +275,39 @@ export namespace ModularityTransferRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pruning and routing (seed 002).
+
+export interface PruneSweepParams {
+  /** A completed run id, or a model file path (trained first, as `run/start` would). */
+  target: string;
+  runsDir?: string;
+  criteria?: string[];
+  /** FLOP reductions, percent. */
+  targets?: number[];
+  schedule?: 'one-shot' | 'linear' | 'cubic';
+  finetuneSteps?: number;
+  scoreSteps?: number;
+  seeds?: number;
+  /** Also run the confidence-routing sweep. */
+  route?: boolean;
+}
+/** The sweep (`reports/pareto.json`, trainer/pruning/sweep.ts `SweepResult`) and the routing sweep when asked. */
+export interface PruneSweepResult { runId: string; sweep: unknown; routing: unknown | null }
+/** Client -> trainer: run the pruning Pareto sweep on a run (long: minutes; progress as window/logMessage lines). */
+export namespace PruneSweepRequest {
+  export const method = 'prune/sweep';
+  export const type = new RequestType<PruneSweepParams, PruneSweepResult, void>(method);
+}
+
+export interface PruneReportParams { runId: string; runsDir?: string }
+export interface PruneReportResult { pareto: unknown | null; routing: unknown | null }
+/** Client -> trainer: the stored Pareto points and routing curve of a run (null when it has none). */
+export namespace PruneReportRequest {
+  export const method = 'prune/report';
+  export const type = new RequestType<PruneReportParams, PruneReportResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Notifications (trainer -> client)
 
 export interface RunMetricsParams { runId: string; records: MetricRecord[] }

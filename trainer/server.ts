@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import { ResponseError } from 'vscode-jsonrpc';
 import {
+  PruneReportRequest, PruneSweepRequest,
   ModularityExtractRequest, type ModularityExtractResult, ModularityGrowRequest, ModularityReportRequest, ModularityTransferRequest,
   InitializeRequest,
   LogMessageNotification,
@@ -38,6 +39,7 @@ import { modulesCommand } from './cli/modules';
 import { startGrowth } from './modularity/growth';
 import { MODULARITY_HISTORY, MODULARITY_REPORT } from './modularity/report';
 import { transferAdvice } from './modularity/transfer';
+import { PARETO_REPORT, ROUTING_REPORT, runPrune } from './pruning/command';
 
 export const TRAINER_VERSION = '0.1.0';
 
@@ -275,6 +277,21 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
       startGrowth(p.runId, resolve(p.dataFile), { add: p.add, epochs: p.epochs, jointSteps: p.jointSteps }, { runsDir: runsDirOf(p), events, signal })),
   ));
+
+  conn.onRequest(PruneReportRequest.type, guarded(PruneReportRequest.method, mapErrors((p) => {
+    const dir = new RunStore(runsDirOf(p)).open(p.runId);
+    return { pareto: dir.readReport(PARETO_REPORT) ?? null, routing: dir.readReport(ROUTING_REPORT) ?? null };
+  })));
+  conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p) => {
+    if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
+    const events: SessionEvents = {
+      onLog(level, message) {
+        core.broadcast(LogMessageNotification.type, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message });
+      },
+    };
+    const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events });
+    return { runId: r.runId, sweep: r.sweep, routing: r.routing ?? null };
+  })));
 
   return {
     idle: () => core.idle(),
