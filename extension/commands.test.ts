@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { LANDED_FEATURES, LensCommands } from '../protocol/lsp-ext';
 import type { RunStartParams } from '../protocol/trainer';
 import { COMMANDS } from './commands';
+import { bestPerTarget } from './prune';
 import { Config } from './config';
 import type { Ctx } from './ctx';
 import { Output } from './output';
@@ -68,4 +69,18 @@ test('Discover subnetworks starts a run with modularity: on; the plain Train sen
   assert.equal(started[0]!.overrides?.modularity, 'on');
   await COMMANDS[LensCommands.train]!.make(ctx)(Uri.file(file));
   assert.equal(started[1]!.overrides?.modularity, undefined);
+});
+
+test('the prune feature has landed with its command; the summary names the best criterion per target', () => {
+  assert.ok(LANDED_FEATURES.includes('prune'));
+  assert.equal(COMMANDS[LensCommands.prune]?.feature, 'prune');
+  const lines = bestPerTarget({
+    dense: { accuracyMean: 0.9 },
+    points: [
+      { criterion: 'l1', target: 50, accuracyMean: 0.85, speedup: 1.8, flopReduction: 0.5 },
+      { criterion: 'agf', target: 50, accuracyMean: 0.88, speedup: 1.7, flopReduction: 0.5 },
+      { criterion: 'agf', target: 90, accuracyMean: 0.6, speedup: 6, flopReduction: 0.9 },
+    ],
+  });
+  assert.deepEqual(lines, ['−50% FLOPs: agf 88.0% (dense 90.0%), 1.70× faster on CPU', '−90% FLOPs: agf 60.0% (dense 90.0%), 6.00× faster on CPU']);
 });

@@ -11,6 +11,7 @@ import { RunDeleteRequest } from '../protocol/trainer';
 import type { Ctx } from './ctx';
 import { RESUMABLE } from './runs-view';
 import { discover, requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
+import { pruneSweep } from './prune';
 
 type Cmd = (...args: any[]) => unknown;
 
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.train': { feature: 'train', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => train(ctx, arg) },
   'dynaxx.trainStabilized': { feature: 'stabilize', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => trainStabilized(ctx, arg) },
   'dynaxx.discover': { feature: 'discover', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => discover(ctx, arg) },
+  'dynaxx.prune': { feature: 'prune', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => pruneSweep(ctx, arg) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },

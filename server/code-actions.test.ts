@@ -49,9 +49,9 @@ test('one action for several alerts lists every diagnostic', () => {
 });
 
 test('lenses come only from landed features with a provider', () => {
-  assert.equal(codeLenses(doc(MODEL)).length, 3);
+  assert.equal(codeLenses(doc(MODEL)).length, 4);
   assert.deepEqual(codeLenses(doc(MODEL), []), []);
-  assert.equal(codeLenses(doc(MODEL), ['train', 'prune', 'route']).length, 1);
+  assert.equal(codeLenses(doc(MODEL), ['train', 'route']).length, 1);
 });
 
 test('setValueEdit: replace, insert into block and flow mappings, shorthand, missing sections', () => {

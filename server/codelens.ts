@@ -7,6 +7,7 @@ import { LANDED_FEATURES, type Feature } from '../protocol/lsp-ext';
 import { walkLayers, type LayerNode } from '../spec';
 import type { ParsedDocument } from './documents';
 import { discoverLenses } from './lenses/discover';
+import { pruneLenses } from './lenses/prune';
 import { stabilizeLenses } from './lenses/stabilize';
 import { trainLenses } from './lenses/train';
 
@@ -17,6 +18,7 @@ export const LENS_PROVIDERS: Partial<Record<Feature, LensProvider>> = {
   train: trainLenses,
   stabilize: stabilizeLenses,
   discover: discoverLenses,
+  prune: pruneLenses,
 };
 
 export function codeLenses(doc: ParsedDocument, landed: readonly Feature[] = LANDED_FEATURES): CodeLens[] {
