@@ -76,7 +76,11 @@ export interface EmbeddingConfig { inputDim: number; outputDim: number }
 /** y = x + scale * body(x), repeated: each repetition is its own `residual` node. */
 export interface ResidualConfig { scale: number }
 /** Multi-head self-attention over [T, D] inputs; `causal` masks the future. */
-export interface AttentionConfig { heads: number; causal: boolean; dropout: number }
+export interface AttentionConfig {
+  heads: number; causal: boolean; dropout: number;
+  /** Width of each head; undefined: D / heads (the file has no `headDim`). Inner width = heads · headDim. */
+  headDim?: number;
+}
 /** Pre-norm transformer block: x + attn(LN(x)); x + mlp(LN(x)), mlp = dense(mlpRatio·D, gelu) → dense(D). */
 export interface TransformerConfig { heads: number; mlpRatio: number; causal: boolean; dropout: number }
 

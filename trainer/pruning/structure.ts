@@ -18,8 +18,10 @@
  * multiply-add counts 2), so they are exact for one group; two groups that share a layer (the consumer of one is
  * the producer of the other) save a little less together than the sum (the shared kernel entries count twice).
  */
+import { attentionFlops, attentionInner, attentionParams } from '../../spec/layers/attention';
 import { layerKind, type SimpleLayerType } from '../../spec/layers/registry';
 import type { LayerNode, ModelFile } from '../../spec/types';
+import { walkLayers } from '../../spec/walk';
 import type { ChannelGroup } from './types';
 
 /** A layer whose output channels cannot be removed, and why (one sentence, for the CLI). */
@@ -153,3 +155,42 @@ export function label(n: LayerNode): string {
 }
 
 export const lastDim = (s: number[]): number => s[s.length - 1];
+
+/**
+ * Head groups (opt-in, not part of `prunableGroups`): one per attention layer of the model (top level or inside a
+ * residual body; not the attention inside a `transformer` block) with at least two heads. Removing heads is
+ * internal to the layer (its output stays [T, D]), so nothing around it changes. Per-head FLOPs and parameters are
+ * differences of the spec's attention counts. Criteria: `random` and the magnitude ones (`l1`, `l2`, via
+ * `kernelOf`, which views a head as its q, k, v columns); criteria that need statistics do not support them.
+ */
+export function headGroups(model: ModelFile): ChannelGroup[] {
+  const out: ChannelGroup[] = [];
+  for (const n of walkLayers(model.layers)) {
+    if (n.type !== 'attention') continue;
+    const node = n as LayerNode<'attention'>;
+    const [t, d] = [node.inputShape[0], node.inputShape[1]];
+    const { heads } = node.config;
+    if (heads < 2) continue;
+    const inner = attentionInner(d, node.config);
+    const headDim = inner / heads;
+    out.push({
+      id: node.id,
+      producer: node.id,
+      producerType: 'attention',
+      kind: 'heads',
+      headDim,
+      channels: heads,
+      coupledNorms: [],
+      consumer: node.id,
+      consumerPositions: 1,
+      flopsPerChannel: attentionFlops(t, d, heads, inner) - attentionFlops(t, d, heads - 1, inner - headDim),
+      paramsPerChannel: attentionParams(d, inner) - attentionParams(d, inner - headDim),
+    });
+  }
+  return out;
+}
+
+/** The columns of the inner width [0, heads·headDim) that the kept heads own, sorted. */
+export function headColumns(kept: number[], headDim: number): number[] {
+  return kept.flatMap((h) => Array.from({ length: headDim }, (_, j) => h * headDim + j));
+}

@@ -6,13 +6,22 @@
  */
 import type { NamedArray } from '../store/checkpoint';
 
-/** One prunable set of channels: the outputs (last axis) of `producer`. */
+/**
+ * One prunable set of channels: the outputs (last axis) of `producer`; or, with `kind: 'heads'` (from
+ * `headGroups`, structure.ts), the heads of one attention layer: channel h is head h, i.e. the columns
+ * [h·headDim, (h+1)·headDim) of its q, k, v kernels and biases and the same rows of its output kernel. A head
+ * group's producer and consumer are the attention layer itself (consumerPositions 1, no coupled norms).
+ */
 export interface ChannelGroup {
-  /** The producer's layer id (a top-level or residual-body dense/conv2d layer). */
+  /** The producer's layer id (a top-level or residual-body dense/conv2d layer, or the attention layer of a head group). */
   id: string;
   producer: string;
-  producerType: 'dense' | 'conv2d';
-  /** Channels (dense units or conv filters). */
+  producerType: 'dense' | 'conv2d' | 'attention';
+  /** What a channel is: an output unit/filter ('channels', also when absent) or an attention head ('heads'). */
+  kind?: 'channels' | 'heads';
+  /** Head groups: the width of each head (kept in the pruned file as `headDim`). */
+  headDim?: number;
+  /** Channels (dense units or conv filters; heads of a head group). */
   channels: number;
   /** Layers whose per-channel parameters follow these channels (e.g. a batchNorm right after the producer). */
   coupledNorms: string[];

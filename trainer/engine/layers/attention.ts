@@ -1,7 +1,12 @@
 /**
- * Multi-head self-attention on [B, T, D]: q, k, v, o projections (kernel [D, D] + bias [D]),
- * softmax(q·kᵀ / sqrt(D / heads) + causal mask)·v, heads merged and projected by o.
+ * Multi-head self-attention on [B, T, D]: q, k, v projections (kernel [D, I] + bias [I]), o projection
+ * (kernel [I, D] + bias [D]), I = heads · headDim (headDim defaults to D / heads, so I = D),
+ * softmax(q·kᵀ / sqrt(headDim) + causal mask)·v, heads merged and projected by o.
  * When training, dropout (config.dropout) is applied to the attention weights.
+ *
+ * Hook: when `ctx.transformOutput` is set, the merged heads [B, T, I] (head h at [h·headDim, (h+1)·headDim))
+ * pass through it under the id `<layer id>/heads` before the o projection (head pruning masks them there,
+ * trainer/pruning/masks.ts). Other hooks return unknown ids unchanged; without a hook nothing is added.
  *
  * Dispatches per forward (WebGPU): 4 fused matMul+bias, 2 batched matMuls, 3 transposes in and 1
  * out (none with one head), one scale, one mask add (causal only), one softmax. The causal mask
@@ -34,6 +39,7 @@ export class Attention extends Module {
   readonly value: Projection;
   readonly output: Projection;
   private readonly dim: number;
+  private readonly inner: number;
   private readonly headDim: number;
   private readonly seed: number;
   private mask: tf.Tensor2D | undefined;
@@ -44,17 +50,22 @@ export class Attention extends Module {
     const [t, d] = node.inputShape;
     const { heads } = node.config;
     if (node.inputShape.length !== 2) throw new Error(`${node.id}: attention expects [T, D] inputs, got [${node.inputShape.join(', ')}]`);
-    if (!(heads >= 1) || d % heads !== 0) throw new Error(`${node.id}: model width ${d} is not divisible by heads ${heads}`);
+    const given = node.config.headDim;
+    if (!(heads >= 1)) throw new Error(`${node.id}: heads must be >= 1, got ${heads}`);
+    if (given === undefined && d % heads !== 0) throw new Error(`${node.id}: model width ${d} is not divisible by heads ${heads}`);
+    if (given !== undefined && !(Number.isInteger(given) && given >= 1)) throw new Error(`${node.id}: headDim must be a positive integer, got ${given}`);
     this.dim = d;
-    this.headDim = d / heads;
-    const projection = (name: string): Projection => ({
-      kernel: createVariable(init, node.id, `${name}Kernel`, [d, d], (r) => r.glorotUniform([d, d], d, d)),
-      bias: createVariable(init, node.id, `${name}Bias`, [d], (r) => r.zeros([d])),
+    this.headDim = given ?? d / heads;
+    this.inner = heads * this.headDim;
+    const projection = (name: string, fanIn: number, fanOut: number): Projection => ({
+      kernel: createVariable(init, node.id, `${name}Kernel`, [fanIn, fanOut], (r) => r.glorotUniform([fanIn, fanOut], fanIn, fanOut)),
+      bias: createVariable(init, node.id, `${name}Bias`, [fanOut], (r) => r.zeros([fanOut])),
     });
-    this.query = projection('query');
-    this.key = projection('key');
-    this.value = projection('value');
-    this.output = projection('output');
+    const inner = this.inner;
+    this.query = projection('query', d, inner);
+    this.key = projection('key', d, inner);
+    this.value = projection('value', d, inner);
+    this.output = projection('output', inner, d);
     this.seed = init.seedFor(`${node.id}/dropout`);
     // kept: the model may be built inside a tf.tidy
     this.mask = node.config.causal ? tf.keep(causalMask(t)) : undefined;
@@ -64,14 +75,15 @@ export class Attention extends Module {
     const { heads, causal, dropout } = this.config;
     const [b, t] = x.shape;
     const d = this.dim;
+    const inner = this.inner;
     const x2d = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
     const project = (p: Projection, input: tf.Tensor2D): tf.Tensor =>
       tf.fused.matMul({ a: input, b: p.kernel.variable as tf.Tensor2D, bias: p.bias.variable });
-    // [B·T, D] -> [B, H, T, dh]
+    // [B·T, I] -> [B, H, T, dh]
     const split = (y: tf.Tensor): tf.Tensor =>
-      heads === 1 ? tf.reshape(y, [b, 1, t, d]) : tf.transpose(tf.reshape(y, [b, t, heads, this.headDim]), [0, 2, 1, 3]);
+      heads === 1 ? tf.reshape(y, [b, 1, t, inner]) : tf.transpose(tf.reshape(y, [b, t, heads, this.headDim]), [0, 2, 1, 3]);
 
-    // The 1/sqrt(dh) scale goes on q ([B·T, D]), smaller than the scores ([B, H, T, T]) once T > dh.
+    // The 1/sqrt(dh) scale goes on q ([B·T, I]), smaller than the scores ([B, H, T, T]) once T > dh.
     const q = split(tf.mul(project(this.query, x2d), 1 / Math.sqrt(this.headDim)));
     const k = split(project(this.key, x2d));
     const v = split(project(this.value, x2d));
@@ -82,7 +94,10 @@ export class Attention extends Module {
     }
     const weights = applyDropout(tf.softmax(scores), dropout, this.seed, ctx);
     const context = tf.matMul(weights, v); // [B, H, T, dh]
-    const merged = (heads === 1 ? tf.reshape(context, [b * t, d]) : tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b * t, d])) as tf.Tensor2D;
+    let merged = (heads === 1 ? tf.reshape(context, [b * t, inner]) : tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b * t, inner])) as tf.Tensor2D;
+    if (ctx.transformOutput !== undefined) {
+      merged = tf.reshape(ctx.transformOutput(`${this.id}/heads`, tf.reshape(merged, [b, t, inner])), [b * t, inner]) as tf.Tensor2D;
+    }
     return tf.reshape(project(this.output, merged), [b, t, d]);
   }
 
