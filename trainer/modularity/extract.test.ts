@@ -97,7 +97,7 @@ train:
 modularity:
   layers: [h]
   subnetworks: 2
-prune: { amount: 0.5 }
+prune: { targets: [50] }
 `;
 
 /** Every other layer type, for the serializer round trip. */

@@ -11,15 +11,21 @@
  * residual block stays one `repeat:` entry when its repetitions still agree; when the plan leaves them with
  * different widths, they are written one entry each (the first keeps its id, repetition k becomes
  * `<name>_k[0]`) and the weights follow their new ids (`renamed`).
+ *
+ * Head groups (`headGroups`, keyed by the attention layer's id like any group): the attention layer keeps the
+ * columns of its kept heads in its q, k, v kernels and biases and the same rows of its output kernel (output bias
+ * unchanged), and is written with `heads: <kept>` and `headDim: <the same width>`. A head group that keeps every
+ * head leaves the layer as it is.
  */
 import { isMap, parseDocument, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { attentionInner } from '../../spec/layers/attention';
 import { layerKind, type SimpleLayerType } from '../../spec/layers/registry';
 import { loadModelText } from '../../spec/parse';
 import type { LayerNode, ModelFile } from '../../spec/types';
 import { walkLayers } from '../../spec/walk';
 import type { NamedArray } from '../store/checkpoint';
 import type { ExtractResult } from '../modularity/extract';
-import { groupPaths, isWeightLayer, label, lastDim, notPrunable, spread } from './structure';
+import { groupPaths, headColumns, headGroups, isWeightLayer, label, lastDim, notPrunable, spread } from './structure';
 import type { PruningPlan } from './types';
 
 /** The pruned model; the shape of `ExtractResult`, so `writeExport` writes it as a tfjs export. */
@@ -40,15 +46,18 @@ const NORM_ROLES = ['gamma', 'beta', 'movingMean', 'movingVariance'];
  */
 export function applyPlan(model: ModelFile, sourceText: string, weights: NamedArray[], plan: PruningPlan): PruneResult {
   const paths = groupPaths(model);
+  const heads = new Map(headGroups(model).map((g) => [g.id, g]));
+  const headKeep = new Map<string, { kept: number[]; headDim: number }>(); // attention -> kept heads
   const outKeep = new Map<string, number[]>(); // dense/conv2d -> kept output columns
   const inKeep = new Map<string, number[]>(); // dense/conv2d -> kept input rows
   const normKeep = new Map<string, number[]>(); // batchNorm -> kept entries
   const removed: Record<string, number> = {};
   for (const [id, kept] of plan) {
     const path = paths.get(id);
-    if (!path) throw unknownGroup(model, id);
-    const { group } = path;
-    const what = label(path.producer);
+    const headGroup = heads.get(id);
+    if (!path && !headGroup) throw unknownGroup(model, id);
+    const group = path?.group ?? headGroup!;
+    const what = path ? label(path.producer) : `the heads of attention layer '${id}'`;
     if (kept.length === 0) {
       throw new Error(`prune: the plan keeps no channel of ${what}, which would cut the model in two: keep at least one, or delete the layer from the model file`);
     }
@@ -57,10 +66,14 @@ export function applyPlan(model: ModelFile, sourceText: string, weights: NamedAr
         throw new Error(`prune: the kept channels of ${what} must be sorted, distinct integers in [0, ${group.channels}); got [${kept.join(', ')}]`);
       }
     });
+    removed[id] = group.channels - kept.length;
+    if (!path) {
+      if (kept.length < group.channels) headKeep.set(id, { kept, headDim: group.headDim! });
+      continue;
+    }
     outKeep.set(group.producer, kept);
     inKeep.set(group.consumer, spread(kept, group.channels, group.consumerPositions));
     for (const s of path.between) if (s.node.type === 'batchNorm') normKeep.set(s.node.id, spread(kept, group.channels, s.positionsIn));
-    removed[id] = group.channels - kept.length;
   }
 
   const nodes = new Map([...walkLayers(model.layers)].map((n) => [n.id, n]));
@@ -70,9 +83,13 @@ export function applyPlan(model: ModelFile, sourceText: string, weights: NamedAr
     const arrays = normKeep.has(id) ? sliceNorm(nodes.get(id)!, weights, normKeep.get(id)!) : sliceLayer(nodes.get(id)!, weights, inKeep.get(id), outKeep.get(id));
     for (const a of arrays) sliced.set(a.name, a);
   }
+  for (const [id, h] of headKeep) {
+    for (const a of sliceHeads(nodes.get(id) as LayerNode<'attention'>, weights, h.kept, h.headDim)) sliced.set(a.name, a);
+    touched.add(id);
+  }
   const kept = weights.flatMap((w) => sliced.get(w.name) ?? (ownerOf(w.name, touched) !== undefined ? [] : [w]));
 
-  const yaml = writePrunedYaml(sourceText, model, resize(model.layers, outKeep));
+  const yaml = writePrunedYaml(sourceText, model, resize(model.layers, outKeep, headKeep));
   const out = loadModelText(yaml, model.file);
   const { weights: moved, renamed } = followIds(kept, model.layers, out.layers);
   checkShapes(out, moved);
@@ -82,7 +99,7 @@ export function applyPlan(model: ModelFile, sourceText: string, weights: NamedAr
 function unknownGroup(model: ModelFile, id: string): Error {
   const blocked = notPrunable(model).find((b) => b.layer === id);
   if (blocked) return new Error(`prune: the plan names '${id}', which cannot lose channels: ${blocked.reason}`);
-  const groups = [...groupPaths(model).keys()].join(', ');
+  const groups = [...groupPaths(model).keys(), ...headGroups(model).map((g) => `${g.id} (heads)`)].join(', ');
   return new Error(`prune: the plan names '${id}', which is not a prunable group of ${model.file} (groups: ${groups || 'none'})`);
 }
 
@@ -115,6 +132,35 @@ function sliceLayer(layer: LayerNode, weights: NamedArray[], rows: number[] | un
   const out: NamedArray[] = [{ name: kernel.name, shape: [...s.slice(0, -2), r.length, c.length], dtype: 'float32', data }];
   const bias = find(weights, layer, 'bias');
   if (bias) out.push({ ...bias, shape: [c.length], data: Float32Array.from(c, (j) => bias.data[j]) });
+  return out;
+}
+
+/** An attention layer's arrays for the heads `kept` (each `headDim` wide): q, k, v columns, output kernel rows. */
+function sliceHeads(layer: LayerNode<'attention'>, weights: NamedArray[], kept: number[], headDim: number): NamedArray[] {
+  const d = lastDim(layer.inputShape);
+  const inner = layer.config.heads * headDim;
+  const cols = headColumns(kept, headDim);
+  const get = (role: string, shape: number[]): NamedArray => {
+    const a = find(weights, layer, role);
+    if (!a || a.shape.join('x') !== shape.join('x')) {
+      throw new Error(`prune: the weights have no [${shape.join(', ')}] '${layer.id}/${role}' for ${label(layer)}: pass the weights of this model`);
+    }
+    return a;
+  };
+  const out: NamedArray[] = [];
+  for (const p of ['query', 'key', 'value']) {
+    const k = get(`${p}Kernel`, [d, inner]);
+    const data = new Float32Array(d * cols.length);
+    for (let i = 0; i < d; i++) cols.forEach((c, j) => { data[i * cols.length + j] = k.data[i * inner + c]; });
+    out.push({ ...k, shape: [d, cols.length], data });
+    const b = get(`${p}Bias`, [inner]);
+    out.push({ ...b, shape: [cols.length], data: Float32Array.from(cols, (c) => b.data[c]) });
+  }
+  const o = get('outputKernel', [inner, d]);
+  const data = new Float32Array(cols.length * d);
+  cols.forEach((c, j) => data.set(o.data.subarray(c * d, (c + 1) * d), j * d));
+  out.push({ ...o, shape: [cols.length, d], data });
+  out.push(get('outputBias', [d]));
   return out;
 }
 
@@ -172,6 +218,11 @@ function checkShapes(model: ModelFile, weights: NamedArray[]): void {
       if (n.config.useBias) expect.push(['bias', [lastDim(n.outputShape)]]);
     } else if (n.type === 'batchNorm') {
       for (const role of NORM_ROLES) expect.push([role, [lastDim(n.inputShape)]]);
+    } else if (n.type === 'attention') {
+      const d = lastDim(n.inputShape);
+      const inner = attentionInner(d, (n as LayerNode<'attention'>).config);
+      for (const p of ['query', 'key', 'value']) expect.push([`${p}Kernel`, [d, inner]], [`${p}Bias`, [inner]]);
+      expect.push(['outputKernel', [inner, d]], ['outputBias', [d]]);
     }
     for (const [role, shape] of expect) {
       const w = byName.get(`${n.id}/${role}`);
@@ -184,9 +235,11 @@ function checkShapes(model: ModelFile, weights: NamedArray[]): void {
 
 // ---------------------------------------------------------------- model file
 
-function resize(layers: LayerNode[], outKeep: Map<string, number[]>): LayerNode[] {
+function resize(layers: LayerNode[], outKeep: Map<string, number[]>, headKeep: Map<string, { kept: number[]; headDim: number }>): LayerNode[] {
   return layers.map((n) => {
-    if (n.body) return { ...n, body: resize(n.body, outKeep) };
+    if (n.body) return { ...n, body: resize(n.body, outKeep, headKeep) };
+    const h = headKeep.get(n.id);
+    if (h) return { ...n, config: { ...n.config, heads: h.kept.length, headDim: h.headDim } as LayerNode['config'] };
     const kept = outKeep.get(n.id);
     if (!kept) return n;
     const key = n.type === 'conv2d' ? 'filters' : 'units';

@@ -7,22 +7,36 @@
  * whatever the layers in between make of a zero (f(0) ≠ 0, a batchNorm's shift), which is what removing its input
  * rows does. Fine-tuning between pruning steps runs with the same masks: a masked channel gets no gradient through
  * the consumer.
+ *
+ * A removed attention head (a head group, `kind: 'heads'`) is zeroed inside its layer: the attention module hands
+ * its merged heads [B, T, heads·headDim] to `transformOutput` under the id `<layer id>/heads` before the output
+ * projection (trainer/engine/layers/attention.ts), and the mask zeroes the head's headDim columns there, which is
+ * what removing them from q, k, v and the output kernel's rows does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelFile } from '../../spec/types';
 import type { ForwardContext } from '../engine/module';
-import { groupPaths, lastDim, spread } from './structure';
+import { groupPaths, headColumns, lastDim, spread } from './structure';
 import type { ChannelGroup, PruningPlan } from './types';
 
 export type OutputTransform = NonNullable<ForwardContext['transformOutput']>;
 
-/** Layer id -> its 0/1 mask over the last axis, for the groups of `plan` (groups keeping everything: none). */
+/**
+ * Layer id -> its 0/1 mask over the last axis, for the groups of `plan` (groups keeping everything: none). Head
+ * groups: `<attention id>/heads` -> a mask over heads·headDim.
+ */
 export function maskVectors(model: ModelFile, groups: ChannelGroup[], plan: PruningPlan): Map<string, Float32Array> {
   const paths = groupPaths(model);
   const masks = new Map<string, Float32Array>();
   for (const g of groups) {
     const kept = plan.get(g.id);
     if (!kept || kept.length === g.channels) continue;
+    if (g.kind === 'heads') {
+      const m = new Float32Array(g.channels * g.headDim!);
+      for (const i of headColumns(kept, g.headDim!)) m[i] = 1;
+      masks.set(`${g.id}/heads`, m);
+      continue;
+    }
     const path = paths.get(g.id);
     if (!path) throw new Error(`prune: '${g.id}' is not a prunable group of ${model.file}`);
     const at = path.between.length > 0 ? path.between[path.between.length - 1].node : path.producer;

@@ -14,6 +14,7 @@ export interface KernelView {
 }
 
 export function kernelOf(input: CriterionInput, g: ChannelGroup, criterion: string): KernelView {
+  if (g.kind === 'heads') return headKernelOf(input, g, criterion);
   const name = `${g.producer}/kernel`;
   const k = input.weights.get(name);
   if (!k) throw new Error(`${criterion}: no weight '${name}' for group '${g.id}'`);
@@ -22,6 +23,37 @@ export function kernelOf(input: CriterionInput, g: ChannelGroup, criterion: stri
   const inputs = k.shape[k.shape.length - 2]!;
   const data = k.data instanceof Float32Array ? k.data : Float32Array.from(k.data);
   return { data, rows: data.length / channels, channels, inputs };
+}
+
+/**
+ * A head group (structure.ts `headGroups`) as rows × heads: head h's column holds its q, k and v kernel columns
+ * [h·headDim, (h+1)·headDim), row r = (p·headDim + j)·D + i for projection p (q, k, v), so the input feature of
+ * row r is r mod D (`inputs`) as for a conv kernel. Magnitude criteria thus score a head by its q/k/v weights.
+ */
+function headKernelOf(input: CriterionInput, g: ChannelGroup, criterion: string): KernelView {
+  const dh = g.headDim!;
+  const inner = g.channels * dh;
+  const parts = ['queryKernel', 'keyKernel', 'valueKernel'].map((role) => {
+    const name = `${g.producer}/${role}`;
+    const k = input.weights.get(name);
+    if (!k) throw new Error(`${criterion}: no weight '${name}' for head group '${g.id}'`);
+    if (k.shape.length !== 2 || k.shape[1] !== inner) {
+      throw new Error(`${criterion}: '${name}' has shape [${k.shape.join(', ')}], head group '${g.id}' has ${g.channels} heads of ${dh}`);
+    }
+    return k;
+  });
+  const d = parts[0]!.shape[0]!;
+  const rows = 3 * dh * d;
+  const data = new Float32Array(rows * g.channels);
+  parts.forEach((k, p) => {
+    for (let j = 0; j < dh; j++) {
+      for (let i = 0; i < d; i++) {
+        const r = (p * dh + j) * d + i;
+        for (let h = 0; h < g.channels; h++) data[r * g.channels + h] = k.data[i * inner + h * dh + j]!;
+      }
+    }
+  });
+  return { data, rows, channels: g.channels, inputs: d };
 }
 
 /**
