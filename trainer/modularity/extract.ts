@@ -6,20 +6,20 @@
  * layer N (dense or conv2d) can go too. Between L and N only layers that act per unit and keep 0 at 0 may sit:
  * dropout, pooling, flatten (which spreads a channel c over the rows (h·W + w)·C + c) and activations with
  * f(0) = 0 (the same sets `spec/modularity-spec.ts` checks the file against). Anything else throws, naming the
- * layer and what to do. The model file is written back with its other sections as they are, `model.layers`
- * serialised from the resolved layers (over-parameterised sizes, minus the removed units) and no `modularity:`.
+ * layer and what to do. The removal itself is the pruning one (`trainer/pruning/apply.ts`: a kept-units list is a
+ * pruning plan): the model file is written back with its other sections as they are, `model.layers` serialised
+ * from the resolved layers (over-parameterised sizes, minus the removed units) and no `modularity:`, `prune:` or
+ * `route:`. `writeExport`/`readExport` store a model in tfjs format (also used for pruned models).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, parseDocument, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { PASS_THROUGH, ZERO_PRESERVING } from '../../spec/modularity-spec';
-import { loadModelText } from '../../spec/parse';
-import { layerKind, type SimpleLayerType } from '../../spec/layers/registry';
 import { walkLayers } from '../../spec/walk';
 import type { LayerNode, ModelFile } from '../../spec/types';
 import { fsyncDir, tempPathFor, writeAllSync } from '../store/atomic';
 import type { NamedArray } from '../store/checkpoint';
 import { crc32c } from '../store/crc32c';
+import { applyPlan } from '../pruning/apply';
 
 export interface ExtractResult {
   /** The complete model file of the smaller model. */
@@ -43,25 +43,9 @@ interface Cut { layer: LayerNode; kept: number[]; next: LayerNode; rows: number[
  */
 export function extractModel(model: ModelFile, sourceText: string, weights: NamedArray[], keep: Map<string, number[]>): ExtractResult {
   const cuts = [...keep].map(([id, kept]) => planCut(model, id, kept));
-  const outKeep = new Map(cuts.map((c) => [c.layer.id, c.kept]));
-  const inKeep = new Map(cuts.map((c) => [c.next.id, c.rows]));
-  const byId = new Map(model.layers.map((n) => [n.id, n]));
-  const touched = new Set([...outKeep.keys(), ...inKeep.keys()]);
-  const sliced = new Map<string, NamedArray>();
-  for (const id of touched) {
-    for (const a of sliceLayer(byId.get(id)!, weights, inKeep.get(id), outKeep.get(id))) sliced.set(a.name, a);
-  }
-  // Other arrays of a cut layer (a spectral-norm vector of the stabilizer) no longer fit: they are dropped.
-  const kept = weights.flatMap((w) => sliced.get(w.name) ?? (ownerOf(w.name, touched) !== undefined ? [] : [w]));
-
-  const resized = model.layers.map((n) => resize(n, outKeep.get(n.id)));
-  const yaml = writeModelYaml(sourceText, model, resized);
-  const out = loadModelText(yaml, model.file);
-  const renamed = renameWeights(kept, model.layers, out.layers);
-  checkKernelShapes(out, renamed);
-  const removed: Record<string, number> = {};
-  for (const c of cuts) removed[c.layer.id] = lastDim(c.layer.outputShape) - c.kept.length;
-  return { yaml, model: out, weights: renamed, params: out.params, flops: out.flops, removed };
+  // the physical removal is the pruning one (trainer/pruning/apply.ts): a kept-units list is a pruning plan
+  const r = applyPlan(model, sourceText, weights, new Map(cuts.map((c) => [c.layer.id, c.kept])));
+  return { yaml: r.yaml, model: r.model, weights: r.weights, params: r.params, flops: r.flops, removed: r.removed };
 }
 
 // ---------------------------------------------------------------- planning
@@ -128,146 +112,11 @@ const lastDim = (s: number[]): number => s[s.length - 1];
 
 // ---------------------------------------------------------------- weights
 
-/** `layer`'s kernel (and bias) restricted to input rows `rows` and output units `cols` (undefined: all). */
-function sliceLayer(layer: LayerNode, weights: NamedArray[], rows: number[] | undefined, cols: number[] | undefined): NamedArray[] {
-  const find = (role: string): NamedArray | undefined => weights.find((w) => w.name === `${layer.id}/${role}`);
-  const kernel = find('kernel');
-  if (!kernel) throw new Error(`extract: the weights have no '${layer.id}/kernel' for ${label(layer)}: pass the weights of this model (a checkpoint of the same model file)`);
-  const s = kernel.shape;
-  const [inDim, outDim] = [s[s.length - 2], s[s.length - 1]];
-  const outer = s.slice(0, -2).reduce((a, b) => a * b, 1);
-  const r = rows ?? range(inDim);
-  const c = cols ?? range(outDim);
-  if (r[r.length - 1] >= inDim || c[c.length - 1] >= outDim) {
-    throw new Error(`extract: '${kernel.name}' has shape [${s.join(', ')}], which does not match ${label(layer)}: pass the weights of this model`);
-  }
-  const data = new Float32Array(outer * r.length * c.length);
-  let k = 0;
-  for (let o = 0; o < outer; o++) {
-    for (const i of r) {
-      const base = (o * inDim + i) * outDim;
-      for (const j of c) data[k++] = kernel.data[base + j];
-    }
-  }
-  const out: NamedArray[] = [{ name: kernel.name, shape: [...s.slice(0, -2), r.length, c.length], dtype: 'float32', data }];
-  const bias = find('bias');
-  if (bias) out.push({ name: bias.name, shape: [c.length], dtype: 'float32', data: Float32Array.from(c, (j) => bias.data[j]) });
-  return out;
-}
 
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
-}
 
-/** The layer id in `ids` that the array `name` belongs to (`<id>/<role>`). */
-function ownerOf(name: string, ids: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  for (const id of ids) if (name.startsWith(`${id}/`) && (best === undefined || id.length > best.length)) best = id;
-  return best;
-}
 
-/** Ids are positional and should not change; if one does, its arrays follow it. */
-function renameWeights(weights: NamedArray[], before: LayerNode[], after: LayerNode[]): NamedArray[] {
-  const a = [...walkLayers(before)];
-  const b = [...walkLayers(after)];
-  if (a.length !== b.length || a.some((n, i) => n.type !== b[i].type)) {
-    throw new Error('extract: internal error: the written model file does not have the layers of the source model');
-  }
-  const moved = new Map(a.map((n, i): [string, string] => [n.id, b[i].id]).filter(([x, y]) => x !== y));
-  if (moved.size === 0) return weights;
-  return weights.map((w) => {
-    const owner = ownerOf(w.name, moved.keys());
-    return owner === undefined ? w : { ...w, name: moved.get(owner)! + w.name.slice(owner.length) };
-  });
-}
 
-/** Every dense/conv2d kernel present must fit the written model (guards the slicing against its own bugs). */
-function checkKernelShapes(model: ModelFile, weights: NamedArray[]): void {
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const n of walkLayers(model.layers)) {
-    if (!isWeightLayer(n)) continue;
-    const k = byName.get(`${n.id}/kernel`);
-    if (!k) continue;
-    const cfg = n.config as { kernelSize?: [number, number] };
-    const expected = [...(cfg.kernelSize ?? []), lastDim(n.inputShape), lastDim(n.outputShape)];
-    if (k.shape.join('x') !== expected.join('x')) {
-      throw new Error(`extract: internal error: '${k.name}' has shape [${k.shape.join(', ')}], the extracted ${label(n)} needs [${expected.join(', ')}]`);
-    }
-  }
-}
 
-// ---------------------------------------------------------------- model file
-
-function resize(n: LayerNode, kept: number[] | undefined): LayerNode {
-  if (!kept) return n;
-  const key = n.type === 'conv2d' ? 'filters' : 'units';
-  return { ...n, config: { ...n.config, [key]: kept.length } as LayerNode['config'] };
-}
-
-/** `sourceText` with `model.layers` written from `layers`, `modelJson` and `modularity:` gone. */
-export function writeModelYaml(sourceText: string, model: ModelFile, layers: LayerNode[]): string {
-  const doc = parseDocument(sourceText);
-  if (doc.errors.length > 0) throw new Error(`extract: ${model.file} does not parse as YAML: ${doc.errors[0].message}`);
-  doc.delete('modularity');
-  const section = doc.get('model', true);
-  if (!isMap(section)) throw new Error(`extract: ${model.file} has no 'model:' mapping`);
-  section.delete('modelJson');
-  if (!section.has('input')) section.set('input', flow(doc.createNode([...model.inputShape])));
-  section.set('layers', layersNode(doc, layerEntries(layers)));
-  return doc.toString({ lineWidth: 0 });
-}
-
-type Entry = Record<string, unknown>;
-
-/**
- * Resolved layers back to `layers:` entries: every config field written out, `name:` where the id is not the
- * positional `layers[i]`, and the repetitions `<name>[0..n-1]` of a residual block folded back into one
- * entry with `repeat: n`, so the ids of the written file are those of the source.
- */
-export function layerEntries(layers: LayerNode[], prefix = ''): Entry[] {
-  const out: Entry[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const n = layers[i];
-    const position = out.length;
-    const named = (segment: string): Entry => (segment === `layers[${position}]` ? {} : { name: segment });
-    if (n.type !== 'residual') {
-      const kind = layerKind(n.type as SimpleLayerType);
-      const config = n.config as unknown as Record<string, unknown>;
-      const fields: Entry = {};
-      for (const key of Object.keys(kind.fields)) if (config[key] !== undefined) fields[key] = config[key];
-      out.push({ type: n.type, ...named(n.id.slice(prefix.length)), ...fields });
-      continue;
-    }
-    const base = n.id.endsWith('[0]') ? n.id.slice(0, -3) : n.id;
-    let repeat = 1;
-    while (layers[i + 1]?.type === 'residual' && layers[i + 1].id === `${base}[${repeat}]`) { i++; repeat++; }
-    out.push({
-      type: 'residual', ...named(base.slice(prefix.length)), ...(repeat > 1 ? { repeat } : {}),
-      scale: (n.config as { scale: number }).scale,
-      layers: layerEntries(n.body ?? [], `${n.id}.`),
-    });
-  }
-  return out;
-}
-
-/** A block list whose simple layers are one flow mapping per line: `- { type: dense, units: 10 }`. */
-function layersNode(doc: Document, entries: Entry[]): YamlNode {
-  const seq = doc.createNode(entries, { aliasDuplicateObjects: false });
-  const style = (node: unknown): void => {
-    if (!isMap(node)) return;
-    const m = node as YAMLMap;
-    const body = m.get('layers', true) as { items?: unknown[] } | undefined;
-    if (body?.items) body.items.forEach(style);
-    else m.flow = true;
-  };
-  (seq as unknown as { items: unknown[] }).items.forEach(style);
-  return seq;
-}
-
-function flow(node: YamlNode): YamlNode {
-  (node as { flow?: boolean }).flow = true;
-  return node;
-}
 
 // ---------------------------------------------------------------- files
 

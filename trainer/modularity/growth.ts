@@ -21,13 +21,13 @@ import { initBackend } from '../backend/backends';
 import { loadDataset } from '../data/load';
 import type { Dataset, Split, TaskInfo } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
-import { SequentialModel } from '../engine/model';
+import { netWith } from '../engine/weights';
 import { UserError } from '../errors';
 import { checkCompatible, wire, type PreparedRun, type SessionOptions } from '../session';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore } from '../store/run-store';
 import { evaluateMasked } from './analysis/masked-eval';
-import { writeModelYaml } from './extract';
+import { writePrunedYaml } from '../pruning/apply';
 import { modularityPlugin, ModularityPlugin, PLUGIN_ID, type GrowthSetup } from './plugin';
 import { buildLayout } from './layout';
 import { analyzeModularity, exportDirOf, MODULARITY_REPORT, partitionOf, summarize } from './report';
@@ -107,7 +107,7 @@ function grownModel(parent: Parent, unitsAdded: Map<string, number>, newClasses:
     const cfg = n.config as unknown as Record<string, number>;
     return { ...n, config: { ...n.config, [key]: cfg[key]! + add } as LayerNode['config'] };
   });
-  const doc = parseDocument(writeModelYaml(parent.sourceText, parent.model, layers));
+  const doc = parseDocument(writePrunedYaml(parent.sourceText, parent.model, layers));
   const dataDoc = parseDocument(readFileSync(dataFile, 'utf8'));
   const data = dataDoc.get('data', true);
   if (data === undefined) throw new UserError(`${dataFile} has no 'data:' section: growth needs the new data described there`);
@@ -300,16 +300,8 @@ function onlyTasks(split: Split, taskCount: number, keep: number[]): Split {
 
 /** The parent model (hard masks applied) on the new data's old tasks. */
 async function parentAccuracy(parent: Parent, dataset: Dataset, split: Split, oldTasks: TaskInfo[]): Promise<number[]> {
-  const net = new SequentialModel(parent.model.layers, parent.model.train.seed);
+  const net = netWith(parent.model, parent.weights);
   try {
-    const byName = new Map(parent.weights.map((w) => [w.name, w]));
-    for (const v of [...net.trainable(), ...net.state()]) {
-      const w = byName.get(v.name);
-      if (!w) continue;
-      const t = tf.tensor(w.data, w.shape, w.dtype);
-      v.variable.assign(t);
-      t.dispose();
-    }
     const layout = buildLayout(parent.spec, parent.model.layers);
     const { masks } = partitionOf({ layout, k: parent.spec.subnetworks, labels: parent.labels, masks: parent.hard, hardened: true, theta: new Float32Array(0) });
     const ev = await evaluateMasked(net, onlyTasks(split, dataset.tasks.length, [...oldTasks.keys()]), oldTasks, dataset.sampleShape, masks);

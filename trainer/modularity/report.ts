@@ -6,11 +6,11 @@
  * are hard, the kept subnetworks are exported as a physically smaller model (`export/`), whose accuracy is
  * measured on the same split.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import type { ModelFile } from '../../spec/types';
 import type { Dataset, Split } from '../data/types';
-import { SequentialModel } from '../engine/model';
+import type { SequentialModel } from '../engine/model';
+import { netWith } from '../engine/weights';
 import type { NamedArray } from '../store/checkpoint';
 import { ablationTable, bestSpecialized, specialization, type SpecializedSubnetwork } from './analysis/ablation';
 import { evaluateMasked } from './analysis/masked-eval';
@@ -231,16 +231,8 @@ export async function exportKept(
   }
   const result = extractModel(model, sourceText, weights.filter((w) => !w.name.startsWith('modularity/')), keep);
   writeExport(dir, result);
-  const net = new SequentialModel(result.model.layers, model.train.seed);
+  const net = netWith({ ...result.model, train: model.train }, result.weights, true);
   try {
-    const byName = new Map(result.weights.map((w) => [w.name, w]));
-    for (const v of [...net.trainable(), ...net.state()]) {
-      const w = byName.get(v.name);
-      if (!w) throw new Error(`export: no weight for ${v.name}`);
-      const t = tf.tensor(w.data, w.shape, w.dtype);
-      v.variable.assign(t);
-      t.dispose();
-    }
     const ev = await evaluateMasked(net as ForwardNet, split, dataset.tasks, dataset.sampleShape);
     return { dir, params: result.params, flops: result.flops, accuracy: ev.accuracy, fullParams: model.params, fullFlops: model.flops, removed: result.removed };
   } finally {

@@ -17,7 +17,7 @@ import { initBackend } from '../backend/backends';
 import { loadDataset } from '../data/load';
 import type { Dataset, Split } from '../data/types';
 import { crossEntropy } from '../engine/loss';
-import { SequentialModel } from '../engine/model';
+import { netWith } from '../engine/weights';
 import { UserError } from '../errors';
 import { RunStore } from '../store/run-store';
 import { maskTransform, uploadMasks } from './analysis/masked-eval';
@@ -67,17 +67,9 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
   const hard = Float32Array.from(saved.hard ?? new Array<number>(k).fill(1));
   const { partition, masks } = partitionOf({ layout, k, labels, masks: hard, hardened: saved.hard !== null, theta: new Float32Array(0) });
   const samples = opts.samples ?? 256;
-  const net = new SequentialModel(model.layers, model.train.seed);
+  const net = netWith(model, ckpt.weights);
   const maskT = uploadMasks(masks);
   try {
-    const byName = new Map(ckpt.weights.map((w) => [w.name, w]));
-    for (const v of [...net.trainable(), ...net.state()]) {
-      const w = byName.get(v.name);
-      if (!w) continue;
-      const t = tf.tensor(w.data, w.shape, w.dtype);
-      v.variable.assign(t);
-      t.dispose();
-    }
     const vars = partition.layers.flatMap((l) => net.trainable().filter((v) => v.layerId === l.layerId));
     const meanGrad = (d: Dataset): Map<string, tf.Tensor> => {
       const split: Split = subsampleSplit(d.validation.n > 0 ? d.validation : d.train, d.sampleShape.reduce((a, b) => a * b, 1), d.tasks.length, samples, model.train.seed);

@@ -263,7 +263,7 @@ export function writePrunedYaml(sourceText: string, model: ModelFile, layers: La
 type Entry = Record<string, unknown>;
 
 /**
- * Resolved layers back to `layers:` entries (as `extract.ts`'s `layerEntries`), except that the repetitions of a
+ * Resolved layers back to `layers:` entries (every config field written out), where the repetitions of a
  * residual block fold back into one `repeat:` entry only when their bodies still agree. Otherwise repetition k > 0
  * of a block named `b` is written as its own block `b_k` (an unnamed one stays unnamed); unnamed layers after it
  * then move one position on, and with them their positional ids (names cannot hold brackets).

@@ -3,11 +3,10 @@
  * fine-tuning of each pruned model): the real TrainingLoop, no run directory, no checkpoints. Every criterion
  * gets exactly the same steps, learning rate and data order.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { ModelFile } from '../../spec/types';
 import type { Dataset } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
-import { SequentialModel } from '../engine/model';
+import { assignWeights } from '../engine/weights';
 import type { PluginFactory } from '../engine/seams';
 import type { NamedArray } from '../store/checkpoint';
 
@@ -24,17 +23,7 @@ export function loopWith(model: ModelFile, dataset: Dataset, weights: NamedArray
     schedule: { ...model.train.schedule, type: 'constant' as const },
   };
   const loop = new TrainingLoop({ model: { ...model, train }, dataset, plugins: o.plugins, signal: o.signal, logEvery: Math.max(1, steps) });
-  if (weights) {
-    const byName = new Map(weights.map((w) => [w.name, w]));
-    for (const v of [...loop.net.trainable(), ...loop.net.state()]) {
-      const w = byName.get(v.name);
-      if (!w) continue;
-      if (w.shape.join('x') !== v.variable.shape.join('x')) throw new Error(`weight ${v.name} has shape [${w.shape}], the model expects [${v.variable.shape}]`);
-      const t = tf.tensor(w.data, w.shape, w.dtype);
-      v.variable.assign(t);
-      t.dispose();
-    }
-  }
+  if (weights) assignWeights(loop.net, weights);
   return loop;
 }
 
@@ -59,16 +48,4 @@ export async function weightsOf(loop: TrainingLoop): Promise<NamedArray[]> {
   return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.variable.shape.slice(), dtype: 'float32' as const, data: (await v.variable.data()) as Float32Array })));
 }
 
-/** A fresh model with `weights` (by name; names the model lacks are ignored). */
-export function netWith(model: ModelFile, weights: NamedArray[]): SequentialModel {
-  const net = new SequentialModel(model.layers, model.train.seed);
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const v of [...net.trainable(), ...net.state()]) {
-    const w = byName.get(v.name);
-    if (!w) continue;
-    const t = tf.tensor(w.data, w.shape, w.dtype);
-    v.variable.assign(t);
-    t.dispose();
-  }
-  return net;
-}
+export { netWith } from '../engine/weights';
