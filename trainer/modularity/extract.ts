@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { PASS_THROUGH, ZERO_PRESERVING } from '../../spec/modularity-spec';
 import { walkLayers } from '../../spec/walk';
 import type { LayerNode, ModelFile } from '../../spec/types';
-import { fsyncDir, tempPathFor, writeAllSync } from '../store/atomic';
+import { fsyncDir, tempPathFor, writeDurable } from '../store/atomic';
 import type { NamedArray } from '../store/checkpoint';
 import { crc32c } from '../store/crc32c';
 import { applyPlan } from '../pruning/apply';
@@ -206,12 +206,3 @@ function littleEndian(w: NamedArray): Buffer {
   return out;
 }
 
-function writeDurable(file: string, data: Uint8Array): void {
-  const fd = fs.openSync(file, 'wx');
-  try {
-    writeAllSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}

@@ -98,3 +98,14 @@ export function isPidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Writes a new file (it must not exist) with `data` and fsyncs it; the caller renames its directory into place. */
+export function writeDurable(file: string, data: Uint8Array): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    writeAllSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { cleanStaleTemps, fsyncDir, TEMP_MARKER, writeAllSync, writeJsonAtomic } from './atomic';
+import { cleanStaleTemps, fsyncDir, TEMP_MARKER, writeDurable, writeJsonAtomic } from './atomic';
 import { crc32c } from './crc32c';
 
 export interface NamedArray {
@@ -270,15 +270,6 @@ function unpackGroup(dir: string, group: ManifestGroup | undefined, manifest: Ch
 
 // ---------------------------------------------------------------- files
 
-function writeDurable(file: string, data: Uint8Array): void {
-  const fd = fs.openSync(file, 'wx');
-  try {
-    writeAllSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Remove a checkpoint directory: rename it to a temp name first, so it never looks half-present. */
 function removeDir(root: string, dir: string): void {
