@@ -1,0 +1,104 @@
+/**
+ * What the dashboards show, declared once (issue 7): the extension (live runs) and `dynaxx report` (a run on
+ * disk) both build a `DashboardData`, and the webview renders it. Messages between the extension and the webview
+ * are tagged unions. The shapes are the subsets of the trainer's stored files the views read: metrics.jsonl
+ * records, layer-stats.jsonl rows, alerts.jsonl, reports/modularity*.json, reports/pareto.json,
+ * reports/routing.json. A view whose data is absent is not shown (no empty tabs).
+ */
+import type { Alert, LayerStats, MetricRecord } from './trainer';
+
+/** One run: metrics and per-layer statistics over time, alerts. */
+export interface RunSeries {
+  runId: string;
+  name: string;
+  status: string;
+  /** The model file, for "reveal the layer" (a file path on the machine that shows the dashboard). */
+  modelFile?: string;
+  metrics: MetricRecord[];
+  /** Per-layer statistics rows, in step order. */
+  layerStats: Array<{ step: number; layers: LayerStats[] }>;
+  alerts: Alert[];
+}
+
+/** Subset of trainer/modularity/report.ts `ModularityReport` (+ the history) the subnetwork view reads. */
+export interface SubnetworkData {
+  k: number;
+  hardened: boolean;
+  tasks: Array<{ name: string; classes: number; labels?: string[] }>;
+  layers: Array<{ id: string; units: number; masked: boolean; labels: number[] }>;
+  accuracy: number[];
+  subnetworks: Array<{
+    id: number; kept: boolean; mask: number; units: Record<string, number>; params: number; paramShare: number;
+    accuracyDrop: number[]; classDrop: Array<Array<number | null>>; shapley?: { values: number[]; stderr: number[] }; task: string | null;
+  }>;
+  specialization: number;
+  nmi: number;
+  qModularity: number | null;
+  /** Weight mass |W| between subnetworks (k × k, symmetric), for the graph's edges. */
+  edgeMass?: number[][];
+  /** Clustering history: step and the label of every clustered item (layout order of `historyLayers`). */
+  history?: Array<{ step: number; labels: number[]; changed: number; active: number }>;
+  historyLayers?: Array<{ id: string; items: number; unitsPerItem: number; masked: boolean }>;
+}
+
+/** Subset of trainer/pruning/sweep.ts `SweepResult`. */
+export interface ParetoData {
+  model: string;
+  split: string;
+  dense: { flops: number; params: number; accuracyMean: number; latencyMs: number };
+  points: Array<{ criterion: string; target: number; seed: number; flops: number; params: number; flopReduction: number; accuracyMean: number; latencyMs: number; speedup: number }>;
+  settings: { criteria: string[]; targets: number[]; finetuneSteps: number; schedule: string; scope: string };
+}
+
+/** Subset of trainer/routing/sweep.ts `RoutingSweepResult` (+ the expert it routed to). */
+export interface RoutingData {
+  criterion: string;
+  target: number;
+  signal: string;
+  prunedCost: number;
+  accuracyFull: number;
+  accuracyPruned: number;
+  points: Array<{ threshold: number; shareFull: number; expectedCost: number; accuracy: number }>;
+  noLoss?: { threshold: number; shareFull: number; expectedCost: number; accuracy: number };
+}
+
+export interface DashboardData {
+  /** Runs to show; the first is the main one, the others are overlaid in the training view. */
+  runs: RunSeries[];
+  subnetworks?: SubnetworkData;
+  pareto?: ParetoData;
+  routing?: RoutingData;
+  /** When the data was collected (ISO). */
+  generatedAt: string;
+  /** A standalone report (no extension to talk to: clicks on layers show the id instead of revealing it). */
+  standalone: boolean;
+}
+
+/** Extension → webview. */
+export type ToWebview =
+  | { type: 'init'; data: DashboardData }
+  /** Live: new metric records / layer statistics / alerts of a run (appended; the view throttles redraws). */
+  | { type: 'metrics'; runId: string; records: MetricRecord[] }
+  | { type: 'layerStats'; runId: string; step: number; layers: LayerStats[] }
+  | { type: 'alert'; runId: string; alert: Alert }
+  | { type: 'status'; runId: string; status: string }
+  | { type: 'reports'; subnetworks?: SubnetworkData; pareto?: ParetoData; routing?: RoutingData };
+
+/** Webview → extension. */
+export type FromWebview =
+  | { type: 'ready' }
+  /** Reveal a layer of the run's model file (a click on an alert, a heatmap row or a subnetwork's layer). */
+  | { type: 'revealLayer'; runId: string; layerId: string }
+  /** Export a pruned model (a click on a Pareto point) or a subnetwork. */
+  | { type: 'exportPruned'; runId: string; criterion: string; target: number; seed: number }
+  | { type: 'exportSubnetwork'; runId: string; subnetwork: number }
+  | { type: 'error'; message: string };
+
+/** State the webview keeps across hide/reload (vscode getState/setState). */
+export interface WebviewState {
+  tab: string;
+  logScale: boolean;
+  smoothing: number;
+  stabilityMetric: 'gradNorm' | 'updateNorm' | 'activationVar' | 'spectralNorm';
+  historyIndex?: number;
+}
