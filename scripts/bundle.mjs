@@ -39,10 +39,37 @@ const options = {
 const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, f));
 
+// the dashboards (webviews/): one browser bundle per app, loaded by the extension's webview panels and inlined into
+// `dynaxx report` HTML files; their CSS is copied beside
+const webviewDir = join(dist, 'webviews');
+const webviewApps = ['dashboard'].filter((app) => existsSync(join(root, 'webviews', app, 'main.ts')));
+const webviewOptions = {
+  entryPoints: Object.fromEntries(webviewApps.map((app) => [app, join(root, 'webviews', app, 'main.ts')])),
+  outdir: webviewDir,
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2020',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+const copyCss = () => {
+  mkdirSync(webviewDir, { recursive: true });
+  for (const app of webviewApps) {
+    const css = join(root, 'webviews', app, `${app}.css`);
+    if (existsSync(css)) copyFileSync(css, join(webviewDir, `${app}.css`));
+  }
+};
+
 if (process.argv.includes('--watch')) {
   const ctx = await esbuild.context(options);
   await ctx.watch();
+  if (webviewApps.length > 0) await (await esbuild.context(webviewOptions)).watch();
+  copyCss();
   console.log('esbuild: watching');
 } else {
   await esbuild.build(options);
+  if (webviewApps.length > 0) await esbuild.build(webviewOptions);
+  copyCss();
 }
