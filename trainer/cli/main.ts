@@ -10,6 +10,7 @@
  *   dynaxx modules <run-id> [--extract 0,2]      the subnetworks of a modular run; export chosen ones
  *   dynaxx grow <run-id> --data FILE [--add N]   add subnetworks for new data/tasks, old ones frozen
  *   dynaxx transfer <run-id> --data FILE         keep/retrain advice per subnetwork for a related task
+ *   dynaxx report <run-id>... [--out FILE]       one self-contained HTML dashboard of runs (opens from disk, for CI)
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { printModel } from './model-table';
 import { modulesCommand, transferCommand } from './modules';
 import { startGrowth } from '../modularity/growth';
 import { formatOutcome, runPrune, type PruneOverrides } from '../pruning/command';
+import { writeReport } from '../report/command';
 import { existsSync } from 'node:fs';
 
 const MONITORS = 'nonfinite, grad-norm, activation-variance';
@@ -50,6 +52,8 @@ commands:
                               params and CPU latency per criterion and FLOP target, fine-tuned with one budget;
                               --criteria l1,agf,...  --targets 25,50,75,90  --schedule one-shot|linear|cubic
                               --finetune-steps N  --score-steps N  --seeds N  --route (confidence-routing sweep)
+  report <run-id> [<run-id>...]  one self-contained HTML file with the dashboard's views (opens from disk, no
+                              network): --out FILE (default <run dir>/report.html); more runs are overlaid
   serve                       run the trainer protocol over TCP for an editor on another machine:
                               dynaxx serve --port 7470 --token T (model file paths are paths on this machine)
 
@@ -194,6 +198,13 @@ export async function main(argv: string[]): Promise<number> {
         if (!target) throw new UsageError('transfer needs a run id (see `dynaxx runs`)');
         process.stdout.write(await transferCommand(runsDir, target, o.data as string | undefined, { samples: num(o, 'samples'), json: !!o.json }));
         return 0;
+      case 'report': {
+        const ids = positionals.slice(1);
+        if (ids.length === 0) throw new UsageError('report needs a run id (see `dynaxx runs`): dynaxx report <run-id> [<run-id>...] [--out report.html]');
+        const r = writeReport(runsDir, ids, o.out as string | undefined);
+        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `report: ${r.file} (${Math.ceil(r.bytes / 1024)} KiB)\n`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
