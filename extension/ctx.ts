@@ -9,6 +9,7 @@ import { ServerClient } from './client';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { Output } from './output';
+import { registerDashboard } from './panels/dashboard';
 import { RunsView } from './runs-view';
 import { TrainingStatus } from './status';
 import { TrainerHost } from './trainer-host';
@@ -30,6 +31,7 @@ export class Ctx implements vscode.Disposable {
     this.push(new TrainingStatus(this.host));
     this.push(vscode.window.registerTreeDataProvider('dynaxx.runs', this.runsView));
     this.disposables.push(...registerCommands(this));
+    this.push(registerDashboard(this));
     this.push(this.output);
 
     const setTraining = () => void vscode.commands.executeCommand('setContext', 'dynaxx.training', this.host.activeRun !== undefined);

@@ -11,7 +11,7 @@ import type { Alert, LayerStats, RunStatus } from './trainer';
 export type Feature = 'train' | 'stabilize' | 'discover' | 'prune' | 'route' | 'dashboard';
 
 /** The features that have landed in this build. Later issues add theirs here. */
-export const LANDED_FEATURES: readonly Feature[] = ['train', 'stabilize', 'discover', 'prune'];
+export const LANDED_FEATURES: readonly Feature[] = ['train', 'stabilize', 'discover', 'prune', 'dashboard'];
 
 /** Command ids carried by code lenses (the extension registers them). Arguments: `LensCommandArgs`. */
 export const LensCommands = {

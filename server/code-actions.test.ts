@@ -49,7 +49,7 @@ test('one action for several alerts lists every diagnostic', () => {
 });
 
 test('lenses come only from landed features with a provider', () => {
-  assert.equal(codeLenses(doc(MODEL)).length, 4);
+  assert.equal(codeLenses(doc(MODEL)).length, 5);
   assert.deepEqual(codeLenses(doc(MODEL), []), []);
   assert.equal(codeLenses(doc(MODEL), ['train', 'route']).length, 1);
 });

@@ -6,6 +6,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import { LANDED_FEATURES, type Feature } from '../protocol/lsp-ext';
 import { walkLayers, type LayerNode } from '../spec';
 import type { ParsedDocument } from './documents';
+import { dashboardLenses } from './lenses/dashboard';
 import { discoverLenses } from './lenses/discover';
 import { pruneLenses } from './lenses/prune';
 import { stabilizeLenses } from './lenses/stabilize';
@@ -19,6 +20,7 @@ export const LENS_PROVIDERS: Partial<Record<Feature, LensProvider>> = {
   stabilize: stabilizeLenses,
   discover: discoverLenses,
   prune: pruneLenses,
+  dashboard: dashboardLenses,
 };
 
 export function codeLenses(doc: ParsedDocument, landed: readonly Feature[] = LANDED_FEATURES): CodeLens[] {

@@ -15,10 +15,10 @@ before(async () => {
 });
 after(async () => { await client.stop(); });
 
-test('code lenses: exactly the landed features, Train, Train stabilized, Discover subnetworks and Prune at the top', async () => {
+test('code lenses: exactly the landed features, Train, Train stabilized, Discover subnetworks, Prune and Dashboard at the top', async () => {
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize', 'discover', 'prune']);
-  assert.equal(lenses.length, 4);
+  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize', 'discover', 'prune', 'dashboard']);
+  assert.equal(lenses.length, 5);
   assert.deepEqual(lenses[0], {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     command: { title: '▶ Train', command: LensCommands.train, arguments: [{ uri }] },
@@ -29,7 +29,9 @@ test('code lenses: exactly the landed features, Train, Train stabilized, Discove
   assert.equal(lenses[2]!.command!.command, LensCommands.discover);
   assert.equal(lenses[3]!.command!.title, '✂ Prune (Pareto sweep)');
   assert.equal(lenses[3]!.command!.command, LensCommands.prune);
-  const unlanded = Object.entries(LensCommands).filter(([k]) => !['train', 'trainStabilized', 'discover', 'prune'].includes(k)).map(([, v]) => v);
+  assert.equal(lenses[4]!.command!.title, '📈 Dashboard');
+  assert.equal(lenses[4]!.command!.command, LensCommands.openDashboard);
+  const unlanded = Object.entries(LensCommands).filter(([k]) => !['train', 'trainStabilized', 'discover', 'prune', 'openDashboard'].includes(k)).map(([, v]) => v);
   assert.ok(!lenses.some((l) => unlanded.includes(l.command!.command as never)));
 });
 

@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DashboardData } from '../../protocol/webview';
 import { UserError } from '../errors';
-import { dashboardHtml } from './page';
+import { dashboardHtml } from '../../webviews/dashboard/html';
 
 export interface ReportAssets {
   script: string;
