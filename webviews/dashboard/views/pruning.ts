@@ -83,7 +83,7 @@ export class PruningView implements View {
       facts.push(['model', pareto.model], ['split', pareto.split], ['dense', `${si(pareto.dense.flops)} FLOPs · ${si(pareto.dense.params)} params · ${pct(pareto.dense.accuracyMean)}`],
         ['schedule', `${s.schedule}, ${s.scope}, ${s.finetuneSteps} fine-tune steps`]);
     }
-    if (routing) facts.push(['routing', `${routing.signal} signal, pruned expert ${routing.criterion} @ ${pct(routing.target, 0)}`]);
+    if (routing) facts.push(['routing', `${routing.signal} signal, pruned expert ${routing.criterion} at −${routing.target}% FLOPs`]);
     if (pareto) facts.push(['', 'click a point to export that pruned model']);
     this.settings.replaceChildren(...facts.filter(([, v]) => v !== '').map(([k, v]) => el('span', k ? 'fact' : 'fact hint', ...(k ? [el('span', 'fact-key', k)] : []), el('span', 'fact-value', v))));
   }
@@ -109,7 +109,7 @@ export class PruningView implements View {
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.scales = {
       x: { ...axis(theme, against === 'flops' ? 'FLOPs per sample' : 'latency (ms per batch)'), ticks: { color: theme.muted, callback: (v) => (against === 'flops' ? si(Number(v)) : num(Number(v))) } },
-      y: { ...axis(theme, 'accuracy (mean over tasks)'), ticks: { color: theme.muted, callback: (v) => pct(Number(v), 0) } },
+      y: { ...axis(theme, 'accuracy (mean over tasks)'), ticks: { color: theme.muted, callback: pctTick } },
     } as ChartOptions<'scatter'>['scales'];
     options.plugins!.legend!.labels = { ...options.plugins!.legend!.labels, boxHeight: 8, usePointStyle: true };
     options.plugins!.tooltip!.callbacks = {
@@ -152,7 +152,7 @@ export class PruningView implements View {
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.scales = {
       x: { ...axis(theme, 'expected cost (× full model)'), ticks: { color: theme.muted, callback: (v) => num(Number(v)) } },
-      y: { ...axis(theme, 'accuracy'), ticks: { color: theme.muted, callback: (v) => pct(Number(v), 0) } },
+      y: { ...axis(theme, 'accuracy'), ticks: { color: theme.muted, callback: pctTick } },
     } as ChartOptions<'scatter'>['scales'];
     options.plugins!.legend!.labels = { ...options.plugins!.legend!.labels, boxHeight: 8, usePointStyle: true };
     options.plugins!.tooltip!.filter = (item) => (item.raw as XY<RoutingPoint>).p !== undefined;
@@ -181,4 +181,12 @@ function paretoLines(item: TooltipItem<'scatter'>, data: ParetoData): string[] {
     `latency ${num(p.latencyMs)} ms · speed-up ×${p.speedup.toFixed(2)}`,
     `seed ${p.seed}`,
   ];
+}
+
+/** A percentage tick with as many decimals as the axis' step needs (a 0.1-point range must not read 90%, 90%, 90%). */
+function pctTick(this: { ticks?: Array<{ value: number }> }, value: number | string): string {
+  const ticks = this.ticks ?? [];
+  const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : 0.01;
+  const digits = Math.min(3, Math.max(0, Math.ceil(-Math.log10(step * 100) + 1e-9)));
+  return pct(Number(value), digits);
 }
