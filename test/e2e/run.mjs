@@ -390,6 +390,20 @@ async function main() {
     return (r.seen.match(/[^|·]*step\s*\d+[^|]*?loss\s*[:=]?\s*[\d.e+-]+/i)?.[0] ?? r.seen).trim().slice(0, 120);
   });
 
+  await step('the Dashboard lens opens the live run in a webview', async () => {
+    await page.locator('.codelens-decoration a', { hasText: /Dashboard/ }).first().click();
+    const r = await waitFor('a dashboard webview with tabs and charts', 60000, async () => {
+      for (const f of page.frames()) {
+        const tabs = await f.locator('vscode-tab-header').allInnerTexts().catch(() => []);
+        const canvases = await f.locator('canvas').count().catch(() => 0);
+        if (tabs.length > 0 && canvases > 0) return { ok: true, seen: `tabs: ${tabs.map((t) => t.trim()).join(', ')}; ${canvases} canvases` };
+      }
+      return { ok: false, seen: `${page.frames().length} frames, none with the dashboard yet` };
+    });
+    await shot(page, '2b-dashboard');
+    return r.seen;
+  });
+
   await step('the run finishes and is listed in the Runs view', async () => {
     await openRunsView(page);
     const r = await waitFor('a completed two-task run in the Runs view', 120000, async () => {
