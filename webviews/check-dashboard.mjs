@@ -3,14 +3,14 @@
 // Chromium and checks: no console errors, no page errors, no CSP violations; each tab is screenshot in the light and
 // dark themes; clicks post the right messages in a (simulated) webview and show the layer in a standalone page; the
 // 1000-layer stress benchmark's frame times are printed. Usage:
-//   node webviews/check-dashboard.mjs [--out /tmp/dash] [--stress-ms 8000] [--no-stress]
+//   node webviews/check-dashboard.mjs [--out /tmp/dash] [--stress-ms 8000] [--no-stress] [--report run-report.html ...]
 // Needs playwright-core (looked up in ~/.cache/dynaxx-e2e, or PLAYWRIGHT_CORE=path) and Chromium (/usr/bin/chromium,
 // or CHROMIUM=path).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -183,6 +183,25 @@ for (const theme of Object.keys(THEMES)) {
   const posted = await p.evaluate(() => window.__posted);
   console.log(`webview posted: ${JSON.stringify(posted.map((m) => ({ ...m })))}`);
   await p.close();
+}
+
+// 4b. real runs: every `--report FILE` (HTML written by `dynaxx report`) renders each of its tabs in both themes
+const reports = process.argv.flatMap((v, i) => (process.argv[i - 1] === '--report' ? [v] : []));
+for (const file of reports) {
+  for (const theme of Object.keys(THEMES)) {
+    const p = await open(pathToFileURL(resolve(file)).href, theme);
+    const tabs = await p.$$eval('vscode-tab-header', (hs) => hs.map((h) => h.dataset.view));
+    if (tabs.length === 0) problems.push(`${file}: no view rendered`);
+    for (const view of tabs) {
+      await p.click(`vscode-tab-header[data-view="${view}"]`);
+      await p.waitForTimeout(400);
+      const drawn = await p.$$eval('canvas', (cs) => cs.filter((c) => c.width > 0 && c.height > 0 && c.offsetParent !== null).length);
+      if (drawn === 0 && view !== 'subnetworks') problems.push(`${file} ${theme}: the ${view} view drew no canvas`);
+      await p.screenshot({ path: join(out, `report-${basename(file, '.html')}-${view}-${theme}.png`), fullPage: true });
+    }
+    console.log(`report ${file} (${theme}): tabs ${tabs.join(', ')}`);
+    await p.close();
+  }
 }
 
 // 5. the stress benchmark: 1000 layers at 10 updates/s
