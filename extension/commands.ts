@@ -12,7 +12,7 @@ import type { Ctx } from './ctx';
 import { RESUMABLE } from './runs-view';
 import { discover, requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
 import { pruneSweep } from './prune';
-import { openDashboard } from './panels/dashboard';
+import { compareRuns, openDashboard } from './panels/dashboard';
 
 type Cmd = (...args: any[]) => unknown;
 
@@ -32,6 +32,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.discover': { feature: 'discover', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => discover(ctx, arg) },
   'dynaxx.prune': { feature: 'prune', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => pruneSweep(ctx, arg) },
   'dynaxx.openDashboard': { feature: 'dashboard', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri | RunSummary) => openDashboard(ctx, arg) },
+  'dynaxx.compareRuns': { feature: 'dashboard', make: (ctx) => () => compareRuns(ctx) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },

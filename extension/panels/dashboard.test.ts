@@ -15,8 +15,8 @@ import { Config } from '../config';
 import type { Ctx } from '../ctx';
 import { Output } from '../output';
 import { fakeHost, liveRun } from '../test/fake-host';
-import { stub, Uri, workspace } from '../test/vscode-stub';
-import { DashboardPanel, openDashboard, registerDashboard, type DashboardCtx } from './dashboard';
+import { stub, Uri, window, workspace } from '../test/vscode-stub';
+import { compareRuns, DashboardPanel, openDashboard, registerDashboard, type DashboardCtx } from './dashboard';
 
 const MODEL = [
   'name: deep',
@@ -328,4 +328,21 @@ test('the dashboard feature has landed: its command is registered with the lens 
   assert.ok(stub.registered.includes('dynaxx.openDashboard'));
   const expected = Object.entries(COMMANDS).filter(([, f]) => !f.feature || LANDED_FEATURES.includes(f.feature)).map(([id]) => id);
   assert.deepEqual(stub.registered, expected);
+});
+
+test('Compare runs: the picked runs are overlaid, the first one is the main run', async () => {
+  const { ctx, file, runsDir } = setup({ runs: [summary({ id: 'r1', modelFile: '' }), summary({ id: 'r2', modelFile: '' })] });
+  writeRun(runsDir, 'r1', file, 'completed');
+  writeRun(runsDir, 'r2', file, 'completed');
+  const quick = (window as unknown as { showQuickPick: (items: Array<{ id: string }>) => Promise<unknown> });
+  const original = quick.showQuickPick;
+  quick.showQuickPick = async (items) => [items[1], items[0]];
+  try {
+    await compareRuns(ctx);
+  } finally {
+    quick.showQuickPick = original;
+  }
+  const p = stub.panels[0]!;
+  await p.receive({ type: 'ready' });
+  assert.deepEqual(initData().runs.map((r) => r.runId), ['r2', 'r1']);
 });

@@ -88,6 +88,8 @@ export class DashboardPanel implements vscode.Disposable {
   /** What arrived live for the run since it was shown, and the newest step of each kind the app has. */
   private buffer = emptyBuffer();
   private seen = emptySeen();
+  /** Stored runs overlaid on the main one (Dynaxx: Compare runs; local trainer only). */
+  private compare: string[] = [];
 
   private constructor(private readonly ctx: DashboardCtx, readonly panel: vscode.WebviewPanel, private runId: string | undefined) {
     panel.webview.html = this.html();
@@ -140,10 +142,12 @@ export class DashboardPanel implements vscode.Disposable {
     return this.runId;
   }
 
-  /** Switches the panel to another run (the app gets a fresh `init`). */
-  show(runId: string): void {
-    if (runId === this.runId) return;
+  /** Switches the panel to another run (the app gets a fresh `init`); `compare` runs are overlaid in the training view. */
+  show(runId: string, compare: string[] = []): void {
+    const others = compare.filter((id) => id !== runId);
+    if (runId === this.runId && others.join() === this.compare.join()) return;
     this.runId = runId;
+    this.compare = others;
     this.buffer = emptyBuffer();
     this.seen = emptySeen();
     if (this.ready) void this.init();
@@ -218,7 +222,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (!runId) return { runs: [], ...base };
     if (!this.ctx.host.remoteAddress) {
       try {
-        return { ...collectDashboardData(this.runsDir(runId), [runId]), standalone: false };
+        return { ...collectDashboardData(this.runsDir(runId), [runId, ...this.compare]), standalone: false };
       } catch (e) {
         this.ctx.output.warn(`dashboard: reading run ${runId}: ${(e as Error).message}`);
       }
@@ -350,6 +354,24 @@ export async function openDashboard(ctx: DashboardCtx, arg?: LensCommandArgs | v
   const pick = await vscode.window.showInformationMessage(`${basename(file)} has no runs yet: train it to see its dashboard.`, 'Train');
   if (pick === 'Train') await vscode.commands.executeCommand('dynaxx.train', { uri: uri.toString() } satisfies LensCommandArgs);
   return undefined;
+}
+
+/** `dynaxx.compareRuns`: pick two or more stored runs; the first is the main one, the others are overlaid in the training view. */
+export async function compareRuns(ctx: DashboardCtx): Promise<DashboardPanel | undefined> {
+  if (ctx.host.remoteAddress) {
+    void vscode.window.showInformationMessage('Comparing runs reads their run directories: with a remote trainer, run `dynaxx report <run> <run> ...` there.');
+    return undefined;
+  }
+  const runs = await listRuns(ctx);
+  const picked = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: r.name ?? r.id, description: `${r.id} · ${r.status}`, id: r.id })),
+    { canPickMany: true, title: 'Runs to compare (the first picked is the main one)' },
+  );
+  const ids = (picked ?? []).map((p) => p.id);
+  if (ids.length === 0) return undefined;
+  const panel = await DashboardPanel.createOrShow(ctx, ids[0]);
+  panel?.show(ids[0]!, ids.slice(1));
+  return panel;
 }
 
 /** The webview serializer (panels restored after a reload) and the open panel, as one disposable. */
