@@ -37,10 +37,11 @@ export async function pruneSweep(deps: TrainingDeps, arg?: LensCommandArgs | vsc
   try {
     const conn = await host.connection();
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Dynaxx: pruning sweep', cancellable: false },
-      async (progress) => {
+      { location: vscode.ProgressLocation.Notification, title: 'Dynaxx: pruning sweep', cancellable: true },
+      async (progress, token) => {
         progress.report({ message: 'training the model, then every criterion × FLOP target (details in the Dynaxx output)' });
-        return conn.sendRequest(PruneSweepRequest.type, { target: uri.fsPath, runsDir: config.runsDirectory, route: true });
+        // Cancel sends $/cancelRequest: the trainer stops the sweep between steps
+        return conn.sendRequest(PruneSweepRequest.type, { target: uri.fsPath, runsDir: config.runsDirectory, route: true }, token);
       },
     );
     const lines = bestPerTarget(result.sweep as { points: Point[]; dense: { accuracyMean: number } });

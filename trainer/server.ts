@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
+import type { CancellationToken, MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import { ResponseError } from 'vscode-jsonrpc';
 import {
   PruneReportRequest, PruneSweepRequest,
@@ -131,9 +131,9 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     return new ResponseError(ErrorCodes.Unauthorized, `unauthorized: ${why}; ${HOW_TO_PASS}`);
   };
   /** Wraps a handler so that it refuses to run before a successful initialize. */
-  const guarded = <P, R>(method: string, handler: (p: P) => R) => (p: P): R => {
+  const guarded = <P, R>(method: string, handler: (p: P, token?: CancellationToken) => R) => (p: P, token?: CancellationToken): R => {
     if (!authed) throw refuse(`'${method}' before initialize; send initialize with the token first`);
-    return handler(p);
+    return handler(p, token);
   };
 
   conn.onRequest(InitializeRequest.type, async (p) => {
@@ -254,9 +254,9 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   ));
 
   /** User errors (an unknown run id, a non-modular run, bad data) as the protocol's error codes, as run/delete gives them. */
-  const mapErrors = <P, R>(handler: (p: P) => R | Promise<R>) => async (p: P): Promise<R> => {
+  const mapErrors = <P, R>(handler: (p: P, token?: CancellationToken) => R | Promise<R>) => async (p: P, token?: CancellationToken): Promise<R> => {
     try {
-      return await handler(p);
+      return await handler(p, token);
     } catch (e) {
       throw toResponseError(e);
     }
@@ -282,14 +282,17 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { pareto: dir.readReport(PARETO_REPORT) ?? null, routing: dir.readReport(ROUTING_REPORT) ?? null };
   })));
-  conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p) => {
+  conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p, token) => {
     if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
+    // the client cancels the request (JSON-RPC $/cancelRequest): the sweep stops between steps
+    const controller = new AbortController();
+    token?.onCancellationRequested(() => controller.abort());
     const events: SessionEvents = {
       onLog(level, message) {
         core.broadcast(LogMessageNotification.type, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message });
       },
     };
-    const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events });
+    const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events, signal: controller.signal });
     return { runId: r.runId, sweep: r.sweep, routing: r.routing ?? null };
   })));
 

@@ -83,3 +83,14 @@ test('bad targets and unknown criteria are user errors', async () => {
   await assert.rejects(runPrune(id, { targets: [100] }, { runsDir: dir }), /between 1 and 99/);
   await assert.rejects(runPrune(id, { criteria: ['magnitude'] }, { runsDir: dir }), /magnitude/);
 });
+
+test('a cancelled sweep stops with an error and stores nothing new', async () => {
+  const runs = new RunStore(dir).list();
+  const id = runs.find((x) => x.status === 'completed')!.id;
+  const controller = new AbortController();
+  controller.abort();
+  const before = new RunStore(dir).open(id).readReport(PARETO_REPORT) as SweepResult;
+  await assert.rejects(runPrune(id, { criteria: ['l1'], targets: [50] }, { runsDir: dir, signal: controller.signal }), /cancel/);
+  const after = new RunStore(dir).open(id).readReport(PARETO_REPORT) as SweepResult;
+  assert.deepEqual(after.points.length, before.points.length, 'the stored sweep is untouched');
+});
