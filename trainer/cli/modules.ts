@@ -4,14 +4,12 @@
  * `dynaxx transfer <run> --data FILE` (keep/retrain advice per subnetwork for a related task).
  */
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/backends';
+import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
-import { SequentialModel } from '../engine/model';
 import { UserError } from '../errors';
-import { buildLayout } from '../modularity/layout';
-import { PLUGIN_ID } from '../modularity/plugin';
-import { analysisSplit, exportKept, MODULARITY_REPORT, partitionOf, summarize, type ModularityReport } from '../modularity/report';
+import { storedResult } from '../modularity/plugin';
+import { exportKept, MODULARITY_REPORT, partitionOf, summarize, type ModularityReport } from '../modularity/report';
 import { transferAdvice } from '../modularity/transfer';
 import { RunStore } from '../store/run-store';
 import { table } from './progress';
@@ -31,21 +29,17 @@ export async function modulesCommand(runsDir: string, runId: string, o: { extrac
   if (!spec) throw new UserError(`run ${dir.id} is not a modular run`);
   if (ids.some((x) => !Number.isInteger(x) || x < 0 || x >= spec.subnetworks)) throw new UserError(`--extract takes subnetwork ids between 0 and ${spec.subnetworks - 1}, comma-separated; got '${o.extract}'`);
   const ckpt = dir.readCheckpoint();
-  const saved = (ckpt?.state as { plugins?: Record<string, { labels: number[]; hard: number[] | null }> } | undefined)?.plugins?.[PLUGIN_ID];
-  if (!ckpt || !saved) throw new UserError(`run ${dir.id} has no checkpoint with modularity state`);
+  const r = ckpt && storedResult(spec, model.layers, ckpt.state);
+  if (!ckpt || !r) throw new UserError(`run ${dir.id} has no checkpoint with modularity state`);
   await initBackend(model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
-  const layout = buildLayout(spec, model.layers);
-  const r = { layout, k: spec.subnetworks, labels: Int32Array.from(saved.labels), masks: Float32Array.from(saved.hard ?? new Array<number>(spec.subnetworks).fill(1)), hardened: true, theta: new Float32Array(0) };
   const { partition } = partitionOf(r);
   for (const l of partition.layers) {
     if (!l.labels.some((s) => ids.includes(s))) throw new UserError(`subnetworks ${ids.join(', ')} have no unit in layer '${l.layerId}': a model needs at least one unit per layer; add a subnetwork that has some`);
   }
   const out = resolve(o.out ?? join(dir.dir, 'export', `subnetworks-${ids.join('-')}`));
   const sourceText = readFileSync(join(dir.dir, 'model.dynaxx.yaml'), 'utf8');
-  const ex = await exportKept(model, sourceText, ckpt.weights, partition, r, dataset, analysisSplit(dataset).split, out, new Set(ids));
-  void SequentialModel;
-  void tf;
+  const ex = await exportKept(model, sourceText, ckpt.weights, partition, r, dataset, evaluationSplit(dataset).split, out, new Set(ids));
   if (o.json) return `${JSON.stringify(ex)}\n`;
   return `${table(['subnetworks', 'params', 'of full', 'FLOPs', 'accuracy', 'written to'], [[
     ids.join(', '), ex.params, `${((100 * ex.params) / ex.fullParams).toFixed(1)}%`, ex.flops, ex.accuracy.map((a) => `${(100 * a).toFixed(1)}%`).join(' / '), ex.dir,

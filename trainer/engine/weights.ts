@@ -34,3 +34,9 @@ export function netWith(model: ModelFile, weights: NamedArray[], strict = false)
   }
   return net;
 }
+
+/** Host copies of the model's weights and state (no optimizer slots, no plugin state), as NamedArrays. */
+export async function readWeights(net: SequentialModel): Promise<NamedArray[]> {
+  const vars = [...net.trainable(), ...net.state()];
+  return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.variable.shape.slice(), dtype: 'float32' as const, data: (await v.variable.data()) as Float32Array })));
+}

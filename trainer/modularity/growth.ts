@@ -18,19 +18,20 @@ import { parseDocument } from 'yaml';
 import type { LayerNode, ModelFile, ModularitySpec } from '../../spec/types';
 import { loadModelFile, loadModelText } from '../../spec';
 import { initBackend } from '../backend/backends';
+import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
 import type { Dataset, Split, TaskInfo } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
-import { netWith } from '../engine/weights';
+import { netWith, readWeights } from '../engine/weights';
 import { UserError } from '../errors';
 import { checkCompatible, wire, type PreparedRun, type SessionOptions } from '../session';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore } from '../store/run-store';
 import { evaluateMasked } from './analysis/masked-eval';
 import { writePrunedYaml } from '../pruning/apply';
-import { modularityPlugin, ModularityPlugin, PLUGIN_ID, type GrowthSetup } from './plugin';
+import { modularityPlugin, ModularityPlugin, storedResult, type GrowthSetup, type ModularityResult } from './plugin';
 import { buildLayout } from './layout';
-import { analyzeModularity, exportDirOf, MODULARITY_REPORT, partitionOf, summarize } from './report';
+import { analyzeModularity, exportDirOf, MODULARITY_REPORT, partitionOf, summarize, type ModularityReport } from './report';
 
 export interface GrowOptions {
   /** New subnetworks (default 2). */
@@ -69,8 +70,10 @@ interface Parent {
   spec: ModularitySpec;
   sourceText: string;
   weights: NamedArray[];
-  labels: Int32Array;
-  hard: Float32Array;
+  /** The parent's subnetworks with their hard masks. */
+  result: ModularityResult;
+  /** The parent's tasks (from its modularity report; its dataset only when the report lacks them). */
+  tasks: Array<{ name: string; classes: number }>;
 }
 
 function readParent(store: RunStore, runId: string): Parent {
@@ -81,10 +84,10 @@ function readParent(store: RunStore, runId: string): Parent {
   if (!model.modularity) throw new UserError(`run ${dir.id} has no 'modularity:' block: only modular runs can grow. Train a model with a modularity: section first.`);
   const ckpt = dir.readCheckpoint();
   if (!ckpt) throw new UserError(`run ${dir.id} has no readable checkpoint`);
-  const saved = (ckpt.state as { plugins?: Record<string, { labels: number[]; hard: number[] | null }> }).plugins?.[PLUGIN_ID];
-  const report = dir.readReport(MODULARITY_REPORT) as { subnetworks: Array<{ kept: boolean }> } | undefined;
-  if (!saved) throw new UserError(`run ${dir.id}'s checkpoint has no modularity state`);
-  const hard = saved.hard ?? report?.subnetworks.map((s) => (s.kept ? 1 : 0));
+  const stored = storedResult(model.modularity, model.layers, ckpt.state);
+  const report = dir.readReport(MODULARITY_REPORT) as Pick<ModularityReport, 'subnetworks' | 'tasks'> | undefined;
+  if (!stored) throw new UserError(`run ${dir.id}'s checkpoint has no modularity state`);
+  const hard = stored.hardened ? stored.masks : report?.subnetworks.map((s) => (s.kept ? 1 : 0));
   if (!hard) throw new UserError(`run ${dir.id} never hardened its masks; let it complete first`);
   let sourceText: string;
   try {
@@ -94,7 +97,8 @@ function readParent(store: RunStore, runId: string): Parent {
   }
   return {
     id: dir.id, dir: dir.dir, model, spec: model.modularity, sourceText, weights: ckpt.weights,
-    labels: Int32Array.from(saved.labels), hard: Float32Array.from(hard),
+    result: { ...stored, masks: Float32Array.from(hard), hardened: true },
+    tasks: report?.tasks ?? loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) }).tasks,
   };
 }
 
@@ -133,10 +137,10 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   const add = o.add ?? 2;
   if (!Number.isInteger(add) || add < 1) throw new UserError(`--add must be a positive integer, got ${add}`);
   const dataModel = loadModelFile(dataFile);
-  const oldLayout = buildLayout(parent.spec, parent.model.layers);
+  const { layout: oldLayout, labels: parentLabels, masks: parentHard } = parent.result;
   const K = parent.spec.subnetworks;
   const used = new Set<number>();
-  for (const l of oldLayout.layers) if (l.masked) for (let i = l.offset; i < l.offset + l.items; i++) used.add(parent.labels[i]!);
+  for (const l of oldLayout.layers) if (l.masked) for (let i = l.offset; i < l.offset + l.items; i++) used.add(parentLabels[i]!);
   const unitsAdded = new Map<string, number>();
   for (const l of oldLayout.layers) {
     if (!l.masked) continue;
@@ -146,7 +150,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
 
   const backend = await initBackend(o.backend ?? dataModel.train.backend);
   const dataset = loadDataset(dataModel.data, { seed: dataModel.train.seed, baseDir: dirname(dataModel.file) });
-  const parentTasks = (await parentDatasetTasks(parent));
+  const parentTasks = parent.tasks;
   const oldTasks = dataset.tasks.slice(0, parentTasks.length);
   if (oldTasks.length !== parentTasks.length || oldTasks.some((t, i) => t.name !== parentTasks[i]!.name || t.classes !== parentTasks[i]!.classes)) {
     throw new UserError(`the new data's tasks (${dataset.tasks.map((t) => `${t.name}:${t.classes}`).join(', ')}) must start with the run's tasks `
@@ -166,11 +170,11 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   layout.layers.forEach((l, li) => {
     const old = oldLayout.layers[li]!;
     for (let i = 0; i < l.items; i++) {
-      labels[l.offset + i] = i < old.items ? parent.labels[old.offset + i]! : K + Math.floor(((i - old.items) * add) / Math.max(1, l.items - old.items));
+      labels[l.offset + i] = i < old.items ? parentLabels[old.offset + i]! : K + Math.floor(((i - old.items) * add) / Math.max(1, l.items - old.items));
     }
   });
   const theta = new Float32Array(K + add);
-  for (let s = 0; s < K + add; s++) theta[s] = s < K ? (parent.hard[s]! > 0.5 ? 50 : -50) : spec.maskInit;
+  for (let s = 0; s < K + add; s++) theta[s] = s < K ? (parentHard[s]! > 0.5 ? 50 : -50) : spec.maskInit;
   const thetaFrozen = Float32Array.from(theta, (_, s) => (s < K ? 1 : 0));
   frozen.set('modularity/theta', thetaFrozen);
 
@@ -195,7 +199,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
     const mask = new Float32Array(cur.length).fill(1);
     if (old) {
       const next = Float32Array.from(cur);
-      placeOld(next, shape, old, mask, v.layerId === outputId && newTasks.length === 0, v.layerId === outputId);
+      placeOld(next, shape, old, mask, v.layerId === outputId && newTasks.length === 0);
       const t = tf.tensor(next, shape);
       v.variable.assign(t);
       t.dispose();
@@ -205,7 +209,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   // re-create the plugin's frozen masks now that they are filled in (they were read at construction)
   (loop.plugins[0] as ModularityPlugin).setFrozen(frozen);
 
-  const { split, name: splitName } = dataset.test && dataset.test.n > 0 ? { split: dataset.test, name: 'test' } : { split: dataset.validation, name: 'validation' };
+  const { split, name: splitName } = evaluationSplit(dataset);
   parentEval = await parentAccuracy(parent, dataset, split, oldTasks);
   dir.updateMeta({ totalSteps: loop.totalSteps });
   dir.writeSpec(model, grown.text);
@@ -214,20 +218,20 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   return wire(dir, loop, model, dataset, backend, opts, async (l) => {
     const p = l.plugins[0] as ModularityPlugin;
     await p.hardenAtEnd(l.currentStep);
-    const snap = await l.snapshot();
+    const weights = await readWeights(l.net);
     const result = await p.result(l.currentStep);
     const { masks } = partitionOf(result);
     const after = await evaluateMasked(l.net, onlyTasks(split, dataset.tasks.length, [...oldTasks.keys()]), oldTasks, dataset.sampleShape, masks);
     const all = await evaluateMasked(l.net, split, dataset.tasks, dataset.sampleShape, masks);
     let maxChange = 0;
-    const now = new Map(snap.weights.map((w) => [w.name, w]));
+    const now = new Map(weights.map((w) => [w.name, w]));
     for (const [name, m] of frozen) {
       if (name === 'modularity/theta') continue;
       const w = now.get(name);
       const old = byName.get(name);
       if (!w || !old) continue;
       const oldFull = new Float32Array(w.data.length);
-      placeOld(oldFull, w.shape, old, new Float32Array(w.data.length), false, false);
+      placeOld(oldFull, w.shape, old, new Float32Array(w.data.length), false);
       for (let i = 0; i < m.length; i++) if (m[i] === 1) maxChange = Math.max(maxChange, Math.abs(w.data[i]! - oldFull[i]!));
     }
     const report: GrowthReport = {
@@ -237,7 +241,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
       newAccuracy: all.accuracy.slice(oldTasks.length), frozenIdentical: maxChange === 0, maxFrozenChange: maxChange, jointSteps, split: splitName,
     };
     dir.writeReport('growth', report);
-    const analysis = await analyzeModularity(l.net, model, dataset, result, snap.weights, l.currentStep, { exportDir: exportDirOf(dir.dir), sourceText: grown.text, shapleyPermutations: 0 });
+    const analysis = await analyzeModularity(l.net, model, dataset, result, weights, l.currentStep, { exportDir: exportDirOf(dir.dir), sourceText: grown.text, shapleyPermutations: 0 });
     dir.writeReport(MODULARITY_REPORT, analysis);
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     return [
@@ -256,7 +260,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
  * outputs (new data for old tasks: the new units may feed the old logits). Kernels: [in, out] or
  * [kh, kw, in, out]; biases [out].
  */
-function placeOld(next: Float32Array, shape: number[], old: NamedArray, mask: Float32Array, openNewRows: boolean, _output: boolean): void {
+function placeOld(next: Float32Array, shape: number[], old: NamedArray, mask: Float32Array, openNewRows: boolean): void {
   const oldShape = old.shape;
   const out = shape[shape.length - 1]!;
   const oldOut = oldShape[oldShape.length - 1]!;
@@ -285,12 +289,6 @@ function placeOld(next: Float32Array, shape: number[], old: NamedArray, mask: Fl
   }
 }
 
-/** The parent run's tasks, from its data section (names and classes). */
-async function parentDatasetTasks(parent: Parent): Promise<TaskInfo[]> {
-  const ds = loadDataset(parent.model.data, { seed: parent.model.train.seed, baseDir: dirname(parent.model.file) });
-  return ds.tasks;
-}
-
 /** A view of a split with only some label columns. */
 function onlyTasks(split: Split, taskCount: number, keep: number[]): Split {
   const y = new Int32Array(split.n * keep.length);
@@ -302,8 +300,7 @@ function onlyTasks(split: Split, taskCount: number, keep: number[]): Split {
 async function parentAccuracy(parent: Parent, dataset: Dataset, split: Split, oldTasks: TaskInfo[]): Promise<number[]> {
   const net = netWith(parent.model, parent.weights);
   try {
-    const layout = buildLayout(parent.spec, parent.model.layers);
-    const { masks } = partitionOf({ layout, k: parent.spec.subnetworks, labels: parent.labels, masks: parent.hard, hardened: true, theta: new Float32Array(0) });
+    const { masks } = partitionOf(parent.result);
     const ev = await evaluateMasked(net, onlyTasks(split, dataset.tasks.length, [...oldTasks.keys()]), oldTasks, dataset.sampleShape, masks);
     return ev.accuracy;
   } finally {

@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Alert } from '../../protocol/trainer';
-import type { ModularitySpec } from '../../spec/types';
+import type { LayerNode, ModularitySpec } from '../../spec/types';
 import type { NamedVariable } from '../engine/module';
 import type { LoopPlugin, PluginContext } from '../engine/seams';
 import { createSignalClusterer, type SignalClusterer } from './signal-clusterer';
@@ -539,11 +539,15 @@ export class ModularityPlugin implements LoopPlugin {
     return this.variableByName(`${layerId}/kernel`);
   }
 
+  /** The model's variables by name, looked up once (the modularity loss reads the kernels every step). */
+  private variables: Map<string, tf.Variable> | undefined;
+
   private variableByName(name: string): tf.Variable {
     if (name === this.theta.name) return this.theta.variable;
-    const v = this.ctx.net.trainable().find((x) => x.name === name);
+    this.variables ??= new Map(this.ctx.net.trainable().map((x) => [x.name, x.variable]));
+    const v = this.variables.get(name);
     if (!v) throw new Error(`modularity: the model has no variable '${name}'`);
-    return v.variable;
+    return v;
   }
 }
 
@@ -554,6 +558,19 @@ function roundRobin(layout: UnitLayout, k: number): Int32Array {
   const out = new Int32Array(layout.items);
   for (const l of layout.layers) for (let i = 0; i < l.items; i++) out[l.offset + i] = i % k;
   return out;
+}
+
+/**
+ * The discovery as a checkpoint stores it (`state.plugins.modularity`: labels, and hard masks once hardened) as a
+ * ModularityResult (masks all 1 before hardening); undefined when the checkpoint has no modularity state.
+ */
+export function storedResult(spec: ModularitySpec, layers: LayerNode[], checkpointState: unknown): ModularityResult | undefined {
+  const saved = (checkpointState as { plugins?: Record<string, { labels: number[]; hard: number[] | null }> } | undefined)?.plugins?.[PLUGIN_ID];
+  if (!saved) return undefined;
+  return {
+    layout: buildLayout(spec, layers), k: spec.subnetworks, labels: Int32Array.from(saved.labels),
+    masks: Float32Array.from(saved.hard ?? new Array<number>(spec.subnetworks).fill(1)), hardened: saved.hard !== null, theta: new Float32Array(0),
+  };
 }
 
 /** The plugin factory for a model with a `modularity:` block. */

@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { ModelFile } from '../../spec/types';
+import { evaluationSplit } from '../data/eval-split';
 import type { Dataset, Split } from '../data/types';
 import type { SequentialModel } from '../engine/model';
 import { netWith } from '../engine/weights';
@@ -84,10 +85,6 @@ export interface AnalyzeOptions {
   sourceText?: string;
 }
 
-/** The split analyses run on: the test split when the data has one, else validation. */
-export function analysisSplit(dataset: Dataset): { name: string; split: Split } {
-  return dataset.test && dataset.test.n > 0 ? { name: 'test', split: dataset.test } : { name: 'validation', split: dataset.validation };
-}
 
 /** The partition of the masked layers' units, and the masks in force (hard or soft) as unit masks. */
 export function partitionOf(r: ModularityResult): { partition: Partition; masks: UnitMasks } {
@@ -105,7 +102,7 @@ export function partitionOf(r: ModularityResult): { partition: Partition; masks:
 export async function analyzeModularity(
   net: SequentialModel, model: ModelFile, dataset: Dataset, r: ModularityResult, weights: NamedArray[], step: number, opts: AnalyzeOptions = {},
 ): Promise<ModularityReport> {
-  const { name: splitName, split: full } = analysisSplit(dataset);
+  const { name: splitName, split: full } = evaluationSplit(dataset);
   const tasks = dataset.tasks;
   const size = dataset.sampleShape.reduce((a, b) => a * b, 1);
   const split = subsampleSplit(full, size, tasks.length, opts.maxSamples ?? 4096, model.train.seed);
@@ -131,7 +128,6 @@ export async function analyzeModularity(
     });
   }
   const byName = new Map(weights.map((w) => [w.name, w]));
-  const nodes = new Map(model.layers.map((n) => [n.id, n]));
   const subnetworks: SubnetworkReport[] = [];
   for (let s = 0; s < r.k; s++) {
     const units: Record<string, number> = {};
@@ -145,12 +141,10 @@ export async function analyzeModularity(
       });
       units[l.layerId] = idx.length;
       indices[l.layerId] = idx;
-      const node = nodes.get(l.layerId)!;
       const kernel = byName.get(`${l.layerId}/kernel`);
       const fanIn = kernel ? kernel.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 0;
       const bias = byName.has(`${l.layerId}/bias`) ? 1 : 0;
       params += idx.length * (fanIn + bias);
-      void node;
       const t = unitTask.get(l.layerId)!;
       for (const u of idx) if (t[u]! >= 0) taskVotes[t[u]!]!++;
     }

@@ -7,6 +7,7 @@
 import type { ModelFile } from '../../spec/types';
 import type { Dataset } from '../data/types';
 import type { TrainingLoop } from '../engine/loop';
+import { readWeights } from '../engine/weights';
 import type { RunDir } from '../store/run-store';
 import { modularityPlugin, ModularityPlugin, PLUGIN_ID, type ClusteringRecord } from './plugin';
 import { analyzeModularity, exportDirOf, MODULARITY_HISTORY, MODULARITY_REPORT, summarize, type ModularityReport } from './report';
@@ -60,9 +61,9 @@ export function modularityHooks(model: ModelFile, log?: (line: string) => void):
       }
       await p.hardenAtEnd(loop.currentStep);
       log?.(`run ${dir.id}: analysing ${spec.subnetworks} subnetworks (ablation per task and class, Shapley values, export)…`);
-      const snap = await loop.snapshot();
+      const weights = await readWeights(loop.net);
       const result = await p.result(loop.currentStep);
-      const report: ModularityReport = await analyzeModularity(loop.net, m, dataset, result, snap.weights, loop.currentStep, {
+      const report: ModularityReport = await analyzeModularity(loop.net, m, dataset, result, weights, loop.currentStep, {
         exportDir: exportDirOf(dir.dir), sourceText,
       });
       dir.writeReport(MODULARITY_REPORT, report);

@@ -22,8 +22,7 @@ import { UserError } from '../errors';
 import { RunStore } from '../store/run-store';
 import { maskTransform, uploadMasks } from './analysis/masked-eval';
 import { subsampleSplit } from './analysis/subsample';
-import { buildLayout } from './layout';
-import { PLUGIN_ID } from './plugin';
+import { storedResult } from './plugin';
 import { partitionOf } from './report';
 
 export interface TransferRow {
@@ -50,8 +49,8 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
   const spec = model.modularity;
   if (!spec) throw new UserError(`run ${dir.id} has no 'modularity:' block: transfer advice needs a modular run`);
   const ckpt = dir.readCheckpoint();
-  const saved = (ckpt?.state as { plugins?: Record<string, { labels: number[]; hard: number[] | null }> } | undefined)?.plugins?.[PLUGIN_ID];
-  if (!ckpt || !saved) throw new UserError(`run ${dir.id} has no checkpoint with modularity state`);
+  const stored = ckpt && storedResult(spec, model.layers, ckpt.state);
+  if (!ckpt || !stored) throw new UserError(`run ${dir.id} has no checkpoint with modularity state`);
   const newModel = loadModelFile(dataFile);
   await initBackend(opts.backend ?? model.train.backend);
   const oldData = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
@@ -61,11 +60,8 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
     throw new UserError(`${dataFile}: the new data must have the run's input shape [${oldData.sampleShape}] and heads (${heads(oldData)} classes); it has [${newData.sampleShape}] and ${heads(newData)}. `
       + 'For new tasks with other heads, use `dynaxx grow` instead.');
   }
-  const layout = buildLayout(spec, model.layers);
-  const labels = Int32Array.from(saved.labels);
   const k = spec.subnetworks;
-  const hard = Float32Array.from(saved.hard ?? new Array<number>(k).fill(1));
-  const { partition, masks } = partitionOf({ layout, k, labels, masks: hard, hardened: saved.hard !== null, theta: new Float32Array(0) });
+  const { partition, masks } = partitionOf(stored);
   const samples = opts.samples ?? 256;
   const net = netWith(model, ckpt.weights);
   const maskT = uploadMasks(masks);

@@ -10,6 +10,7 @@ import { Reporter } from '../../spec/report';
 import { readPrune, readRoute } from '../../spec/prune-spec';
 import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
 import { initBackend } from '../backend/backends';
+import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
 import { netWith } from './finetune';
 import { UserError } from '../errors';
@@ -20,6 +21,7 @@ import { RunStore } from '../store/run-store';
 import { loadModelText } from '../../spec';
 import { readExport } from '../modularity/extract';
 import type { NamedArray } from '../store/checkpoint';
+import { table } from '../cli/progress';
 import { notPrunable } from './structure';
 import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
 
@@ -99,7 +101,7 @@ export async function runPrune(target: string, o: PruneOverrides, session: Sessi
     const prunedNet = netWith(prunedModel, ex.weights);
     const fullNet = netWith(model, denseWeights);
     try {
-      const { split } = dataset.test && dataset.test.n > 0 ? { split: dataset.test } : { split: dataset.validation };
+      const { split } = evaluationSplit(dataset);
       const r = await routingSweep({ prunedNet, fullNet, split, tasks: dataset.tasks, sampleShape: dataset.sampleShape, prunedFlops: prunedModel.flops, fullFlops: model.flops, signal: rs.signal, tolerance: rs.tolerance / 100, points: rs.thresholds - 1 });
       routing = { ...r, criterion: best.criterion, target: best.target };
       dir.writeReport(ROUTING_REPORT, routing);
@@ -155,11 +157,4 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
-}
-
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  const cells = rows.map((r) => r.map(String));
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
-  return [line(head), line(w.map((n) => '-'.repeat(n))), ...cells.map(line)].join('\n');
 }

@@ -6,7 +6,7 @@
 import type { ModelFile } from '../../spec/types';
 import type { Dataset } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
-import { assignWeights } from '../engine/weights';
+import { assignWeights, readWeights } from '../engine/weights';
 import type { PluginFactory } from '../engine/seams';
 import type { NamedArray } from '../store/checkpoint';
 
@@ -43,9 +43,8 @@ export async function trainSteps(model: ModelFile, dataset: Dataset, weights: Na
 }
 
 /** Host copies of a loop's model weights and state (no optimizer slots), as NamedArrays. */
-export async function weightsOf(loop: TrainingLoop): Promise<NamedArray[]> {
-  const vars = [...loop.net.trainable(), ...loop.net.state()];
-  return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.variable.shape.slice(), dtype: 'float32' as const, data: (await v.variable.data()) as Float32Array })));
+export function weightsOf(loop: TrainingLoop): Promise<NamedArray[]> {
+  return readWeights(loop.net);
 }
 
 export { netWith } from '../engine/weights';

@@ -13,6 +13,7 @@
  * No file I/O here: `onPoint`/`onLog` report progress; the caller stores the result.
  */
 import type { ModelFile, PruneSpec } from '../../spec/types';
+import { evaluationSplit } from '../data/eval-split';
 import type { Dataset } from '../data/types';
 import { evaluateMasked } from '../modularity/analysis/masked-eval';
 import { subsampleSplit } from '../modularity/analysis/subsample';
@@ -89,7 +90,7 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
   const lr = spec.lr ?? model.train.optimizer.lr * 0.1;
   const criteria = spec.criteria.map((id) => getCriterion(id));
   const size = sizeCounter(model, sourceText);
-  const { split, name: splitName } = dataset.test && dataset.test.n > 0 ? { split: dataset.test, name: 'test' } : { split: dataset.validation, name: 'validation' };
+  const { split, name: splitName } = evaluationSplit(dataset);
   const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
   const latencyOpts = { batchSize: spec.latencyBatch, warmup: 3, iterations: 10 };
   const points: ParetoPoint[] = [];
@@ -162,13 +163,13 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
           plans.set(`${criterion.id}@${target}`, plan);
           const prunedNet = netWith(pruned!.model, current);
           let latency;
+          let ev;
           try {
             latency = await compareLatency({ dense: denseNet, pruned: prunedNet }, dataset.sampleShape, latencyOpts);
+            ev = await evaluateMasked(prunedNet, split, dataset.tasks, dataset.sampleShape);
           } finally {
-            // evaluation below needs the net; disposed after
+            prunedNet.dispose();
           }
-          const ev = await evaluateMasked(prunedNet, split, dataset.tasks, dataset.sampleShape);
-          prunedNet.dispose();
           const p: ParetoPoint = {
             criterion: criterion.id, target, seed: seedOf, flops: pruned!.flops, params: pruned!.params,
             flopReduction: 1 - pruned!.flops / model.flops, accuracy: ev.accuracy, accuracyMean: mean(ev.accuracy),
