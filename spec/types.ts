@@ -57,7 +57,11 @@ export type LayerType =
   | 'embedding'
   | 'residual'
   | 'attention'
-  | 'transformer';
+  | 'transformer'
+  | 'patchEmbed'
+  | 'tokenPool'
+  | 'dna'
+  | 'moe';
 
 export interface DenseConfig { units: number; activation: Activation; useBias: boolean }
 export interface Conv2dConfig {
@@ -84,6 +88,41 @@ export interface AttentionConfig {
 /** Pre-norm transformer block: x + attn(LN(x)); x + mlp(LN(x)), mlp = dense(mlpRatio·D, gelu) → dense(D). */
 export interface TransformerConfig { heads: number; mlpRatio: number; causal: boolean; dropout: number }
 
+/** ViT-style patch embedding: [H, W, C] → [(H/patch)·(W/patch), dim], a linear map of each patch plus a learned position vector. */
+export interface PatchEmbedConfig { patch: number; dim: number }
+/** [T, D] → [D]: the mean over tokens, or the last token (causal models). */
+export interface TokenPoolConfig { mode: 'mean' | 'last' }
+/**
+ * A distributed neural architecture (seed 003) on [T, D]: a shared pool of modules (pre-norm attention, pre-norm
+ * MLP, identity) and one router per hop; each token picks its top-k modules at every hop (capacity per module).
+ */
+export interface DnaConfig {
+  hops: number;
+  attention: number;
+  mlp: number;
+  identity: number;
+  heads: number;
+  mlpRatio: number;
+  causal: boolean;
+  k: 1 | 2;
+  capacityFactor: number;
+  /** Weights of the router losses: Switch load balance, compute (charges non-identity modules), z-loss. */
+  balanceWeight: number;
+  computeWeight: number;
+  zWeight: number;
+}
+/** A transformer block whose MLP is a top-k mixture of `experts` MLPs (hidden expertRatio·D each): the MoE baseline. */
+export interface MoeConfig {
+  heads: number;
+  experts: number;
+  expertRatio: number;
+  causal: boolean;
+  k: 1 | 2;
+  capacityFactor: number;
+  balanceWeight: number;
+  zWeight: number;
+}
+
 export interface LayerConfigByType {
   dense: DenseConfig;
   conv2d: Conv2dConfig;
@@ -99,6 +138,10 @@ export interface LayerConfigByType {
   residual: ResidualConfig;
   attention: AttentionConfig;
   transformer: TransformerConfig;
+  patchEmbed: PatchEmbedConfig;
+  tokenPool: TokenPoolConfig;
+  dna: DnaConfig;
+  moe: MoeConfig;
 }
 
 /**
@@ -125,7 +168,7 @@ export interface LayerNode<T extends LayerType = LayerType> {
   body?: LayerNode[];
 }
 
-export type DatasetSource = 'fashion-mnist' | 'mnist' | 'idx' | 'csv' | 'npy' | 'synthetic';
+export type DatasetSource = 'fashion-mnist' | 'mnist' | 'idx' | 'csv' | 'npy' | 'synthetic' | 'text';
 export type SyntheticKind = 'blobs' | 'two-task' | 'multi-task' | 'sequence';
 
 export interface DataSpec {
@@ -151,6 +194,10 @@ export interface DataSpec {
   taskSeeds?: number[];
   /** Keep only these task columns of the labels, in this order (any source with named tasks). */
   tasks?: string[];
+  /** text: characters of context per sample (the model predicts the next character at every position). */
+  context?: number;
+  /** text: the last fraction of the file held out as the test split (default 0.1). */
+  testFraction?: number;
   /** fraction of the training set held out for validation */
   validation: number;
   /** Divide inputs by this (255 for images); `auto` = 255 for IDX uint8 data, 1 otherwise. */

@@ -219,11 +219,13 @@ export class TrainingLoop {
         lr = stab ? stab.lr(this.step, train.optimizer.lr) : schedule.at(this.step, this.totalSteps, train.optimizer.lr);
 
         const wantStats = this.opts.hooks?.filter((h) => h.every > 0 && this.step % h.every === 0) ?? [];
+        const auxLosses: tf.Scalar[] = [];
         const ctx: ForwardContext = {
           training: true,
           step: this.step,
           stateUpdates: [],
           activations: wantStats.length > 0 ? new Map() : undefined,
+          addLoss: (l) => auxLosses.push(tf.keep(l)),
         };
         if (stab) {
           ctx.residualScale = stab.residualScale(this.step);
@@ -238,8 +240,10 @@ export class TrainingLoop {
           batchCorrect = tf.keep(correctCounts(logits, ys, tasks));
           const task = crossEntropy(logits, ys, tasks);
           const extras = plugins.map((p) => p.extraLoss(this.step)).filter((l): l is tf.Scalar => l !== undefined);
+          extras.push(...auxLosses);
           return extras.length > 0 ? tf.addN([task, ...extras]) as tf.Scalar : task;
         }, varList);
+        tf.dispose(auxLosses);
         const named = new Map<string, tf.Tensor>();
         const extraGrads = new Map<string, tf.Tensor>();
         const probeGrads = new Map<string, tf.Tensor>();

@@ -32,6 +32,12 @@ export interface ForwardContext {
    * masks and attaches its gradient probes here. Returning `y` unchanged (or no hook) costs nothing.
    */
   transformOutput?(layerId: string, y: tf.Tensor): tf.Tensor;
+  /**
+   * Set during training: a module adds an auxiliary loss term (already weighted) to the step's objective, e.g. a
+   * router's load-balance, compute and z-losses (trainer/dna/). The collector keeps the scalar (tf.keep) and owns it.
+   * Unset in evaluation: modules then compute no auxiliary loss.
+   */
+  addLoss?(loss: tf.Scalar): void;
 }
 
 /** The branches a residual factor applies to: a residual node's body, a transformer block's two. */
