@@ -12,12 +12,15 @@ import type { LayerKind } from './kind';
 import { batchNorm, layerNorm } from './norm';
 import { avgPool2d, maxPool2d } from './pool';
 import { transformer } from './transformer';
+import { dna, moe } from './dna';
+import { patchEmbed } from './patch-embed';
+import { tokenPool } from './token-pool';
 
 export type SimpleLayerType = Exclude<LayerType, 'residual'>;
 
 export const LAYER_KINDS: { [T in SimpleLayerType]: LayerKind<T> } = {
   dense, conv2d, maxPool2d, avgPool2d, globalAvgPool2d, flatten, dropout, layerNorm, batchNorm, activation, embedding,
-  attention, transformer,
+  attention, transformer, patchEmbed, tokenPool, dna, moe,
 };
 
 export const LAYER_TYPES: LayerType[] = [...(Object.keys(LAYER_KINDS) as SimpleLayerType[]), 'residual'];

@@ -5,11 +5,23 @@ import assert from 'node:assert/strict';
 import { Initializer } from '../engine/layers/init';
 import { capacityFor, routeOnHost, Router } from './router';
 
+const RANGE = { file: 'm.dynaxx.yaml', line: 1, col: 1, endLine: 1, endCol: 1 };
+const CTX = { training: false, step: 0 };
+
 before(async () => {
   await tf.setBackend('cpu');
 });
 
 const N = 16, D = 8, M = 4;
+
+/** Runs `f` in tf.tidy and returns its host values. */
+function tidyHost<T>(f: () => T): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = f();
+  });
+  return out!;
+}
 
 function rows(t: tf.Tensor2D): number[][] {
   return t.arraySync();
@@ -18,12 +30,16 @@ function rows(t: tf.Tensor2D): number[][] {
 for (const k of [1, 2] as const) {
   for (const capacityFactor of [0.5, 4]) {
     test(`k=${k}, capacity factor ${capacityFactor}: exactly k choices per token, no module over capacity, drops counted`, () => {
-      const router = new Router('r', { dim: D, modules: M, k, capacityFactor }, new Initializer(3));
+      const router = new Router('r', { dim: D, modules: M, k, capacityFactor }, new Initializer(3), RANGE);
       const x = tf.randomNormal([N, D], 0, 1, 'float32', 7) as tf.Tensor2D;
       const before = tf.memory().numTensors;
-      const { selected, dispatch, gates, capacity, usage, dropped } = tf.tidy(() => {
-        const r = router.route(x);
-        return { selected: rows(r.selected), dispatch: rows(r.dispatch), gates: rows(r.gates), capacity: r.capacity, usage: r.usage, dropped: r.dropped };
+      const { selected, dispatch, gates, capacity, usage, dropped, host } = tidyHost(() => {
+        const r = router.route(x, CTX);
+        const host = routeOnHost(r.probs.dataSync(), N, M, k, r.capacity);
+        return {
+          selected: rows(r.selected), dispatch: rows(r.dispatch), gates: rows(r.gates), capacity: r.capacity,
+          usage: Array.from(r.usage.dataSync()), dropped: Array.from(r.dropped.dataSync()), host,
+        };
       });
       assert.equal(tf.memory().numTensors, before, 'leaked tensors');
       assert.equal(capacity, Math.ceil((capacityFactor * N * k) / M));
@@ -50,6 +66,12 @@ for (const k of [1, 2] as const) {
         order.forEach((i, rank) => assert.equal(dispatch[i][j], rank < capacity ? 1 : 0));
         totalDropped += dropped[j];
       }
+      // the device routing is the host reference, decision for decision
+      assert.deepEqual(dispatch.flat(), Array.from(host.dispatch));
+      assert.deepEqual(selected.flat(), Array.from(host.selected));
+      gates.flat().forEach((g, i) => assert.ok(Math.abs(g - host.hardGates[i]) < 1e-5, `gate ${i}: ${g} vs ${host.hardGates[i]}`));
+      assert.deepEqual(usage, host.usage);
+      assert.deepEqual(dropped, host.dropped);
       if (capacityFactor >= M) assert.equal(totalDropped, 0);
       else assert.ok(totalDropped > 0, 'capacity factor 0.5 should drop tokens');
       x.dispose();
@@ -77,14 +99,14 @@ test('routeOnHost: hand-made example (top-2 renormalised gates, token-order drop
 });
 
 test('straight-through: gates are hard forward (k=1: exactly 1) and pass non-zero gradients to the router', () => {
-  const router = new Router('r', { dim: D, modules: M, k: 1, capacityFactor: M }, new Initializer(5));
+  const router = new Router('r', { dim: D, modules: M, k: 1, capacityFactor: M }, new Initializer(5), RANGE);
   const x = tf.randomNormal([N, D], 0, 1, 'float32', 11) as tf.Tensor2D;
   const target = tf.randomNormal([N, M], 0, 1, 'float32', 12);
   const before = tf.memory().numTensors;
-  const gateSum = tf.tidy(() => tf.sum(router.route(x).gates).dataSync()[0]);
+  const gateSum = tf.tidy(() => tf.sum(router.route(x, CTX).gates).dataSync()[0]);
   assert.ok(Math.abs(gateSum - N) < 1e-5, `k=1 gates should be 1 per token, sum ${gateSum}`);
   const norms = tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(router.route(x).gates, target)) as tf.Scalar, [router.kernel.variable, router.bias.variable]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(router.route(x, CTX).gates, target)) as tf.Scalar, router.trainable().map((v) => v.variable));
     return Object.values(grads).map((g) => tf.norm(g).dataSync()[0]);
   });
   assert.equal(tf.memory().numTensors, before, 'leaked tensors');

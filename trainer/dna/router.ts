@@ -1,20 +1,29 @@
 /**
- * Softmax router of a DNA hop (issue 8): logits = x·W_r + b_r ([N, D] → [N, M]), top-k modules per
- * token (k = 1 or 2), gates = the chosen modules' softmax probabilities renormalised over the top-k.
+ * Softmax router of a DNA hop (issue 8): logits = x·W_r + b_r ([N, D] → [N, M], a linear `dense` child so its
+ * weights show up in per-layer statistics like any layer's), top-k modules per token (k = 1 or 2), gates = the
+ * chosen modules' softmax probabilities renormalised over the top-k.
  *
- * Capacity: each module takes at most C = ceil(capacityFactor · N · k / M) tokens. Tokens are
- * admitted in token order (both choices of a token together); a token beyond C is dropped for that
- * module only (dispatch 0, gate 0, output 0 for that module) and counted in `dropped`.
+ * Capacity: each module takes at most C = ceil(capacityFactor · N · k / M) tokens. Tokens are admitted in token
+ * order (both choices of a token together); a token beyond C is dropped for that module only (dispatch 0, gate 0,
+ * so that module adds nothing for it) and counted in `dropped`.
  *
- * Straight-through estimator: the selection and capacity are decided on the host (no gradient);
- * `gates` and `choice` carry the hard values forward and route the backward pass through the soft
- * probabilities (`ste(hard, soft)`: value hard, d/d soft = identity, d/d hard = 0), so W_r is trained
- * even when k = 1 (whose renormalised gate is the constant 1).
+ * Everything stays on the device (no host read per step): top-k by tf.topk, the admission order by an exclusive
+ * cumulative sum over tokens. `routeOnHost` is the same decision written plainly on the host: the tests hold the
+ * device version to it.
+ *
+ * Straight-through estimator: the selection and capacity are not differentiable. `gates` and `choice` carry the
+ * hard values forward and route the backward pass through the soft probabilities unchanged (d gates/d probs =
+ * identity), so the router is trained even when k = 1 (whose renormalised gate is the constant 1). The hard values
+ * are computed inside the custom gradient, off the tape: tf.topk and tf.oneHot have no gradient of their own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { NamedVariable } from '../engine/module';
-import { createVariable, Initializer } from '../engine/layers/init';
+import type { LayerNode, SourceRange } from '../../spec/types';
+import { routerFlopsPerToken } from '../../spec/layers/dna';
+import { ForwardContext, Module, NamedVariable } from '../engine/module';
+import { callModule } from '../engine/layers/call';
+import { Dense } from '../engine/layers/dense';
+import type { Initializer } from '../engine/layers/init';
 
 export interface RouterConfig {
   /** Token width D. */
@@ -27,38 +36,57 @@ export interface RouterConfig {
   capacityFactor: number;
 }
 
-/** One routing decision for N tokens over M modules. Tensors are [N, M]. */
+/** One routing decision for N tokens over M modules. Tensors are [N, M] unless noted. */
 export interface Routing {
   logits: tf.Tensor2D;
   /** softmax(logits). */
   probs: tf.Tensor2D;
-  /** Top-k selection, before capacity (0/1, exactly k ones per row). */
+  /** Top-k selection, before capacity (0/1, exactly k ones per row). No gradient. */
   selected: tf.Tensor2D;
-  /** Selection after capacity (0/1): the tokens each module actually processes. */
+  /** Selection after capacity (0/1): the tokens each module actually processes. No gradient. */
   dispatch: tf.Tensor2D;
-  /** Forward: renormalised top-k probabilities × dispatch; backward: through `probs`. */
+  /** Forward: renormalised top-k probabilities × dispatch; backward: identity to `probs`. */
   gates: tf.Tensor2D;
-  /** Forward: `dispatch`; backward: through `probs` (for the compute loss). */
+  /** Forward: `dispatch`; backward: identity to `probs` (for the compute loss). */
   choice: tf.Tensor2D;
   /** C = ceil(capacityFactor · N · k / M). */
   capacity: number;
-  /** Tokens processed per module (≤ capacity). */
-  usage: number[];
-  /** Tokens dropped per module by the capacity limit. */
-  dropped: number[];
-}
-
-/** Value `hard`, gradient passed unchanged to `soft` (and none to `hard`). Same shapes. */
-export function ste(hard: tf.Tensor, soft: tf.Tensor): tf.Tensor {
-  const op = tf.customGrad(((h: tf.Tensor, s: tf.Tensor) => ({
-    value: tf.clone(h),
-    gradFunc: (dy: tf.Tensor) => [tf.zerosLike(h), tf.mul(dy, tf.onesLike(s))],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(hard, soft);
+  /** [M] tokens processed per module (≤ capacity). */
+  usage: tf.Tensor1D;
+  /** [M] top-k choices dropped per module by the capacity limit. */
+  dropped: tf.Tensor1D;
 }
 
 export function capacityFor(tokens: number, config: RouterConfig): number {
   return Math.ceil((config.capacityFactor * tokens * config.k) / config.modules);
+}
+
+/** Hard routing of probabilities [N, M]: [gates | dispatch | selected] as [N, 3M]. Plain ops: call off the tape. */
+function hardRouting(probs: tf.Tensor2D, k: number, capacity: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, m] = probs.shape;
+    const { indices } = tf.topk(probs, k);
+    const picks = tf.oneHot(tf.reshape(indices, [n * k]) as tf.Tensor1D, m);
+    const selected = k === 1 ? tf.cast(picks, 'float32') : tf.sum(tf.reshape(tf.cast(picks, 'float32'), [n, k, m]), 1);
+    const before = tf.cumsum(selected, 0, true);
+    const dispatch = tf.mul(selected, tf.cast(tf.less(before, capacity), 'float32'));
+    const top = tf.mul(selected, probs);
+    const gates = tf.mul(tf.divNoNan(top, tf.sum(top, 1, true)), dispatch);
+    return tf.concat([gates, dispatch, selected], 1) as tf.Tensor2D;
+  });
+}
+
+/** [gates | choice | selected] with the straight-through gradient: d/d probs = d gates + d choice (selected: none). */
+function routeStraightThrough(probs: tf.Tensor2D, k: number, capacity: number): tf.Tensor2D {
+  const m = probs.shape[1];
+  const op = tf.customGrad(((p: tf.Tensor2D) => ({
+    value: hardRouting(p, k, capacity),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => {
+      const [g, c] = tf.split(dy, [m, m, m], 1);
+      return tf.add(g, c);
+    }),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(probs) as tf.Tensor2D;
 }
 
 export interface HostRouting {
@@ -69,7 +97,7 @@ export interface HostRouting {
   dropped: number[];
 }
 
-/** Top-k + capacity on host probabilities [N·M] (row-major). Ties go to the lower module index. */
+/** Top-k + capacity on host probabilities [N·M] (row-major). Ties go to the lower module index. The reference. */
 export function routeOnHost(probs: ArrayLike<number>, n: number, m: number, k: number, capacity: number): HostRouting {
   const selected = new Float32Array(n * m);
   const dispatch = new Float32Array(n * m);
@@ -94,47 +122,60 @@ export function routeOnHost(probs: ArrayLike<number>, n: number, m: number, k: n
   return { selected, dispatch, hardGates, usage, dropped };
 }
 
-export class Router {
-  readonly kernel: NamedVariable;
-  readonly bias: NamedVariable;
+/** A synthetic node for a sub-module of a routed layer (same source range as the layer). */
+export function subNode<T extends LayerNode['type']>(
+  id: string, type: T, config: LayerNode<T>['config'], inputShape: number[], outputShape: number[], params: number, flops: number, range: SourceRange,
+): LayerNode<T> {
+  return { id, type, config, inputShape, outputShape, params, flops, range } as LayerNode<T>;
+}
 
-  constructor(readonly id: string, readonly config: RouterConfig, init: Initializer) {
+export class Router extends Module {
+  readonly logits: Dense;
+  /** FLOPs of routing one token (logits and softmax). */
+  readonly flopsPerToken: number;
+
+  constructor(id: string, readonly config: RouterConfig, init: Initializer, range: SourceRange) {
     const { dim, modules, k } = config;
+    super(subNode(id, 'activation', { activation: 'linear' }, [dim], [modules], dim * modules + modules, 2 * dim * modules + modules, range));
     if (k !== 1 && k !== 2) throw new Error(`${id}: k must be 1 or 2, got ${k}`);
     if (k > modules) throw new Error(`${id}: k = ${k} exceeds the ${modules} module(s)`);
     if (!(config.capacityFactor > 0)) throw new Error(`${id}: capacityFactor must be > 0, got ${config.capacityFactor}`);
-    this.kernel = createVariable(init, id, 'routerKernel', [dim, modules], (r) => r.glorotUniform([dim, modules], dim, modules));
-    this.bias = createVariable(init, id, 'routerBias', [modules], (r) => new Float32Array(modules));
+    this.logits = new Dense(subNode(`${id}.logits`, 'dense', { units: modules, activation: 'linear', useBias: true }, [dim], [modules], dim * modules + modules, 2 * dim * modules + modules, range), init);
+    this.flopsPerToken = routerFlopsPerToken(dim, modules);
   }
 
-  /** Routes tokens x [N, D]. Call inside tf.tidy / variableGrads (reads the probabilities on the host). */
-  route(x: tf.Tensor2D): Routing {
+  /** The routing logits, for `forward` (the module contract); `route` is what the hops call. */
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    return callModule(this.logits, x, ctx);
+  }
+
+  /** Routes tokens x [N, D]. Call inside tf.tidy / variableGrads. No host read. */
+  route(x: tf.Tensor2D, ctx: ForwardContext): Routing {
     const n = x.shape[0];
     const m = this.config.modules;
-    const logits = tf.add(tf.matMul(x, this.kernel.variable as tf.Tensor2D), this.bias.variable) as tf.Tensor2D;
+    const logits = this.forward(x, ctx) as tf.Tensor2D;
     const probs = tf.softmax(logits) as tf.Tensor2D;
     const capacity = capacityFor(n, this.config);
-    const host = routeOnHost(probs.dataSync(), n, m, this.config.k, capacity);
-    const dispatch = tf.tensor2d(host.dispatch, [n, m]);
+    const packed = routeStraightThrough(probs, this.config.k, capacity);
+    const gates = tf.slice(packed, [0, 0], [n, m]) as tf.Tensor2D;
+    const choice = tf.slice(packed, [0, m], [n, m]) as tf.Tensor2D;
+    const selected = tf.slice(packed, [0, 2 * m], [n, m]) as tf.Tensor2D;
+    const usage = tf.sum(choice, 0) as tf.Tensor1D;
     return {
-      logits,
-      probs,
-      selected: tf.tensor2d(host.selected, [n, m]),
-      dispatch,
-      gates: ste(tf.tensor2d(host.hardGates, [n, m]), probs) as tf.Tensor2D,
-      choice: ste(dispatch, probs) as tf.Tensor2D,
-      capacity,
-      usage: host.usage,
-      dropped: host.dropped,
+      logits, probs, selected, dispatch: choice, gates, choice, capacity, usage,
+      dropped: tf.sub(tf.sum(selected, 0), usage) as tf.Tensor1D,
     };
   }
 
-  trainable(): NamedVariable[] {
-    return [this.kernel, this.bias];
+  children(): Module[] {
+    return [this.logits];
   }
 
-  dispose(): void {
-    this.kernel.variable.dispose();
-    this.bias.variable.dispose();
+  trainable(): NamedVariable[] {
+    return this.logits.trainable();
   }
+  dispose(): void {
+    for (const c of this.children()) c.dispose();
+  }
+
 }

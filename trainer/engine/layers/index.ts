@@ -15,6 +15,10 @@ import { LayerNorm } from './layerNorm';
 import { AvgPool2d, MaxPool2d } from './pool2d';
 import { Residual } from './residual';
 import { Transformer } from './transformer';
+import { PatchEmbed } from './patch-embed';
+import { TokenPool } from './token-pool';
+import { DnaLayer } from '../../dna/layer';
+import { MoeLayer } from '../../dna/moe';
 
 export type ModuleFactory = (node: LayerNode, init: Initializer) => Module;
 
@@ -33,6 +37,10 @@ export const layerFactories: Record<LayerType, ModuleFactory> = {
   residual: (n, init) => new Residual(n as LayerNode<'residual'>, init, createModule),
   attention: (n, init) => new Attention(n as LayerNode<'attention'>, init),
   transformer: (n, init) => new Transformer(n as LayerNode<'transformer'>, init),
+  patchEmbed: (n, init) => new PatchEmbed(n as LayerNode<'patchEmbed'>, init),
+  tokenPool: (n) => new TokenPool(n as LayerNode<'tokenPool'>),
+  dna: (n, init) => new DnaLayer(n as LayerNode<'dna'>, init),
+  moe: (n, init) => new MoeLayer(n as LayerNode<'moe'>, init),
 };
 
 /** Builds the module for a resolved node (and, for a residual, its body). */

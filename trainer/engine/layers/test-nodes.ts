@@ -36,6 +36,14 @@ export function everyLayerType(): LayerNode[] {
     ]),
     layerNode('attn', 'attention', { heads: 2, causal: true, dropout: 0.1 }, [5, 8], [5, 8]),
     layerNode('block', 'transformer', { heads: 2, mlpRatio: 2, causal: false, dropout: 0.1 }, [5, 8], [5, 8]),
+    layerNode('patches', 'patchEmbed', { patch: 2, dim: 8 }, [4, 6, 1], [6, 8]),
+    layerNode('pool', 'tokenPool', { mode: 'mean' }, [5, 8], [8]),
+    layerNode('poolLast', 'tokenPool', { mode: 'last' }, [5, 8], [8]),
+    layerNode('dna', 'dna', {
+      hops: 3, attention: 1, mlp: 2, identity: 1, heads: 2, mlpRatio: 2, causal: true, k: 2, capacityFactor: 1,
+      balanceWeight: 0.01, computeWeight: 0.1, zWeight: 0.001,
+    }, [5, 8], [5, 8]),
+    layerNode('moe', 'moe', { heads: 2, experts: 3, expertRatio: 1, causal: false, k: 2, capacityFactor: 1.25, balanceWeight: 0.01, zWeight: 0.001 }, [5, 8], [5, 8]),
   ];
 }
 
