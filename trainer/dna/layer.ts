@@ -71,7 +71,7 @@ export class DnaLayer extends Module implements RoutedLayer {
     const losses = { balance: [] as tf.Scalar[], compute: [] as tf.Scalar[], z: [] as tf.Scalar[] };
     for (const router of this.routers) {
       const { y, routing } = routedHop(h, h, router, this.pool, ctx);
-      if (this.trace) this.trace.push(tf.keep(routing.dispatch));
+      if (this.trace) this.trace.push(tf.keep(tf.concat([routing.dispatch, routing.selected], 1) as tf.Tensor2D));
       if (ctx.training) {
         usage.push(routing.usage);
         dropped.push(routing.dropped);

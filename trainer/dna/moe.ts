@@ -72,7 +72,7 @@ export class MoeLayer extends Module implements RoutedLayer {
     const h = tf.add(x, callModule(this.attn, callModule(this.ln1, x, ctx), ctx)) as tf.Tensor3D;
     const normed = callModule(this.ln2, h, ctx) as tf.Tensor3D;
     const { y, routing } = routedHop(h, normed, this.router, this.experts, ctx);
-    if (this.trace) this.trace.push(tf.keep(routing.dispatch));
+    if (this.trace) this.trace.push(tf.keep(tf.concat([routing.dispatch, routing.selected], 1) as tf.Tensor2D));
     if (ctx.training) this.meter.record(x.shape[0]! * this.tokensPerSample, [routing.usage], [routing.dropped]);
     if (ctx.addLoss) {
       const l = hopLosses(routing, this.moduleFlops.map(() => 0));

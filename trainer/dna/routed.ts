@@ -21,7 +21,7 @@ export interface RoutedLayer extends Module {
   readonly fixedFlopsPerToken: number;
   /** Training-time counters (trainer/dna/plugin.ts reads them). */
   readonly meter: RoutingMeter;
-  /** When an array, forward appends each hop's dispatch [N, M] to it (tf.keep'd; the owner disposes them). */
+  /** When an array, forward appends each hop's [dispatch | selected] ([N, 2M], tf.keep'd; the owner disposes them). */
   trace: tf.Tensor2D[] | undefined;
 }
 
