@@ -48,6 +48,13 @@ export interface PathAssociation {
   by: string;
   /** Normalised mutual information between the path and the label, in [0, 1] (arithmetic mean normalisation). */
   nmi: number;
+  /**
+   * NMI of the same paths against the same labels shuffled across tokens (mean of 3 shuffles): what the NMI is by
+   * chance with this many distinct paths. With nearly one path per token (random routers) NMI is high by chance alone.
+   */
+  nmiChance: number;
+  /** (nmi − nmiChance) / (1 − nmiChance), 0 at or below chance, 1 when the path determines the label: compare this across models. */
+  nmiAdjusted: number;
   /** The same with the path reduced to its first hop: a baseline that shows how much the later hops add. */
   nmiFirstHop: number;
   groups: Array<{

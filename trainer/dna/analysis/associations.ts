@@ -6,6 +6,50 @@
 import type { PathAssociation } from '../../../protocol/dna';
 import { decodePath, Interner, PathIndex, TopPaths } from './path-index';
 import { entropyBits, normalisedMutualInformation } from './information';
+import { Rng } from '../../data/rng';
+
+/** Shuffles whose chance NMI is averaged. */
+export const CHANCE_SHUFFLES = 3;
+
+/** NMI between paths and labels over the tokens listed in `tokens` (label `ids[i]` for token `tokens[i]`). */
+function pathLabelNmi(tokenPath: ArrayLike<number>, pathSize: number, tokens: Int32Array, ids: Int32Array, labels: number): number {
+  const n = tokens.length;
+  const labelCounts = new Float64Array(labels);
+  const pathCounts = new Float64Array(pathSize);
+  const pairs = new Interner(n);
+  const pairCounts = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = tokenPath[tokens[i]!]!;
+    labelCounts[ids[i]!]++;
+    pathCounts[p]++;
+    pairCounts[pairs.intern(p * labels + ids[i]!)]++;
+  }
+  return normalisedMutualInformation(entropyBits(pathCounts, n), entropyBits(labelCounts, n), entropyBits(pairCounts, n));
+}
+
+/** The mean NMI with the labels shuffled across the labelled tokens (seeded: the same report twice). */
+function chanceNmi(tokenPath: ArrayLike<number>, pathSize: number, labelling: Labelling, labels: number): number {
+  const tokens: number[] = [];
+  for (let t = 0; t < labelling.ids.length; t++) {
+    const y = labelling.ids[t]!;
+    if (y >= 0 && y < labels) tokens.push(t);
+  }
+  if (tokens.length === 0) return 0;
+  const kept = Int32Array.from(tokens);
+  const ids = Int32Array.from(tokens, (t) => labelling.ids[t]!);
+  const rng = new Rng(7919);
+  let sum = 0;
+  for (let s = 0; s < CHANCE_SHUFFLES; s++) {
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const tmp = ids[i]!;
+      ids[i] = ids[j]!;
+      ids[j] = tmp;
+    }
+    sum += pathLabelNmi(tokenPath, pathSize, kept, ids, labels);
+  }
+  return sum / CHANCE_SHUFFLES;
+}
 
 export interface Labelling {
   /** What the labels are: `class`, `position`, `char`. */
@@ -61,6 +105,8 @@ export function pathAssociation(index: PathIndex, tokenFlops: Float64Array, labe
   const hy = entropyBits(labelTokens, total);
   const nmi = normalisedMutualInformation(entropyBits(pathCounts, total), hy, entropyBits(pairCounts, total));
   const nmiFirstHop = normalisedMutualInformation(entropyBits(firstCounts, total), hy, entropyBits(firstPairCounts, total));
+  const nmiChance = chanceNmi(tokenPath, index.size, labelling, labels);
+  const nmiAdjusted = nmiChance < 1 ? Math.max(0, (nmi - nmiChance) / (1 - nmiChance)) : 0;
 
   // The largest non-empty labels (ties by label order), reported in label order.
   const kept = [...labelTokens.keys()].filter((y) => labelTokens[y] > 0)
@@ -77,5 +123,5 @@ export function pathAssociation(index: PathIndex, tokenFlops: Float64Array, labe
     flopsPerToken: labelFlops[y] / labelTokens[y],
     topPaths: tops.get(y)!.result().map(({ id, count }) => ({ path: decodePath(index, id), share: count / labelTokens[y] })),
   }));
-  return { by: labelling.by, nmi, nmiFirstHop, groups };
+  return { by: labelling.by, nmi, nmiChance, nmiAdjusted, nmiFirstHop, groups };
 }

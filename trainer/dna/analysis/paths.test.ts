@@ -168,11 +168,32 @@ test('no tokens: zeros, no fit, empty groups', () => {
   assert.equal(s.flopsPerToken, 0);
   assert.deepEqual(s.usage, [[0, 0, 0], [0, 0, 0]]);
   assert.equal(s.powerLaw, null);
-  assert.deepEqual(s.associations, [{ by: 'class', nmi: 0, nmiFirstHop: 0, groups: [] }]);
+  assert.deepEqual(s.associations, [{ by: 'class', nmi: 0, nmiChance: 0, nmiAdjusted: 0, nmiFirstHop: 0, groups: [] }]);
 });
 
 test('bad input fails with the reason', () => {
   assert.throws(() => pathStats(routed([[[3]]], 1)), /module index 3 outside the pool of 3/);
   assert.throws(() => pathStats({ ...routed([[[0]]], 1), tokens: 2 }), /choices has 1 entries/);
   assert.throws(() => pathStats(routed([[[0]]], 1, { labellings: [labels('class', [0, 0])] })), /2 ids for 1 tokens/);
+});
+
+test('chance NMI: one path per token scores a high raw NMI with any labels, and the adjusted NMI is 0', () => {
+  // 200 tokens, 2 hops over 15 modules: every token its own path; labels are unrelated (i mod 4)
+  const n = 200;
+  const modules = Array.from({ length: 15 }, (_, index) => ({ index, kind: 'mlp' as const, label: `mlp${index}`, flopsPerToken: 1, params: 1 }));
+  const choices = new Int16Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    choices[2 * i] = i % 15;
+    choices[2 * i + 1] = Math.floor(i / 15);
+  }
+  const ids = Int32Array.from({ length: n }, (_, i) => (i * 7) % 4);
+  const s = pathStats({
+    hops: 2, k: 1, modules, tokens: n, choices, droppedChoices: new Uint8Array(n * 2), routerFlopsPerHop: 0,
+    labellings: [{ by: 'class', ids, names: ['a', 'b', 'c', 'd'] }],
+  });
+  const a = s.associations[0]!;
+  assert.equal(s.distinctPaths, n);
+  assert.ok(a.nmi > 0.3, `raw NMI ${a.nmi}`);
+  assert.ok(Math.abs(a.nmi - a.nmiChance) < 1e-9, `chance ${a.nmiChance} vs raw ${a.nmi}`);
+  assert.equal(a.nmiAdjusted, 0);
 });

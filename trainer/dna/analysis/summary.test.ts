@@ -35,7 +35,8 @@ test('comparison with random init: paths, entropy, NMI per labelling, FLOPs agai
   assert.deepEqual(comparePathStats(trained, random, 3e6), [
     'paths: 3 distinct (random init 6); power-law exponent none vs none (random)',
     `path entropy ${trained.entropyBits.toFixed(1)} bits vs 2.6 at init (uniform 3.2)`,
-    `NMI(path, class) ${trained.associations[0].nmi.toFixed(2)} vs ${random.associations[0].nmi.toFixed(2)} at init; first hop only 1.00`,
+    `NMI(path, class) ${trained.associations[0].nmi.toFixed(2)} (chance ${trained.associations[0].nmiChance.toFixed(2)}, adjusted ${trained.associations[0].nmiAdjusted.toFixed(2)})` +
+      ` vs ${random.associations[0].nmi.toFixed(2)} at init (chance ${random.associations[0].nmiChance.toFixed(2)}, adjusted ${random.associations[0].nmiAdjusted.toFixed(2)}); first hop only 1.00`,
     `FLOPs/token ${formatFlops(trained.flopsPerToken)} (random init ${formatFlops(random.flopsPerToken)}; bound 3.0 M)`,
   ]);
 });

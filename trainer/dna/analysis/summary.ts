@@ -28,8 +28,8 @@ export function comparePathStats(trained: DnaPathStats, random: DnaPathStats, bo
   ];
   for (const a of trained.associations) {
     const r = random.associations.find((x) => x.by === a.by);
-    const init = r ? ` vs ${r.nmi.toFixed(2)} at init` : '';
-    lines.push(`NMI(path, ${a.by}) ${a.nmi.toFixed(2)}${init}; first hop only ${a.nmiFirstHop.toFixed(2)}`);
+    const init = r ? ` vs ${r.nmi.toFixed(2)} at init (chance ${r.nmiChance.toFixed(2)}, adjusted ${r.nmiAdjusted.toFixed(2)})` : '';
+    lines.push(`NMI(path, ${a.by}) ${a.nmi.toFixed(2)} (chance ${a.nmiChance.toFixed(2)}, adjusted ${a.nmiAdjusted.toFixed(2)})${init}; first hop only ${a.nmiFirstHop.toFixed(2)}`);
   }
   const bound = boundFlopsPerToken !== undefined ? `; bound ${formatFlops(boundFlopsPerToken)}` : '';
   lines.push(`FLOPs/token ${formatFlops(trained.flopsPerToken)} (random init ${formatFlops(random.flopsPerToken)}${bound})`);
