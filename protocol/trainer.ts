@@ -308,6 +308,18 @@ export namespace PruneReportRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Distributed neural architectures (seed 003).
+
+export interface DnaReportParams { runId: string; runsDir?: string }
+/** The run's path statistics (`reports/dna.json`, protocol/dna.ts `DnaReport`), or null for a run without `dna` layers. */
+export interface DnaReportResult { report: unknown | null }
+/** Client -> trainer: the stored path statistics of a run (what the dashboard's "Routing paths" view draws). */
+export namespace DnaReportRequest {
+  export const method = 'dna/report';
+  export const type = new RequestType<DnaReportParams, DnaReportResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Notifications (trainer -> client)
 
 export interface RunMetricsParams { runId: string; records: MetricRecord[] }

@@ -3,8 +3,9 @@
  * disk) both build a `DashboardData`, and the webview renders it. Messages between the extension and the webview
  * are tagged unions. The shapes are the subsets of the trainer's stored files the views read: metrics.jsonl
  * records, layer-stats.jsonl rows, alerts.jsonl, reports/modularity*.json, reports/pareto.json,
- * reports/routing.json. A view whose data is absent is not shown (no empty tabs).
+ * reports/routing.json, reports/dna.json. A view whose data is absent is not shown (no empty tabs).
  */
+import type { DnaReport } from './dna';
 import type { Alert, LayerStats, MetricRecord } from './trainer';
 
 /** One run: metrics and per-layer statistics over time, alerts. */
@@ -68,6 +69,12 @@ export interface DashboardData {
   subnetworks?: SubnetworkData;
   pareto?: ParetoData;
   routing?: RoutingData;
+  /**
+   * The path statistics of a run with `dna` layers (`reports/dna.json`, protocol/dna.ts, issue 8), whole: module
+   * usage per hop, path frequency against rank and its power law, top paths, associations with labels, each for the
+   * trained and the randomly initialised model. Shown by the "Routing paths" view.
+   */
+  paths?: DnaReport;
   /** When the data was collected (ISO). */
   generatedAt: string;
   /** A standalone report (no extension to talk to: clicks on layers show the id instead of revealing it). */
@@ -82,7 +89,7 @@ export type ToWebview =
   | { type: 'layerStats'; runId: string; step: number; layers: LayerStats[] }
   | { type: 'alert'; runId: string; alert: Alert }
   | { type: 'status'; runId: string; status: string }
-  | { type: 'reports'; subnetworks?: SubnetworkData; pareto?: ParetoData; routing?: RoutingData };
+  | { type: 'reports'; subnetworks?: SubnetworkData; pareto?: ParetoData; routing?: RoutingData; paths?: DnaReport };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -101,4 +108,6 @@ export interface WebviewState {
   smoothing: number;
   stabilityMetric: 'gradNorm' | 'updateNorm' | 'activationVar' | 'spectralNorm';
   historyIndex?: number;
+  /** Routing paths: the labelling whose groups are listed (`class`, `position`, `char`). */
+  pathsBy?: string;
 }

@@ -6,15 +6,17 @@ import { describe, entry, type SMap, type SNode } from './source';
 import { didYouMean } from './suggest';
 import type { DataSpec, DatasetSource, Shape, SyntheticKind } from './types';
 
-export const DATA_SOURCES: DatasetSource[] = ['fashion-mnist', 'mnist', 'idx', 'csv', 'npy', 'synthetic'];
+export const DATA_SOURCES: DatasetSource[] = ['fashion-mnist', 'mnist', 'idx', 'csv', 'npy', 'synthetic', 'text'];
 const MNIST_LIKE: DatasetSource[] = ['fashion-mnist', 'mnist'];
+/** text: `context` without a [T] model input, and the held-out tail; the one task's name. */
+export const TEXT_DEFAULTS = { context: 64, testFraction: 0.1, task: 'next-char' };
 
 export const DATA_FIELDS: FieldTable = {
   source: {
     kind: 'enum', values: DATA_SOURCES,
-    doc: 'Where samples come from: `fashion-mnist`, `mnist` (IDX files, downloaded or in `path`), `idx` (any IDX files), `csv`, `npy`, or `synthetic`. Default: `fashion-mnist` when the model input is [784] or [28, 28, 1], otherwise `synthetic`.',
+    doc: 'Where samples come from: `fashion-mnist`, `mnist` (IDX files, downloaded or in `path`), `idx` (any IDX files), `csv`, `npy`, `synthetic`, or `text` (a UTF-8 file in `path`, for next-character prediction). Default: `fashion-mnist` when the model input is [784] or [28, 28, 1], otherwise `synthetic`.',
   },
-  path: { kind: 'string', doc: 'Directory (fashion-mnist, mnist, idx) or file (csv, npy), relative to the model file.' },
+  path: { kind: 'string', doc: 'Directory (fashion-mnist, mnist, idx) or file (csv, npy, text), relative to the model file.' },
   trainImages: { kind: 'string', doc: 'idx: training-images file name inside `path` (default: the MNIST name, gzipped or not).' },
   trainLabels: { kind: 'string', doc: 'idx: training-labels file name inside `path`.' },
   testImages: { kind: 'string', doc: 'idx: test-images file name inside `path`.' },
@@ -27,6 +29,8 @@ export const DATA_FIELDS: FieldTable = {
   features: { kind: 'int', min: 1, doc: 'synthetic: features per sample (blobs, two-task, multi-task: divisible by `parts`) or sequence length (sequence, tokens from a vocabulary of 32); default 32 (multi-task: 16 per part; sequence: 16).' },
   parts: { kind: 'int', min: 2, doc: 'synthetic multi-task: number of equal input parts, one task each (`t1..tN`). Default 3.' },
   taskSeeds: { kind: 'intList', doc: 'synthetic two-task/multi-task: one seed per task; task i\'s function comes from seed i instead of the data seed, so files sharing a seed share that task.' },
+  context: { kind: 'int', min: 2, doc: 'text: characters of context per sample (T). A sample is T character ids (input [T]); the model predicts the next character at each of the T positions (output [T, V], V = distinct characters of the file). Default: the model input\'s length when it is [T], otherwise 64.' },
+  testFraction: { kind: 'number', min: 0, max: 1, maxExclusive: true, doc: 'text: the last fraction of the file\'s characters held out as the test split (unseen text), in [0, 1); default 0.1. `validation` is then drawn at random from the windows of the rest.' },
   tasks: { kind: 'stringList', doc: 'Keep only these tasks (label columns), in this order, e.g. `[t1, t2]`; the model then needs logits for these only.' },
   validation: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.1, doc: 'Fraction of the training set held out for validation, in [0, 1).' },
   normalize: { kind: 'numberOrAuto', default: 'auto', doc: 'Divide inputs by this number; `auto` = 255 for IDX uint8 images, 1 otherwise.' },
@@ -65,8 +69,12 @@ export function readData(
   if (shape && input && fmt(shape) !== fmt(input)) {
     r.error(at('shape')!, 'shape-mismatch', `data.shape ${fmt(shape)} differs from the model input ${fmt(input)}`);
   }
-  if ((source === 'csv' || source === 'npy' || source === 'idx') && data.path === undefined) {
-    r.error(at('source')!, 'missing-key', `data source '${source}' needs 'path'`);
+  if ((source === 'csv' || source === 'npy' || source === 'idx' || source === 'text') && data.path === undefined) {
+    r.error(at('source')!, 'missing-key', source === 'text' ? "data source 'text' needs 'path': the UTF-8 text file to model" : `data source '${source}' needs 'path'`);
+  }
+  if (node?.kind === 'map') {
+    if (source === 'text') inputShape = checkText(node, data, input, r);
+    else notApplicable(node, ['context', 'testFraction'], `source text only (this data is ${source})`, r);
   }
   if (source === 'synthetic') data.kind = (raw.kind as SyntheticKind | undefined) ?? 'blobs';
   if (node?.kind === 'map') checkTasks(node, data, r);
@@ -89,10 +97,45 @@ export function readData(
 /** Task names the data will have, when the spec alone says (csv and npy know only at load time). */
 export function knownTasks(data: DataSpec): string[] | undefined {
   if (MNIST_LIKE.includes(data.source) || data.source === 'idx') return ['label'];
+  if (data.source === 'text') return [TEXT_DEFAULTS.task];
   if (data.source !== 'synthetic') return undefined;
   if (data.kind === 'two-task') return ['left', 'right'];
   if (data.kind === 'multi-task') return Array.from({ length: data.parts ?? 3 }, (_, i) => `t${i + 1}`);
   return ['label'];
+}
+
+/** A `not-applicable` error at each of `keys` present in `node`: they apply to `where`. */
+function notApplicable(node: SMap, keys: string[], where: string, r: Reporter): void {
+  for (const key of keys) {
+    const e = entry(node, key);
+    if (e) r.error(e.keyRange, 'not-applicable', `'${key}' applies to ${where}`);
+  }
+}
+
+/**
+ * `source: text`: samples are [context] character ids, so `context` and the model input agree
+ * (context defaults to a [T] input's T, else 64; the input to [context]); `shape` does not apply and
+ * `normalize` stays 1. Returns the model input shape.
+ */
+function checkText(node: SMap, data: DataSpec, input: Shape | undefined, r: Reporter): Shape | undefined {
+  const e = (key: string) => entry(node, key);
+  if (data.shape !== undefined) {
+    r.error(e('shape')!.keyRange, 'not-applicable', "'shape' does not apply to source text: samples are [context] character ids; set 'context' (or model.input) instead");
+    delete data.shape;
+  }
+  const nz = e('normalize');
+  if (nz && data.normalize !== 'auto' && data.normalize !== 1) {
+    r.error(nz.keyRange, 'not-applicable', "'normalize' does not apply to source text: inputs are character ids for an embedding and stay whole; leave it out");
+  }
+  if (input !== undefined && input.length !== 1) {
+    r.error(e('source')!.value.range, 'shape-mismatch', `text samples are [context] character ids, but the model input is ${fmt(input)}; set model.input to [${data.context ?? input[0]}]`);
+    return input;
+  }
+  if (data.context === undefined) data.context = input?.[0] ?? TEXT_DEFAULTS.context;
+  else if (input !== undefined && input[0] !== data.context) {
+    r.error(e('context')!.value.range, 'shape-mismatch', `data.context (${data.context}) differs from the model input ${fmt(input)}: a sample is one window of context characters; make them equal (or leave context out)`);
+  }
+  return input ?? [data.context];
 }
 
 /** `parts`, `taskSeeds` and `tasks` against the source and kind; errors at the offending key or list item. */

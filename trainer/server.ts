@@ -10,6 +10,7 @@ import type { CancellationToken, MessageConnection, NotificationType } from 'vsc
 import { ResponseError } from 'vscode-jsonrpc';
 import {
   PruneReportRequest, PruneSweepRequest,
+  DnaReportRequest,
   ModularityExtractRequest, type ModularityExtractResult, ModularityGrowRequest, ModularityReportRequest, ModularityTransferRequest,
   InitializeRequest,
   LogMessageNotification,
@@ -29,6 +30,7 @@ import {
   type RunStartResult,
   type WorkDoneProgressValue,
 } from '../protocol/trainer';
+import { DNA_REPORT } from '../protocol/dna';
 import { SpecError } from '../spec/types';
 import { BackendError, describeAuto, probeAll } from './backend/backends';
 import { DataError } from './data/errors';
@@ -281,6 +283,10 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   conn.onRequest(PruneReportRequest.type, guarded(PruneReportRequest.method, mapErrors((p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { pareto: dir.readReport(PARETO_REPORT) ?? null, routing: dir.readReport(ROUTING_REPORT) ?? null };
+  })));
+  conn.onRequest(DnaReportRequest.type, guarded(DnaReportRequest.method, mapErrors((p) => {
+    const dir = new RunStore(runsDirOf(p)).open(p.runId);
+    return { report: dir.readReport(DNA_REPORT) ?? null };
   })));
   conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p, token) => {
     if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);

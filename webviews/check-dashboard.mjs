@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the dashboard for the browser, writes standalone pages with the fixture's data, opens them in headless
 // Chromium and checks: no console errors, no page errors, no CSP violations; each tab is screenshot in the light and
-// dark themes; clicks post the right messages in a (simulated) webview and show the layer in a standalone page; the
-// 1000-layer stress benchmark's frame times are printed. Usage:
+// dark themes (`<view>-<theme>.png` in --out); controls change what is drawn; clicks post the right messages in a
+// (simulated) webview and show the layer in a standalone page; the 1000-layer stress benchmark's frame times are
+// printed. Usage:
 //   node webviews/check-dashboard.mjs [--out /tmp/dash] [--stress-ms 8000] [--no-stress] [--report run-report.html ...]
 // Needs playwright-core (looked up in ~/.cache/dynaxx-e2e, or PLAYWRIGHT_CORE=path) and Chromium (/usr/bin/chromium,
 // or CHROMIUM=path).
@@ -143,6 +144,13 @@ for (const theme of Object.keys(THEMES)) {
       metric: document.querySelector('.stability vscode-single-select').value,
     }));
     console.log(`after reload: ${JSON.stringify(restored)} (expected tab 1, log true, metric spectralNorm only if the first run has it: gradNorm)`);
+    // routing paths: another labelling lists its groups
+    await p.click('vscode-tab-header[data-view="paths"]');
+    await p.$eval('.groups-by vscode-single-select', (e) => { e.value = 'position'; e.dispatchEvent(new Event('change')); });
+    await p.waitForTimeout(200);
+    const firstGroup = await p.textContent('.groups-table tbody td');
+    if (firstGroup !== '(0,0)') problems.push(`paths: the groups by position start with "${firstGroup}", not "(0,0)"`);
+    await p.screenshot({ path: join(out, 'paths-position-light.png'), fullPage: true });
   }
   if (theme === 'dark') {
     // standalone: a click on an alert's layer shows the layer instead of revealing it

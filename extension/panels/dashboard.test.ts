@@ -10,6 +10,7 @@ import { beforeEach, test } from 'node:test';
 import { LANDED_FEATURES, LensCommands } from '../../protocol/lsp-ext';
 import type { MetricRecord, RunSummary } from '../../protocol/trainer';
 import type { DashboardData, ToWebview } from '../../protocol/webview';
+import { dnaFixture } from '../../webviews/dashboard/fixture';
 import { COMMANDS, registerCommands } from '../commands';
 import { Config } from '../config';
 import type { Ctx } from '../ctx';
@@ -156,12 +157,14 @@ test('on ready it posts init with the run as stored, then forwards only that run
 
   // the run finishes: its status, then its reports
   writeFileSync(join(runsDir, 'r1', 'reports', 'pareto.json'), JSON.stringify(PARETO));
+  writeFileSync(join(runsDir, 'r1', 'reports', 'dna.json'), JSON.stringify(dnaFixture()));
   host.finish({ runId: 'other', status: 'completed' });
   host.finish({ runId: 'r1', status: 'completed' });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(messages(['status']), [{ type: 'status', runId: 'r1', status: 'completed' }]);
-  const reports = messages(['reports'])[0] as { pareto?: { points: unknown[] } };
+  const reports = messages(['reports'])[0] as Pick<DashboardData, 'pareto' | 'paths'>;
   assert.equal(reports.pareto?.points.length, 1);
+  assert.equal(reports.paths?.layers[0]?.layerId, 'dna', 'the routing paths of reports/dna.json');
 
   // hidden and shown again: the app reloads and gets everything in a fresh init
   p.setVisible(false);
@@ -266,7 +269,7 @@ test('a remote trainer: init from the run list and the trainer\'s reports, then 
   const { ctx, host, requests } = setup({
     remote: 'gpu:7070',
     runs: [summary({ id: 'r9', name: 'remote-run', modelFile: '/srv/m.dynaxx.yaml', status: 'running' })],
-    answers: { 'prune/report': { pareto: PARETO, routing: null }, 'modularity/report': { report: null, history: null } },
+    answers: { 'prune/report': { pareto: PARETO, routing: null }, 'modularity/report': { report: null, history: null }, 'dna/report': { report: dnaFixture() } },
   });
   await DashboardPanel.createOrShow(ctx, 'r9');
   const p = stub.panels[0]!;
@@ -278,6 +281,7 @@ test('a remote trainer: init from the run list and the trainer\'s reports, then 
   assert.deepEqual(data.runs[0]!.metrics.map((r) => r.step), [1]);
   assert.equal(data.pareto?.points.length, 1);
   assert.equal(data.subnetworks, undefined);
+  assert.equal(data.paths?.layers[0]?.hops, 8, 'dna/report fills the routing paths');
   assert.ok(requests.filter((r) => /report$/.test(r.method)).every((r) => (r.params as { runsDir?: string }).runsDir === undefined));
   host.events.metrics.fire({ runId: 'r9', records: [metric(2)] });
   assert.equal(messages(['metrics']).length, 1);

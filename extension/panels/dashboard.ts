@@ -1,6 +1,6 @@
 /**
  * The dashboard panel (issue 7): one webview (`dynaxx.dashboard`) showing one run: its metrics, per-layer
- * statistics and alerts, live while it trains, and its reports (subnetworks, Pareto points, routing).
+ * statistics and alerts, live while it trains, and its reports (subnetworks, Pareto points, routing, DNA paths).
  *
  * The app (webviews/dashboard, bundled to dist/webviews) says `ready` whenever it loads (again: the context is
  * not retained while hidden; the app keeps its tab and settings with getState/setState), and gets `init`:
@@ -8,7 +8,7 @@
  *   notifications received since the panel opened that the files do not have yet (the trainer flushes its
  *   JSONL files at intervals);
  * - remote trainer: this machine cannot read its run directories, so `init` holds what arrived live while the
- *   panel was open and the reports of `modularity/report` and `prune/report`.
+ *   panel was open and the reports of `modularity/report`, `prune/report` and `dna/report`.
  * Then the run's `run/metrics`, `run/layerStats` and `run/alert` notifications are forwarded as they come, its
  * status changes as `status`, and when it finishes its reports as `reports`. Clicks come back as `revealLayer`
  * (the model file opens with the cursor on the layer), `exportPruned`, `exportSubnetwork` and `error`.
@@ -19,6 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { LensCommandArgs } from '../../protocol/lsp-ext';
 import {
+  DnaReportRequest,
   ModularityExtractRequest,
   ModularityReportRequest,
   PruneReportRequest,
@@ -26,7 +27,7 @@ import {
   type RunSummary,
 } from '../../protocol/trainer';
 import type { DashboardData, FromWebview, ParetoData, RoutingData, RunSeries, SubnetworkData, ToWebview } from '../../protocol/webview';
-import { collectDashboardData } from '../../trainer/report/collect';
+import { collectDashboardData, dnaData } from '../../trainer/report/collect';
 import { dashboardHtml } from '../../webviews/dashboard/html';
 import type { Ctx } from '../ctx';
 import { modelFileOf, showTrainerError } from '../training';
@@ -42,7 +43,7 @@ export type DashboardCtx = Pick<Ctx, 'host' | 'config' | 'output' | 'extension'>
 const MAX_BUFFERED_METRICS = 20000;
 const MAX_BUFFERED_STATS = 2000;
 
-type Reports = Pick<DashboardData, 'subnetworks' | 'pareto' | 'routing'>;
+type Reports = Pick<DashboardData, 'subnetworks' | 'pareto' | 'routing' | 'paths'>;
 
 export class DashboardPanel implements vscode.Disposable {
   /** The one dashboard panel, while it is open. */
@@ -239,32 +240,36 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.ctx.host.remoteAddress) reports = await this.remoteReports(runId);
     else {
       try {
-        const { subnetworks, pareto, routing } = collectDashboardData(this.runsDir(runId), [runId]);
-        reports = { subnetworks, pareto, routing };
+        const { subnetworks, pareto, routing, paths } = collectDashboardData(this.runsDir(runId), [runId]);
+        reports = { subnetworks, pareto, routing, paths };
       } catch (e) {
         this.ctx.output.warn(`dashboard: reading the reports of run ${runId}: ${(e as Error).message}`);
         return;
       }
     }
-    if (runId === this.runId && (reports.subnetworks || reports.pareto || reports.routing)) this.post({ type: 'reports', ...reports });
+    if (runId === this.runId && (reports.subnetworks || reports.pareto || reports.routing || reports.paths)) this.post({ type: 'reports', ...reports });
   }
 
   /**
-   * A remote trainer's stored reports. `modularity/report` and `prune/report` answer with the stored files, which
-   * hold every field the views read (`SubnetworkData`, `ParetoData` and `RoutingData` are subsets of them); the
-   * clustering history and the edge mass, which need the run directory, are left out.
+   * A remote trainer's stored reports. `modularity/report`, `prune/report` and `dna/report` answer with the stored
+   * files, which hold every field the views read (`SubnetworkData`, `ParetoData` and `RoutingData` are subsets of
+   * them, `DnaReport` is the file); the clustering history and the edge mass, which need the run directory, are
+   * left out.
    */
   private async remoteReports(runId: string): Promise<Reports> {
     const runsDir = this.ctx.host.remoteAddress ? undefined : this.runsDir(runId);
     const quiet = <T>(p: Promise<T>) => p.catch((e: Error) => (this.ctx.output.warn(`dashboard: reports of run ${runId}: ${e.message}`), undefined));
-    const [mod, prune] = await Promise.all([
+    const [mod, prune, dna] = await Promise.all([
       quiet(this.ctx.host.request(ModularityReportRequest.type, { runId, runsDir })),
       quiet(this.ctx.host.request(PruneReportRequest.type, { runId, runsDir })),
+      quiet(this.ctx.host.request(DnaReportRequest.type, { runId, runsDir })),
     ]);
     const out: Reports = {};
     if (mod?.report) out.subnetworks = mod.report as SubnetworkData;
     if (prune?.pareto) out.pareto = prune.pareto as ParetoData;
     if (prune?.routing) out.routing = prune.routing as RoutingData;
+    const paths = dnaData(dna?.report);
+    if (paths) out.paths = paths;
     return out;
   }
 

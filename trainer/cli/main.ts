@@ -27,6 +27,7 @@ import { RunStore } from '../store/run-store';
 import { ProgressBar, formatNumber, table } from './progress';
 import { printModel } from './model-table';
 import { modulesCommand, transferCommand } from './modules';
+import { pathsCommand } from './paths';
 import { startGrowth } from '../modularity/growth';
 import { formatOutcome, runPrune, type PruneOverrides } from '../pruning/command';
 import { writeReport } from '../report/command';
@@ -52,6 +53,10 @@ commands:
                               params and CPU latency per criterion and FLOP target, fine-tuned with one budget;
                               --criteria l1,agf,...  --targets 25,50,75,90  --schedule one-shot|linear|cubic
                               --finetune-steps N  --score-steps N  --seeds N  --route (confidence-routing sweep)
+  paths <run-id>              routing paths of a run with dna/moe layers (reports/dna.json): FLOPs per token,
+                              module usage per hop, top paths, power-law exponent, NMI with classes, all
+                              against the model as initialised; --analyze recomputes on the latest
+                              checkpoint (--samples N, default 2048)
   report <run-id> [<run-id>...]  one self-contained HTML file with the dashboard's views (opens from disk, no
                               network): --out FILE (default <run dir>/report.html); more runs are overlaid
   serve                       run the trainer protocol over TCP for an editor on another machine:
@@ -118,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
         'score-steps': { type: 'string' },
         seeds: { type: 'string' },
         route: { type: 'boolean' },
+        analyze: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -177,6 +183,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'modules':
         if (!target) throw new UsageError('modules needs a run id (see `dynaxx runs`)');
         process.stdout.write(await modulesCommand(runsDir, target, { extract: o.extract as string | undefined, out: o.out as string | undefined, json: !!o.json }));
+        return 0;
+      case 'paths':
+        if (!target) throw new UsageError('paths needs a run id (see `dynaxx runs`)');
+        process.stdout.write(await pathsCommand(runsDir, target, {
+          analyze: !!o.analyze, samples: num(o, 'samples'), json: !!o.json, log: (l) => process.stderr.write(`${l}\n`),
+        }));
         return 0;
       case 'grow':
         if (!target || !o.data) throw new UsageError('grow needs a run id and the new data: dynaxx grow <run-id> --data new-data.dynaxx.yaml');

@@ -29,7 +29,7 @@ export function batchIndices(perm: Uint32Array, batchIndex: number, batchSize: n
   return perm.subarray(start, Math.min(start + batchSize, perm.length));
 }
 
-/** Host buffers for one batch: x is batchSize × sampleSize, y is batchSize × tasks. */
+/** Host buffers for one batch: x is batchSize × sampleSize, y is batchSize × labelWidth(tasks) (data/positions.ts). */
 export interface BatchBuffers {
   x: Float32Array;
   y: Int32Array;
@@ -40,16 +40,16 @@ export interface Batch extends BatchBuffers {
   size: number;
 }
 
-/** Values per sample and label columns per sample of a split. */
-export function splitStrides(split: Split): { sampleSize: number; tasks: number } {
-  if (split.n === 0) return { sampleSize: 0, tasks: 0 };
-  return { sampleSize: split.x.length / split.n, tasks: split.y.length / split.n };
+/** Values per sample and label columns per sample (labelWidth of its tasks) of a split, read off its arrays. */
+export function splitStrides(split: Split): { sampleSize: number; labelWidth: number } {
+  if (split.n === 0) return { sampleSize: 0, labelWidth: 0 };
+  return { sampleSize: split.x.length / split.n, labelWidth: split.y.length / split.n };
 }
 
 /** Buffers for batches of up to `batchSize` samples of `split`. */
 export function allocBatch(split: Split, batchSize: number): BatchBuffers {
-  const { sampleSize, tasks } = splitStrides(split);
-  return { x: new Float32Array(batchSize * sampleSize), y: new Int32Array(batchSize * tasks) };
+  const { sampleSize, labelWidth: w } = splitStrides(split);
+  return { x: new Float32Array(batchSize * sampleSize), y: new Int32Array(batchSize * w) };
 }
 
 /**
@@ -57,10 +57,10 @@ export function allocBatch(split: Split, batchSize: number): BatchBuffers {
  * than the batch, the result's x/y are views of its first rows; otherwise they are `out`'s arrays.
  */
 export function gatherBatch(split: Split, indices: ArrayLike<number>, out?: BatchBuffers): Batch {
-  const { sampleSize, tasks } = splitStrides(split);
+  const { sampleSize, labelWidth: w } = splitStrides(split);
   const size = indices.length;
-  const buf = out ?? { x: new Float32Array(size * sampleSize), y: new Int32Array(size * tasks) };
-  if (buf.x.length < size * sampleSize || buf.y.length < size * tasks) {
+  const buf = out ?? { x: new Float32Array(size * sampleSize), y: new Int32Array(size * w) };
+  if (buf.x.length < size * sampleSize || buf.y.length < size * w) {
     throw new Error(`gatherBatch: buffers hold ${buf.x.length / Math.max(sampleSize, 1)} samples, batch has ${size}`);
   }
   for (let r = 0; r < size; r++) {
@@ -68,10 +68,10 @@ export function gatherBatch(split: Split, indices: ArrayLike<number>, out?: Batc
     if (src >= split.n) throw new Error(`gatherBatch: index ${src} out of range (split has ${split.n} samples)`);
     const from = src * sampleSize;
     buf.x.set(split.x.subarray(from, from + sampleSize), r * sampleSize);
-    for (let t = 0; t < tasks; t++) buf.y[r * tasks + t] = split.y[src * tasks + t];
+    buf.y.set(split.y.subarray(src * w, (src + 1) * w), r * w);
   }
-  const full = buf.x.length === size * sampleSize && buf.y.length === size * tasks;
-  return full ? { x: buf.x, y: buf.y, size } : { x: buf.x.subarray(0, size * sampleSize), y: buf.y.subarray(0, size * tasks), size };
+  const full = buf.x.length === size * sampleSize && buf.y.length === size * w;
+  return full ? { x: buf.x, y: buf.y, size } : { x: buf.x.subarray(0, size * sampleSize), y: buf.y.subarray(0, size * w), size };
 }
 
 export interface BatchIteratorOptions {

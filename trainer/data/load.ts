@@ -2,7 +2,7 @@
  * `loadDataset`: the one entry point from a `data:` section to train/validation(/test) splits.
  * Dispatches by `data.source` through a registry of loaders, then validates (finite inputs, labels
  * in range), keeps the chosen tasks (`data.tasks`), reshapes (`data.shape`), caps (`data.limit`),
- * splits by seed and normalises.
+ * splits by seed and normalises. Label rows are `labelWidth(tasks)` columns wide (data/positions.ts).
  */
 import type { DataSpec, DatasetSource } from '../../spec/types';
 import { loadCsv } from './csv';
@@ -11,9 +11,11 @@ import { loadFashionMnist, loadMnist } from './fashion';
 import { loadIdxSource } from './idx-source';
 import type { LoadContext, Loader, RawData, RawSplit } from './loader';
 import { loadNpy } from './npy';
+import { labelWidth } from './positions';
 import { deriveSeed, shuffledIndices } from './rng';
 import { selectTasks } from './select-tasks';
 import { generateSynthetic } from './synthetic';
+import { loadText } from './text';
 import type { Dataset, Split, TaskInfo } from './types';
 import { checkFinite, checkLabels } from './validate';
 
@@ -36,6 +38,7 @@ export const LOADERS: Record<DatasetSource, Loader> = {
   csv: loadCsv,
   npy: loadNpy,
   synthetic: loadSynthetic,
+  text: loadText,
 };
 
 /**
@@ -89,11 +92,11 @@ function reshape(raw: RawData, shape: number[] | undefined): number[] {
   return [...shape];
 }
 
-/** Copies the chosen samples (and labels), dividing the inputs by `scale`. */
-function gather(raw: RawSplit, indices: Uint32Array, sampleSize: number, taskCount: number, scale: number): Split {
+/** Copies the chosen samples (and their `width` label columns), dividing the inputs by `scale`. */
+function gather(raw: RawSplit, indices: Uint32Array, sampleSize: number, width: number, scale: number): Split {
   const n = indices.length;
   const x = new Float32Array(n * sampleSize);
-  const y = new Int32Array(n * taskCount);
+  const y = new Int32Array(n * width);
   for (let r = 0; r < n; r++) {
     const src = indices[r];
     const from = src * sampleSize;
@@ -103,7 +106,7 @@ function gather(raw: RawSplit, indices: Uint32Array, sampleSize: number, taskCou
     } else {
       for (let k = 0; k < sampleSize; k++) x[to + k] = raw.x[from + k] / scale;
     }
-    for (let t = 0; t < taskCount; t++) y[r * taskCount + t] = raw.y[src * taskCount + t];
+    y.set(raw.y.subarray(src * width, (src + 1) * width), r * width);
   }
   return { x, y, n };
 }
@@ -148,9 +151,11 @@ export function finishDataset(loaded: RawData, spec: DataSpec, seed: number): Da
   const scale = spec.normalize === 'auto' ? raw.autoScale : spec.normalize;
   const idx = splitIndices(raw.train.n, spec.validation, spec.limit, seed);
   const identity = idx.train.length === raw.train.n;
-  const validation = gather(raw.train, idx.validation, sampleSize, tasks.length, scale);
-  const train = identity ? scaleInPlace(raw.train, scale) : gather(raw.train, idx.train, sampleSize, tasks.length, scale);
+  const width = labelWidth(tasks);
+  const validation = gather(raw.train, idx.validation, sampleSize, width, scale);
+  const train = identity ? scaleInPlace(raw.train, scale) : gather(raw.train, idx.train, sampleSize, width, scale);
   const dataset: Dataset = { name: raw.name, sampleShape, tasks, train, validation };
   if (raw.test) dataset.test = scaleInPlace(raw.test, scale);
+  if (raw.vocabulary) dataset.vocabulary = raw.vocabulary;
   return dataset;
 }

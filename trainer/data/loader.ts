@@ -8,7 +8,7 @@ import type { TaskInfo } from './types';
 export interface RawSplit {
   /** n × prod(sampleShape) values as read (not yet normalised). */
   x: Float32Array;
-  /** n × tasks.length class indices. */
+  /** n × labelWidth(tasks) class indices: one column per task, `positions` columns for a positioned task (data/positions.ts). */
   y: Int32Array;
   n: number;
   /** The file (or generator) the inputs came from, for error messages. */
@@ -27,6 +27,8 @@ export interface RawData {
   test?: RawSplit;
   /** The divisor `normalize: auto` uses: 255 for uint8 IDX images, 1 otherwise. */
   autoScale: number;
+  /** text: the character each token id stands for; passed on to `Dataset.vocabulary`. */
+  vocabulary?: string[];
 }
 
 export interface LoadContext {

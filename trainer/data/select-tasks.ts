@@ -5,7 +5,9 @@
 import { didYouMean } from '../../spec/suggest';
 import { DataError } from './errors';
 import type { RawData, RawSplit } from './loader';
+import { labelWidth, positionsOf } from './positions';
 
+/** The label columns `cols` of a split whose rows have `from` columns. */
 function pick(split: RawSplit, from: number, cols: number[]): RawSplit {
   const y = new Int32Array(split.n * cols.length);
   for (let i = 0; i < split.n; i++) {
@@ -14,7 +16,7 @@ function pick(split: RawSplit, from: number, cols: number[]): RawSplit {
   return { ...split, y };
 }
 
-/** The raw data with only the `names` task columns (in that order); unchanged when `names` is absent. */
+/** The raw data with only the `names` tasks' label columns (in that order); unchanged when `names` is absent. */
 export function selectTasks(raw: RawData, names: readonly string[] | undefined): RawData {
   if (names === undefined) return raw;
   const available = raw.tasks.map((t) => t.name);
@@ -33,11 +35,19 @@ export function selectTasks(raw: RawData, names: readonly string[] | undefined):
     return col;
   });
   if (cols.length === available.length && cols.every((c, i) => c === i)) return raw;
-  const from = available.length;
+  // a task with positions P owns P consecutive label columns, starting after the tasks before it
+  const start: number[] = [];
+  let at = 0;
+  for (const t of raw.tasks) {
+    start.push(at);
+    at += positionsOf(t);
+  }
+  const labelCols = cols.flatMap((c) => Array.from({ length: positionsOf(raw.tasks[c]) }, (_, p) => start[c] + p));
+  const from = labelWidth(raw.tasks);
   return {
     ...raw,
     tasks: cols.map((c) => raw.tasks[c]),
-    train: pick(raw.train, from, cols),
-    ...(raw.test ? { test: pick(raw.test, from, cols) } : {}),
+    train: pick(raw.train, from, labelCols),
+    ...(raw.test ? { test: pick(raw.test, from, labelCols) } : {}),
   };
 }

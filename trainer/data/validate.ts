@@ -4,6 +4,7 @@
  */
 import { DataError } from './errors';
 import type { RawSplit } from './loader';
+import { columnTasks, labelWidth, positionsOf } from './positions';
 import type { TaskInfo } from './types';
 
 function where(split: RawSplit, sample: number): string {
@@ -28,21 +29,25 @@ export function checkFinite(split: RawSplit, sampleSize: number): void {
   }
 }
 
-/** Rejects labels outside [0, classes) for each task column. */
+/** Rejects labels outside [0, classes) for each label column (a task with positions owns several). */
 export function checkLabels(split: RawSplit, tasks: TaskInfo[]): void {
-  const t = tasks.length;
+  const t = labelWidth(tasks);
+  const owner = columnTasks(tasks);
   const y = split.y;
   if (y.length !== split.n * t) {
-    throw new DataError(`${split.labelOrigin ?? split.origin}: ${y.length} label values for ${split.n} samples × ${t} tasks.`);
+    const per = t === tasks.length ? `${t} tasks` : `${t} label columns (${tasks.map((k) => `${k.name}: ${positionsOf(k)}`).join(', ')})`;
+    throw new DataError(`${split.labelOrigin ?? split.origin}: ${y.length} label values for ${split.n} samples × ${per}.`);
   }
   for (let i = 0; i < y.length; i++) {
-    const task = tasks[i % t];
+    const col = i % t;
+    const task = tasks[owner[col]];
     const v = y[i];
     if (v < 0 || v >= task.classes) {
       const sample = Math.floor(i / t);
-      const col = t > 1 ? ` (task '${task.name}')` : '';
+      const pos = positionsOf(task) > 1 ? `, position ${col - owner.indexOf(owner[col])}` : '';
+      const which = tasks.length > 1 || pos ? ` (task '${task.name}'${pos})` : '';
       throw new DataError(
-        `${split.labelOrigin ?? split.origin}: ${where(split, sample)} has label ${v}${col}, outside 0..${task.classes - 1}. ` +
+        `${split.labelOrigin ?? split.origin}: ${where(split, sample)} has label ${v}${which}, outside 0..${task.classes - 1}. ` +
           (v < 0
             ? 'Labels must be non-negative class indices.'
             : `Set data.classes to at least ${v + 1}, or fix the label.`),

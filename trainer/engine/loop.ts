@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Alert, MetricRecord } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
 import { gatherBatch, permutation } from '../data/batches';
+import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { HostArray, TrainingHook } from './hooks';
 import { collectStats } from './hooks';
@@ -135,7 +136,8 @@ export class TrainingLoop {
     const now = this.opts.now ?? (() => performance.now());
     const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
     const xBuf = new Float32Array(this.batchSize * sampleSize);
-    const yBuf = new Int32Array(this.batchSize * tasks.length);
+    const width = labelWidth(tasks);
+    const yBuf = new Int32Array(this.batchSize * width);
     const plugins = this.plugins;
     const probes = plugins.flatMap((p) => p.probes());
     const probeNames = new Set(probes.map((v) => v.name));
@@ -233,7 +235,7 @@ export class TrainingLoop {
         }
         if (plugins.length > 0) ctx.transformOutput = composeTransforms(plugins.map((p) => p.transform(this.step, true)));
         const xs = tf.tensor(xBuf, [this.batchSize, ...dataset.sampleShape]);
-        const ys = tf.tensor(yBuf, [this.batchSize, tasks.length], 'int32');
+        const ys = tf.tensor(yBuf, [this.batchSize, width], 'int32');
         let batchCorrect: tf.Tensor | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const logits = this.net.forward(xs, ctx);
@@ -350,13 +352,14 @@ export class TrainingLoop {
     const tasks = this.opts.dataset.tasks;
     const shape = this.opts.dataset.sampleShape;
     const size = shape.reduce((a, b) => a * b, 1);
+    const width = labelWidth(tasks);
     let lossSum: tf.Tensor = tf.scalar(0);
     let correct: tf.Tensor = tf.zeros([tasks.length]);
     for (let i = 0; i < split.n; i += batchSize) {
       const n = Math.min(batchSize, split.n - i);
       const [l, c] = tf.tidy(() => {
         const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
-        const ys = tf.tensor(split.y.subarray(i * tasks.length, (i + n) * tasks.length), [n, tasks.length], 'int32');
+        const ys = tf.tensor(split.y.subarray(i * width, (i + n) * width), [n, width], 'int32');
         const logits = this.net.forward(xs, this.evalContext());
         return [tf.add(lossSum, tf.mul(crossEntropy(logits, ys, tasks), n)), tf.add(correct, correctCounts(logits, ys, tasks))];
       });
@@ -475,9 +478,13 @@ function assign(target: Map<string, tf.Variable>, arrays: HostArray[], what: str
   if (missing.length) throw new Error(`checkpoint lacks ${what}s ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
 }
 
-function addAccuracy(rec: Record<string, unknown>, tasks: Array<{ name: string }>, correct: number[], n: number): void {
-  rec.accuracy = correct.reduce((a, b) => a + b, 0) / (n * tasks.length);
-  if (tasks.length > 1) tasks.forEach((t, i) => (rec[`accuracy_${t.name}`] = correct[i] / n));
+/**
+ * `accuracy`: the fraction of all labels right (n samples × labelWidth columns; the mean over tasks
+ * when each has one position); `accuracy_<task>` with several tasks: correct / (n·positions).
+ */
+function addAccuracy(rec: Record<string, unknown>, tasks: Array<{ name: string; positions?: number }>, correct: number[], n: number): void {
+  rec.accuracy = correct.reduce((a, b) => a + b, 0) / (n * labelWidth(tasks));
+  if (tasks.length > 1) tasks.forEach((t, i) => (rec[`accuracy_${t.name}`] = correct[i] / (n * positionsOf(t))));
 }
 
 function prefixed(prefix: string, m: Record<string, number>): Record<string, number> {

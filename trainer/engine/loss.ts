@@ -1,38 +1,59 @@
-/** Losses and metrics over the task slices of the logits (one slice per task, consecutive). */
+/**
+ * Losses and metrics over the task slices of the logits (one slice per task, consecutive). A task
+ * with `positions` P (data/positions.ts) owns P·classes logits and P label columns: it is scored at
+ * each of its B·P positions. The logits are read as [B, -1], so a model emitting [B, T, V] fits a
+ * task with P = T and V classes.
+ */
 import * as tf from '@tensorflow/tfjs-core';
+import { positionsOf } from '../data/positions';
 
-export interface TaskSlice { name: string; classes: number }
+export interface TaskSlice {
+  name: string;
+  classes: number;
+  /** Label columns (positions) of the task; default 1. */
+  positions?: number;
+}
 
 /**
- * Mean softmax cross-entropy summed over tasks. `logits` [B, sum(classes)], `labels` int32 [B, tasks].
- * Returns a scalar. Written with logSoftmax so that it is stable for large logits.
+ * Each task's logits as [B·P, classes] and labels as [B·P] (row b·P + p: sample b, position p).
+ * `logits` [B, ...] with Σ classes·positions values per sample, `labels` int32 [B, Σ positions].
+ * Call inside tf.tidy.
  */
-export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): tf.Scalar {
-  return tf.tidy(() => {
-    let total: tf.Tensor | undefined;
-    let offset = 0;
-    tasks.forEach((t, i) => {
-      const l = tasks.length === 1 ? logits : tf.slice(logits, [0, offset], [-1, t.classes]);
-      const y = tf.reshape(tasks.length === 1 ? labels : tf.slice(labels, [0, i], [-1, 1]), [-1]);
-      const logp = tf.logSoftmax(l as tf.Tensor2D);
-      const nll = tf.mean(tf.neg(tf.sum(tf.mul(logp, tf.oneHot(y as tf.Tensor1D, t.classes)), 1)));
-      total = total ? tf.add(total, nll) : nll;
-      offset += t.classes;
-    });
-    return total as tf.Scalar;
+function taskViews(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): Array<{ l: tf.Tensor2D; y: tf.Tensor1D; classes: number }> {
+  const flat = logits.rank === 2 ? logits : tf.reshape(logits, [logits.shape[0]!, -1]);
+  if (tasks.length === 1 && positionsOf(tasks[0]!) === 1) {
+    return [{ l: flat as tf.Tensor2D, y: tf.reshape(labels, [-1]) as tf.Tensor1D, classes: tasks[0]!.classes }];
+  }
+  let offset = 0;
+  let col = 0;
+  return tasks.map((t) => {
+    const p = positionsOf(t);
+    const l = tf.reshape(tf.slice(flat, [0, offset], [-1, p * t.classes]), [-1, t.classes]) as tf.Tensor2D;
+    const y = tf.reshape(tf.slice(labels, [0, col], [-1, p]), [-1]) as tf.Tensor1D;
+    offset += p * t.classes;
+    col += p;
+    return { l, y, classes: t.classes };
   });
 }
 
-/** Number of correct predictions per task: int32-valued float tensor [tasks]. */
+/**
+ * Softmax cross-entropy summed over tasks; each task's is the mean over its B·P positions (per
+ * token for a sequence task, so it compares across context lengths). `logits` [B, ...] holding
+ * Σ classes·positions values per sample, `labels` int32 [B, Σ positions]. Returns a scalar.
+ * Written with logSoftmax so that it is stable for large logits.
+ */
+export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): tf.Scalar {
+  return tf.tidy(() => {
+    const nlls = taskViews(logits, labels, tasks).map(({ l, y, classes }) =>
+      tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(y, classes)), 1))));
+    return (nlls.length === 1 ? nlls[0]! : tf.addN(nlls)) as tf.Scalar;
+  });
+}
+
+/** Correct predictions per task, counted over every position (B·P per task): int-valued float tensor [tasks]. */
 export function correctCounts(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): tf.Tensor1D {
   return tf.tidy(() => {
-    let offset = 0;
-    const counts = tasks.map((t, i) => {
-      const l = tasks.length === 1 ? logits : tf.slice(logits, [0, offset], [-1, t.classes]);
-      const y = tf.reshape(tf.slice(labels, [0, i], [-1, 1]), [-1]);
-      offset += t.classes;
-      return tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), y), 'float32'));
-    });
+    const counts = taskViews(logits, labels, tasks).map(({ l, y }) => tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), y), 'float32')));
     return tf.stack(counts) as tf.Tensor1D;
   });
 }

@@ -20,6 +20,7 @@ import { loadModelFile, loadModelText } from '../../spec';
 import { initBackend } from '../backend/backends';
 import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
+import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset, Split, TaskInfo } from '../data/types';
 import { TrainingLoop } from '../engine/loop';
 import { netWith, readWeights } from '../engine/weights';
@@ -150,6 +151,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
 
   const backend = await initBackend(o.backend ?? dataModel.train.backend);
   const dataset = loadDataset(dataModel.data, { seed: dataModel.train.seed, baseDir: dirname(dataModel.file) });
+  requireOnePositionPerTask(dataset, 'growth');
   const parentTasks = parent.tasks;
   const oldTasks = dataset.tasks.slice(0, parentTasks.length);
   if (oldTasks.length !== parentTasks.length || oldTasks.some((t, i) => t.name !== parentTasks[i]!.name || t.classes !== parentTasks[i]!.classes)) {

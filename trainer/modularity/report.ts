@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { ModelFile } from '../../spec/types';
 import { evaluationSplit } from '../data/eval-split';
+import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { SequentialModel } from '../engine/model';
 import { netWith } from '../engine/weights';
@@ -102,6 +103,7 @@ export function partitionOf(r: ModularityResult): { partition: Partition; masks:
 export async function analyzeModularity(
   net: SequentialModel, model: ModelFile, dataset: Dataset, r: ModularityResult, weights: NamedArray[], step: number, opts: AnalyzeOptions = {},
 ): Promise<ModularityReport> {
+  requireOnePositionPerTask(dataset, 'the modularity analysis');
   const { name: splitName, split: full } = evaluationSplit(dataset);
   const tasks = dataset.tasks;
   const size = dataset.sampleShape.reduce((a, b) => a * b, 1);

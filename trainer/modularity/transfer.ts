@@ -15,6 +15,7 @@ import { loadModelFile } from '../../spec';
 import type { ModelFile } from '../../spec/types';
 import { initBackend } from '../backend/backends';
 import { loadDataset } from '../data/load';
+import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import { crossEntropy } from '../engine/loss';
 import { netWith } from '../engine/weights';
@@ -55,6 +56,7 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
   await initBackend(opts.backend ?? model.train.backend);
   const oldData = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   const newData = loadDataset(newModel.data, { seed: newModel.train.seed, baseDir: dirname(newModel.file) });
+  for (const d of [oldData, newData]) requireOnePositionPerTask(d, 'transfer advice');
   const heads = (d: Dataset) => d.tasks.map((t) => t.classes).join('+');
   if (heads(oldData) !== heads(newData) || oldData.sampleShape.join('x') !== newData.sampleShape.join('x')) {
     throw new UserError(`${dataFile}: the new data must have the run's input shape [${oldData.sampleShape}] and heads (${heads(oldData)} classes); it has [${newData.sampleShape}] and ${heads(newData)}. `

@@ -14,6 +14,7 @@
  */
 import type { ModelFile, PruneSpec } from '../../spec/types';
 import { evaluationSplit } from '../data/eval-split';
+import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset } from '../data/types';
 import { evaluateMasked } from '../modularity/analysis/masked-eval';
 import { subsampleSplit } from '../modularity/analysis/subsample';
@@ -85,6 +86,7 @@ export interface SweepOptions {
 
 export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptions = {}): Promise<SweepResult> {
   const { model, sourceText, dataset } = base;
+  requireOnePositionPerTask(dataset, 'the pruning sweep');
   const groups = prunableGroups(model);
   if (groups.length === 0) throw new Error(`${model.name}: no layer can lose channels (see \`dynaxx prune --explain\`)`);
   const lr = spec.lr ?? model.train.optimizer.lr * 0.1;

@@ -1,16 +1,18 @@
 /** `dynaxx report`: the dashboard data of real runs on disk (a plain run with layer statistics and a modular one). */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { DNA_REPORT, type DnaReport } from '../../protocol/dna';
+import { dnaFixture } from '../../webviews/dashboard/fixture';
 import { initBackend } from '../backend/backends';
 import { startRun } from '../session';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore } from '../store/run-store';
 import { MODULARITY_HISTORY, MODULARITY_REPORT } from '../modularity/report';
 import { PARETO_REPORT, ROUTING_REPORT } from '../pruning/command';
-import { collectDashboardData, decimate, edgeMass, MAX_METRICS_PER_SPLIT, REPORT_NAMES } from './collect';
+import { collectDashboardData, decimate, dnaData, edgeMass, MAX_METRICS_PER_SPLIT, REPORT_NAMES } from './collect';
 import { writeReport } from './command';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynaxx-report-'));
@@ -67,10 +69,11 @@ test('runs: name, status, model file, metrics per split, layer statistics rows a
   assert.equal(typeof row.layers[0]!.gradNorm, 'number');
   assert.ok(plain!.layerStats.every((r, i, a) => i === 0 || a[i - 1]!.step <= r.step), 'in step order');
   assert.ok(modular!.alerts.some((a) => a.message.includes('</script>')));
-  // the first run has no reports: no subnetwork, Pareto or routing view
+  // the first run has no reports: no subnetwork, Pareto, routing or routing-paths view
   assert.equal(data.subnetworks, undefined);
   assert.equal(data.pareto, undefined);
   assert.equal(data.routing, undefined);
+  assert.equal(data.paths, undefined);
 });
 
 test('subnetworks of the first run: report fields, k × k symmetric edge mass, clustering history', () => {
@@ -153,4 +156,49 @@ test('writeReport: <run dir>/report.html by default, --out elsewhere; a missing 
   const out = writeReport(join(dir, 'runs'), [plainId], join(dir, 'out', 'nested', 'r.html'), dist);
   assert.equal(out.file, join(dir, 'out', 'nested', 'r.html'));
   assert.throws(() => writeReport(join(dir, 'runs'), [plainId], undefined, join(dir, 'nowhere')), /npm run build/);
+});
+
+/** A stored run with only `reports/dna.json` (what a DNA run leaves for the dashboard). */
+function dnaRun(report: unknown): { runs: string; id: string } {
+  const runs = mkdtempSync(join(dir, 'dna-'));
+  const id = '20250102-000000-dna-0000';
+  const run = join(runs, id);
+  mkdirSync(join(run, 'reports'), { recursive: true });
+  const at = '2025-01-02T00:00:00.000Z';
+  writeFileSync(join(run, 'run.json'), JSON.stringify({ id, name: 'dna', modelFile: '', status: 'completed', createdAt: at, updatedAt: at, backend: 'cpu', device: 'cpu', step: 10, totalSteps: 10 }));
+  writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 10, time: 1, split: 'train', loss: 0.5 })}\n`);
+  writeFileSync(join(run, 'reports', DNA_REPORT), JSON.stringify(report));
+  return { runs, id };
+}
+
+test('reports/dna.json gives the routing-paths view its data, as stored; an unknown version or shape is left out', () => {
+  const report = dnaFixture();
+  const { runs, id } = dnaRun(report);
+  const data = collectDashboardData(runs, [id]);
+  assert.ok(data.paths, 'a run with reports/dna.json has paths');
+  assert.deepEqual(data.paths, JSON.parse(JSON.stringify(report)) as DnaReport);
+  assert.equal(data.paths.layers[0]!.trained.usage.length, data.paths.layers[0]!.hops);
+  assert.equal(collectDashboardData(dnaRun({ ...report, version: 2 }).runs, [id]).paths, undefined);
+  assert.equal(dnaData({ version: 1, layers: [{ layerId: 'x' }] }), undefined);
+  assert.equal(dnaData(null), undefined);
+  assert.equal(dnaData([]), undefined);
+});
+
+test('the report of a DNA run embeds the paths, and the page it ships draws the "Routing paths" view', (t) => {
+  const { runs, id } = dnaRun(dnaFixture());
+  const dist = join(dir, 'dist-dna');
+  mkdirSync(join(dist, 'webviews'), { recursive: true });
+  writeFileSync(join(dist, 'webviews', 'dashboard.js'), 'console.log(1)');
+  writeFileSync(join(dist, 'webviews', 'dashboard.css'), 'body{}');
+  const w = writeReport(runs, [id], join(dir, 'dna.html'), dist);
+  const json = /<script type="application\/json" id="dashboard-data">([^<]*)<\/script>/.exec(readFileSync(w.file, 'utf8'));
+  assert.ok(json);
+  const back = JSON.parse(json[1]!) as { paths?: DnaReport };
+  assert.equal(back.paths?.layers[0]?.modules.map((m) => m.label).join(), 'attn0,attn1,attn2,attn3,mlp0,mlp1,mlp2,mlp3,skip');
+  // the real bundle (npm test builds it first): the view is in the page's script
+  const real = join(__dirname, '..', '..', 'dist');
+  if (!existsSync(join(real, 'webviews', 'dashboard.js'))) return void t.skip('no dist/webviews bundle: run `npm run build`');
+  const html = readFileSync(writeReport(runs, [id], join(dir, 'dna-real.html')).file, 'utf8');
+  assert.match(html, /Routing paths/);
+  assert.match(html, /"paths":\{"version":1/);
 });

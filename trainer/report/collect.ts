@@ -3,13 +3,14 @@
  * from the same stored files the extension reads for live runs (metrics.jsonl, layer-stats.jsonl, alerts.jsonl,
  * reports/*.json).
  *
- * It only reads files (the extension uses it for local runs too). The subnetwork, Pareto and routing views come
- * from the FIRST run's reports; every run gives its metrics, layer statistics and alerts.
+ * It only reads files (the extension uses it for local runs too). The subnetwork, Pareto, routing and routing-paths
+ * views come from the FIRST run's reports; every run gives its metrics, layer statistics and alerts.
  *
  * Large runs are decimated so the HTML stays small: at most `MAX_METRICS_PER_SPLIT` metric records per split,
  * `MAX_LAYER_STAT_ROWS` layer-statistics rows and `MAX_HISTORY` clusterings, evenly spaced, the first and the
  * last always kept. Alerts are never dropped.
  */
+import { DNA_REPORT, type DnaReport } from '../../protocol/dna';
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
 import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
 import type { HistoryFile } from '../modularity/run-hooks';
@@ -40,11 +41,13 @@ export function collectDashboardData(runsDir: string, runIds: string[]): Dashboa
     const subnetworks = subnetworkData(main);
     const pareto = paretoData(main.readReport(REPORT_NAMES.pareto) as SweepResult | undefined);
     const routing = routingData(main.readReport(REPORT_NAMES.routing) as PruneOutcome['routing']);
+    const paths = dnaData(main.readReport(DNA_REPORT));
     return {
       runs: dirs.map(runSeries),
       ...(subnetworks ? { subnetworks } : {}),
       ...(pareto ? { pareto } : {}),
       ...(routing ? { routing } : {}),
+      ...(paths ? { paths } : {}),
       generatedAt: new Date().toISOString(),
       standalone: true,
     };
@@ -189,4 +192,16 @@ function routingData(r: PruneOutcome['routing']): RoutingData | undefined {
     points: r.points.map(point),
     ...(r.noLoss ? { noLoss: point(r.noLoss) } : {}),
   };
+}
+
+/**
+ * `reports/dna.json` as stored (already the bounded summary the view draws: top paths, log-spaced ranks); one
+ * whose version or layers this reader does not know is left out rather than breaking the page.
+ */
+export function dnaData(r: unknown): DnaReport | undefined {
+  if (typeof r !== 'object' || r === null) return undefined;
+  const d = r as Partial<DnaReport>;
+  if (d.version !== 1 || !Array.isArray(d.layers)) return undefined;
+  const ok = d.layers.every((l) => Array.isArray(l?.modules) && typeof l.trained === 'object' && l.trained !== null && typeof l.random === 'object' && l.random !== null);
+  return ok ? (d as DnaReport) : undefined;
 }

@@ -11,6 +11,7 @@
  * against 1.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireOnePositionPerTask } from '../data/positions';
 import type { Split } from '../data/types';
 import type { TaskSlice } from '../engine/loss';
 import type { ForwardContext } from '../engine/module';
@@ -81,6 +82,7 @@ export async function expertOutcomes(o: RoutingSweepOptions): Promise<ExpertOutc
   const { split, tasks, sampleShape } = o;
   if (split.n === 0) throw new Error('the routing sweep needs a non-empty split');
   if (tasks.length === 0) throw new Error('the routing sweep needs at least one task');
+  requireOnePositionPerTask({ tasks }, 'the routing sweep');
   const size = sampleShape.reduce((a, b) => a * b, 1);
   if (split.x.length !== split.n * size) throw new Error(`split has ${split.x.length} input values, expected ${split.n} × ${size}`);
   const batchSize = Math.max(1, o.batchSize ?? 256);

@@ -2,8 +2,10 @@
  * A realistic `DashboardData` for tests, screenshots and the benchmark, deterministic (seeded): two runs of 200
  * metric records (a baseline whose deep layers blow up, and a stabilized run with spectral norms), 50 layer-statistics
  * rows × 40 layers each, a few alerts, a 4-subnetwork modularity report with its clustering history, a Pareto sweep of
- * 8 criteria × 4 targets, and a routing curve. Free of DOM and Node APIs.
+ * 8 criteria × 4 targets, a routing curve, and the path statistics of a one-layer DNA on Fashion-MNIST patches
+ * (8 hops, pool attn0..attn3, mlp0..mlp3, skip, top-1) trained and at random init. Free of DOM and Node APIs.
  */
+import type { DnaModuleInfo, DnaPathStats, DnaReport, PathAssociation } from '../../protocol/dna';
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
 import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
 
@@ -172,6 +174,125 @@ function routing(): RoutingData {
   return { criterion: 'grad-flow', target: 0.7, signal: 'maxProb', prunedCost, accuracyFull, accuracyPruned, points, ...(noLoss ? { noLoss } : {}) };
 }
 
+const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+/**
+ * `reports/dna.json` of a DNA over 4×4 patches of Fashion-MNIST (width 64), 2000 test images. Trained: attention
+ * early, MLPs in the middle, more skips late, a steep power law, paths tied to the class; random init: skewed
+ * routers that already cluster tokens by position (blank border patches take the same path) but hardly by class.
+ */
+export function dnaFixture(): DnaReport {
+  const d = 64;
+  const tokensPerSample = 16;
+  const samples = 2000;
+  const tokens = samples * tokensPerSample;
+  const hops = 8;
+  const attn = 8 * d * d + 4 * tokensPerSample * d; // q, k, v, o projections; scores and mixing
+  const mlp = 16 * d * d; // d → 4d → d
+  const router = 2 * d * 9;
+  const modules: DnaModuleInfo[] = [
+    ...[0, 1, 2, 3].map((i) => ({ index: i, kind: 'attention' as const, label: `attn${i}`, flopsPerToken: attn, params: 4 * d * d + 4 * d })),
+    ...[0, 1, 2, 3].map((i) => ({ index: 4 + i, kind: 'mlp' as const, label: `mlp${i}`, flopsPerToken: mlp, params: 8 * d * d + 5 * d })),
+    { index: 8, kind: 'identity', label: 'skip', flopsPerToken: 0, params: 0 },
+  ];
+  const boundFlopsPerToken = hops * (mlp + router);
+  const trained = pathStats({
+    seed: 31, modules, hops, tokens, router, exponent: 0.92, topShare: 0.041, distinct: 2431, r2: 0.981, entropy: 8.74, sharpen: 3,
+    weights: (h, m) => (m.kind === 'attention' ? Math.max(0.05, 1.6 - h * 0.3) : m.kind === 'mlp' ? 0.4 + 0.9 * Math.sin((Math.PI * (h + 1)) / (hops + 1)) : 0.05 + h * 0.09),
+    dropped: (h, r) => 0.004 + r() * 0.014 + (h === 0 ? 0.01 : 0),
+    nmi: { class: [0.262, 0.071, 0.052], position: [0.402, 0.071, 0.171] },
+  });
+  const random = pathStats({
+    seed: 77, modules, hops, tokens, router, exponent: 0.58, topShare: 0.0092, distinct: 9124, r2: 0.934, entropy: 11.93, sharpen: 1.5,
+    weights: () => 1,
+    dropped: (_h, r) => 0.03 + r() * 0.06,
+    nmi: { class: [0.408, 0.371, 0.018], position: [0.517, 0.371, 0.206] },
+  });
+  const measured = (s: DnaPathStats) => s.flopsPerToken;
+  const rest = 2 * 16 * 49 * d + 2 * d * 10; // patch embedding and head, per sample / token
+  return {
+    version: 1, step: 6000, split: 'test', samples, tokensPerSample,
+    flopsPerSample: tokensPerSample * measured(trained) + rest,
+    boundFlopsPerSample: tokensPerSample * boundFlopsPerToken + rest,
+    layers: [{ layerId: 'dna', hops, k: 1, modules, boundFlopsPerToken, trained, random }],
+  };
+}
+
+interface StatsOptions {
+  seed: number; modules: DnaModuleInfo[]; hops: number; tokens: number; router: number;
+  exponent: number; topShare: number; distinct: number; r2: number; entropy: number; sharpen: number;
+  weights: (hop: number, m: DnaModuleInfo) => number;
+  dropped: (hop: number, rand: () => number) => number;
+  /** NMI, its chance level (labels shuffled), NMI of the first hop. */
+  nmi: Record<'class' | 'position', [number, number, number]>;
+}
+
+function pathStats(o: StatsOptions): DnaPathStats {
+  const rand = rng(o.seed);
+  const dropped = Array.from({ length: o.hops }, (_, h) => o.dropped(h, rand));
+  const usage = dropped.map((drop, h) => {
+    const w = o.modules.map((m) => o.weights(h, m) * (0.15 + 1.85 * rand() ** 2));
+    const sum = w.reduce((a, b) => a + b, 0);
+    return w.map((x) => (x / sum) * (1 - drop));
+  });
+  const flopsPerToken = usage.reduce((a, row) => a + row.reduce((b, u, m) => b + u * o.modules[m]!.flopsPerToken, 0) + o.router, 0);
+  // the most frequent paths: per hop a module drawn from the sharpened usage (an empty hop when dropped)
+  const draw = (h: number, r: () => number): number[] => {
+    const w = [...usage[h]!.map((u) => u ** o.sharpen), dropped[h]! ** o.sharpen];
+    let x = r() * w.reduce((a, b) => a + b, 0);
+    const i = w.findIndex((v) => (x -= v) < 0);
+    return i < 0 || i === o.modules.length ? [] : [i];
+  };
+  const seen = new Set<string>();
+  const paths: number[][][] = [];
+  while (paths.length < 20) {
+    const p = Array.from({ length: o.hops }, (_, h) => draw(h, rand));
+    const key = JSON.stringify(p);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    paths.push(p);
+  }
+  const c = o.topShare * o.tokens;
+  const countAt = (r: number) => Math.max(1, Math.round(c * r ** -o.exponent * Math.exp((rand() - 0.5) * 0.12)));
+  const counts = paths.map((_, i) => countAt(i + 1)).sort((a, b) => b - a);
+  const topPaths = paths.map((path, i) => ({ path, count: counts[i]!, share: counts[i]! / o.tokens }));
+  const rankFrequency: Array<[number, number]> = [];
+  for (let r = 1; r <= o.distinct; r = Math.max(r + 1, Math.round(r * 1.35))) rankFrequency.push([r, r <= 20 ? counts[r - 1]! : countAt(r)]);
+  rankFrequency.push([o.distinct, 1]);
+  const fitRanks = Math.min(1000, Math.floor((c / 2) ** (1 / o.exponent)));
+  const associations: PathAssociation[] = [
+    association('class', FASHION, o, topPaths, rand, (g) => (g === 1 || g === 8 ? 0.78 : g === 6 || g === 2 ? 1.12 : 1)),
+    association('position', Array.from({ length: 16 }, (_, i) => `(${Math.floor(i / 4)},${i % 4})`), o, topPaths, rand,
+      (g) => (g % 4 === 0 || g % 4 === 3 || g < 4 || g >= 12 ? 0.7 : 1.3)),
+  ];
+  for (const a of associations) for (const g of a.groups) g.flopsPerToken *= flopsPerToken;
+  return {
+    tokens: o.tokens, flopsPerToken, usage, dropped, distinctPaths: o.distinct, topPaths, rankFrequency,
+    powerLaw: { exponent: o.exponent * (1 + (rand() - 0.5) * 0.04), intercept: Math.log(c), r2: o.r2, ranks: fitRanks },
+    entropyBits: o.entropy, maxEntropyBits: o.hops * Math.log2(o.modules.length), associations,
+  };
+}
+
+/** Groups of one labelling: cost relative to the mean (multiplied by the layer's FLOPs per token afterwards), three paths each. */
+function association(by: 'class' | 'position', labels: string[], o: StatsOptions, top: Array<{ path: number[][] }>, rand: () => number, cost: (g: number) => number): PathAssociation {
+  const tokens = Math.round(o.tokens / labels.length);
+  const [nmi, nmiChance, nmiFirstHop] = o.nmi[by];
+  return {
+    by, nmi, nmiChance, nmiAdjusted: Math.max(0, (nmi - nmiChance) / (1 - nmiChance)), nmiFirstHop,
+    groups: labels.map((label, g) => {
+      // blank border patches: one path for most of their tokens, trained or not
+      const border = by === 'position' && cost(g) < 1;
+      const picks = new Set<number>(border ? [0] : []);
+      while (picks.size < 3) picks.add(Math.floor(rand() ** 2 * top.length));
+      const lead = border ? 0.3 + rand() * 0.2 : o.sharpen > 2 ? 0.12 + rand() * 0.14 : 0.02 + rand() * 0.04;
+      return {
+        label, tokens, flopsPerToken: cost(g) * (1 + (rand() - 0.5) * 0.1),
+        topPaths: [...picks].map((i, j) => ({ path: top[i]!.path, share: lead * 0.62 ** j })),
+      };
+    }),
+  };
+}
+
 /** The fixture; `standalone` as a report would set it. */
 export function dashboardFixture(standalone = true): DashboardData {
   return {
@@ -179,6 +300,7 @@ export function dashboardFixture(standalone = true): DashboardData {
     subnetworks: subnetworks(),
     pareto: pareto(),
     routing: routing(),
+    paths: dnaFixture(),
     generatedAt: '2026-11-20T12:00:00.000Z',
     standalone,
   };

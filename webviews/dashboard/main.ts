@@ -14,6 +14,7 @@ import { DashboardStore, EMPTY_DATA, isToWebview, type Change } from './store';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { FrameScheduler } from './throttle';
 import { themeCharts } from './views/charts';
+import { PathsView } from './views/paths';
 import { PruningView } from './views/pruning';
 import { StabilityView } from './views/stability';
 import { SubnetworksView } from './views/subnetworks';
@@ -43,7 +44,7 @@ class Dashboard {
       invalidate: (view) => this.scheduler.invalidate(view),
     };
     themeCharts(this.theme, []);
-    this.views = [new TrainingView(ctx), new StabilityView(ctx), new SubnetworksView(ctx), new PruningView(ctx)];
+    this.views = [new TrainingView(ctx), new StabilityView(ctx), new SubnetworksView(ctx), new PruningView(ctx), new PathsView(ctx)];
     this.notice.hidden = true;
     this.notice.setAttribute('role', 'status');
     root.append(this.tabs, this.empty, this.notice);

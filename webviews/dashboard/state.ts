@@ -21,6 +21,7 @@ function sanitize(raw: unknown): WebviewState {
   if (typeof r.smoothing === 'number' && r.smoothing >= 0 && r.smoothing < 1) s.smoothing = r.smoothing;
   if (METRICS.includes(r.stabilityMetric as WebviewState['stabilityMetric'])) s.stabilityMetric = r.stabilityMetric as WebviewState['stabilityMetric'];
   if (typeof r.historyIndex === 'number' && Number.isInteger(r.historyIndex) && r.historyIndex >= 0) s.historyIndex = r.historyIndex;
+  if (typeof r.pathsBy === 'string') s.pathsBy = r.pathsBy;
   return s;
 }
 

@@ -49,6 +49,7 @@ export class DashboardStore {
         if (message.subnetworks) this.data.subnetworks = message.subnetworks;
         if (message.pareto) this.data.pareto = message.pareto;
         if (message.routing) this.data.routing = message.routing;
+        if (message.paths) this.data.paths = message.paths;
         return { kind: 'reports' };
     }
   }
