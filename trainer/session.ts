@@ -24,6 +24,7 @@ import { DEFAULT_MONITOR_EVERY, monitorHook } from './monitors/hook';
 import { DEFAULT_MONITORS, getMonitor } from './monitors/registry';
 import { stabilizerFor } from './stabilize/stabilizer';
 import { modularityHooks } from './modularity/run-hooks';
+import { routingHooks } from './dna/run-hooks';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore, type RunDir } from './store/run-store';
 
@@ -110,18 +111,23 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   const stats = statsHooks(model, opts);
   const modular = modularityHooks(model, (line) => opts.events?.onLog?.('info', line));
   if (modular) requireOnePositionPerTask(dataset, 'subnetwork discovery (modularity)');
+  const routing = routingHooks(model, (line) => opts.events?.onLog?.('info', line));
   const loop = new TrainingLoop({
     model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, stabilizer: stabilizer(model),
-    plugins: modular?.plugins,
+    plugins: [...(modular?.plugins ?? []), ...(routing?.plugins ?? [])],
   });
   const store = new RunStore(opts.runsDir);
   const dir = store.create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
   dir.writeSpec(model, sourceText);
   stats.attach(dir);
   modular?.attach(dir);
+  routing?.attach(dir);
   opts.events?.onLog?.('info', `run ${dir.id}: backend ${backend.backend} (${backend.device}); ${backend.reason}`);
   logStabilize(dir.id, model, loop, opts);
-  return wire(dir, loop, model, dataset, backend, opts, modular && ((l) => modular.finish(l, model, dataset, sourceText)));
+  return wire(dir, loop, model, dataset, backend, opts, finishers([
+    modular && ((l) => modular.finish(l, model, dataset, sourceText)),
+    routing && ((l) => routing.finish(l, model, dataset)),
+  ]));
 }
 
 /** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with. */
@@ -143,18 +149,36 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const stats = statsHooks(model, opts);
   const modular = modularityHooks(model, (line) => opts.events?.onLog?.('info', line));
   if (modular) requireOnePositionPerTask(dataset, 'subnetwork discovery (modularity)');
+  const routing = routingHooks(model, (line) => opts.events?.onLog?.('info', line));
   const loop = new TrainingLoop({
     model, dataset, hooks: [...(opts.hooks ?? []), ...stats.hooks], signal: opts.signal, logEvery: opts.logEvery, resume, stabilizer: stabilizer(model),
-    plugins: modular?.plugins,
+    plugins: [...(modular?.plugins ?? []), ...(routing?.plugins ?? [])],
   });
   dir.truncateMetricsAfter(resume?.step ?? 0);
   stats.attach(dir);
   modular?.attach(dir);
+  routing?.attach(dir);
   dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
   opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
   logStabilize(dir.id, model, loop, opts);
   const sourceText = readSource(dir.dir);
-  return wire(dir, loop, model, dataset, backend, opts, modular && ((l) => modular.finish(l, model, dataset, sourceText)));
+  return wire(dir, loop, model, dataset, backend, opts, finishers([
+    modular && ((l) => modular.finish(l, model, dataset, sourceText)),
+    routing && ((l) => routing.finish(l, model, dataset)),
+  ]));
+}
+
+type Finisher = (loop: TrainingLoop) => Promise<string[]>;
+
+/** The end-of-run analyses of a run (modularity, routing paths), one after the other; undefined when there are none. */
+function finishers(list: Array<Finisher | undefined>): Finisher | undefined {
+  const present = list.filter((f): f is Finisher => f !== undefined);
+  if (present.length === 0) return undefined;
+  return async (loop) => {
+    const lines: string[] = [];
+    for (const f of present) lines.push(...(await f(loop)));
+    return lines;
+  };
 }
 
 /** The model file text stored with a run (for exports), when it is there. */

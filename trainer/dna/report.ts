@@ -14,7 +14,7 @@ import type { Dataset, Split } from '../data/types';
 import { SequentialModel } from '../engine/model';
 import type { PatchEmbed } from '../engine/layers/patch-embed';
 import { pathStats, type Labelling, type RoutedTokens } from './analysis/paths';
-import { comparePathStats, summaryLines } from './analysis/summary';
+import { summaryLines } from './analysis/summary';
 import { layerFlopsPerSample, routedLayers, unroutedFlops } from './plugin';
 import type { RoutedLayer } from './routed';
 
@@ -176,10 +176,6 @@ export function summarizeRouting(report: DnaReport): string[] {
     `routing (${report.samples} ${report.split} samples, ${report.tokensPerSample} tokens each): ` +
       `${(report.flopsPerSample / 1e6).toFixed(2)} MFLOPs/sample, ${((100 * report.flopsPerSample) / report.boundFlopsPerSample).toFixed(1)}% of the static bound`,
   ];
-  for (const layer of report.layers) {
-    lines.push(`${layer.layerId}:`);
-    lines.push(...summaryLines(layer).map((l) => `  ${l}`));
-    lines.push(...comparePathStats(layer.trained, layer.random, layer.boundFlopsPerToken).map((l) => `  ${l}`));
-  }
+  for (const layer of report.layers) lines.push(...summaryLines(layer));
   return lines;
 }
