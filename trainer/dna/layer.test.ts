@@ -9,6 +9,7 @@ import { layerNode } from '../engine/layers/test-nodes';
 import { Transformer } from '../engine/layers/transformer';
 import type { ForwardContext, NamedVariable } from '../engine/module';
 import { DnaLayer } from './layer';
+import { MoeLayer } from './moe';
 import { flopsPerToken } from './meter';
 
 before(async () => {
@@ -160,4 +161,37 @@ test('top-2 with tight capacity: gradients reach every router and every module, 
   }
   tf.dispose([x, target]);
   layer.dispose();
+});
+
+test('a one-expert MoE block is the pre-norm transformer block with that MLP; top-2 of 4 sends gradients to its router', () => {
+  const moe = new MoeLayer(layerNode('moe', 'moe', { heads: 2, experts: 1, expertRatio: 2, causal: true, k: 1, capacityFactor: 1, balanceWeight: 0.01, zWeight: 0.001 }, [T, D], [T, D]), new Initializer(4));
+  const block = new Transformer(layerNode('t', 'transformer', { heads: 2, mlpRatio: 2, causal: true, dropout: 0 }, [T, D], [T, D]), new Initializer(60));
+  copy(moe.ln1.trainable(), block.ln1.trainable());
+  copy(moe.attn.trainable(), block.attn.trainable());
+  copy(moe.ln2.trainable(), block.ln2.trainable());
+  copy(moe.experts[0]!.fc1.trainable(), block.mlp1.trainable());
+  copy(moe.experts[0]!.fc2.trainable(), block.mlp2.trainable());
+  const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 10);
+  const ctx: ForwardContext = { training: false, step: 0 };
+  const [y, want] = tf.tidy(() => [moe.forward(x, ctx), block.forward(x, ctx)]);
+  assert.ok(maxDiff(y!, want!) < 1e-5, `MoE and transformer differ by ${maxDiff(y!, want!)}`);
+  tf.dispose([y!, want!]);
+  moe.dispose();
+  block.dispose();
+
+  const moe4 = new MoeLayer(layerNode('moe', 'moe', { heads: 2, experts: 4, expertRatio: 0.5, causal: false, k: 2, capacityFactor: 1.25, balanceWeight: 0.01, zWeight: 0.001 }, [T, D], [T, D]), new Initializer(4));
+  const vars = moe4.trainable();
+  const norms = tf.tidy(() => {
+    const aux: tf.Scalar[] = [];
+    const { grads } = tf.variableGrads(() => {
+      const out = moe4.forward(x, { training: true, step: 0, addLoss: (l) => aux.push(l) });
+      return tf.addN([tf.mean(tf.square(out)), ...aux]) as tf.Scalar;
+    }, vars.map((v) => v.variable));
+    return vars.map((v) => ({ name: v.name, norm: tf.norm(grads[v.variable.name]!).dataSync()[0]! }));
+  });
+  assert.ok(norms.find((n) => n.name === 'moe.router.logits/kernel')!.norm > 1e-7, 'the router got no gradient');
+  assert.equal(moe4.labels.join(' '), 'e0 e1 e2 e3');
+  moe4.meter.reset();
+  moe4.dispose();
+  x.dispose();
 });

@@ -65,9 +65,13 @@ export function capacityFor(tokens: number, config: RouterConfig): number {
 function hardRouting(probs: tf.Tensor2D, k: number, capacity: number): tf.Tensor2D {
   return tf.tidy(() => {
     const [n, m] = probs.shape;
-    const { indices } = tf.topk(probs, k);
-    const picks = tf.oneHot(tf.reshape(indices, [n * k]) as tf.Tensor1D, m);
-    const selected = k === 1 ? tf.cast(picks, 'float32') : tf.sum(tf.reshape(tf.cast(picks, 'float32'), [n, k, m]), 1);
+    let selected: tf.Tensor;
+    if (m === 1) selected = tf.onesLike(probs); // tf.oneHot needs a depth of at least 2
+    else {
+      const { indices } = tf.topk(probs, k);
+      const picks = tf.cast(tf.oneHot(tf.reshape(indices, [n * k]) as tf.Tensor1D, m), 'float32');
+      selected = k === 1 ? picks : tf.sum(tf.reshape(picks, [n, k, m]), 1);
+    }
     const before = tf.cumsum(selected, 0, true);
     const dispatch = tf.mul(selected, tf.cast(tf.less(before, capacity), 'float32'));
     const top = tf.mul(selected, probs);
