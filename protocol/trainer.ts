@@ -6,6 +6,7 @@
  * once and explained in docs/protocol.md; both sides import these types.
  */
 import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
+import type { DnaReport } from './dna';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -312,7 +313,7 @@ export namespace PruneReportRequest {
 
 export interface DnaReportParams { runId: string; runsDir?: string }
 /** The run's path statistics (`reports/dna.json`, protocol/dna.ts `DnaReport`), or null for a run without `dna` layers. */
-export interface DnaReportResult { report: unknown | null }
+export interface DnaReportResult { report: DnaReport | null }
 /** Client -> trainer: the stored path statistics of a run (what the dashboard's "Routing paths" view draws). */
 export namespace DnaReportRequest {
   export const method = 'dna/report';

@@ -30,7 +30,7 @@ import {
   type RunStartResult,
   type WorkDoneProgressValue,
 } from '../protocol/trainer';
-import { DNA_REPORT } from '../protocol/dna';
+import { DNA_REPORT, type DnaReport } from '../protocol/dna';
 import { SpecError } from '../spec/types';
 import { BackendError, describeAuto, probeAll } from './backend/backends';
 import { DataError } from './data/errors';
@@ -286,7 +286,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   })));
   conn.onRequest(DnaReportRequest.type, guarded(DnaReportRequest.method, mapErrors((p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
-    return { report: dir.readReport(DNA_REPORT) ?? null };
+    return { report: (dir.readReport(DNA_REPORT) as DnaReport | undefined) ?? null };
   })));
   conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p, token) => {
     if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
