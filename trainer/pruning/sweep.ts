@@ -12,6 +12,7 @@
  * Selection stability across seeds: the Jaccard index of the channels each criterion keeps at each target.
  * No file I/O here: `onPoint`/`onLog` report progress; the caller stores the result.
  */
+import { UserError } from '../errors';
 import type { ModelFile, PruneSpec } from '../../spec/types';
 import { evaluationSplit } from '../data/eval-split';
 import { requireOnePositionPerTask } from '../data/positions';
@@ -88,7 +89,9 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
   const { model, sourceText, dataset } = base;
   requireOnePositionPerTask(dataset, 'the pruning sweep');
   const groups = prunableGroups(model);
-  if (groups.length === 0) throw new Error(`${model.name}: no layer can lose channels (see \`dynaxx prune --explain\`)`);
+  if (groups.length === 0) {
+    throw new UserError(`${model.name}: no layer can lose channels (the 'not prunable' lines say why for each layer): pruning removes channels of dense and conv2d layers and attention heads whose consumer can shrink; the modules of dna and moe layers are not pruned`);
+  }
   const lr = spec.lr ?? model.train.optimizer.lr * 0.1;
   const criteria = spec.criteria.map((id) => getCriterion(id));
   const size = sizeCounter(model, sourceText);

@@ -120,7 +120,7 @@ export class PathsView implements View {
       const cells = l.modules.map((m, i) => {
         const u = row[i] ?? 0;
         const a = Math.min(1, u / maxUse) * 0.85;
-        const c = td(u >= 0.0005 ? pct(u, u < 0.1 ? 1 : 0) : '·', `num heat${a > 0.5 ? ' strong' : ''}`);
+        const c = td(u === 0 ? '0' : u < 0.001 ? '<0.1%' : pct(u, u < 0.1 ? 1 : 0), `num heat${a > 0.5 ? ' strong' : ''}`);
         c.style.background = withAlpha(theme.palette[0], a);
         c.title = `${m.label} at hop ${h + 1}: ${pct(u, 2)} of tokens`;
         return c;
@@ -152,11 +152,13 @@ export class PathsView implements View {
         borderColor: withAlpha(color, 0.9), backgroundColor: withAlpha(color, 0.9), borderDash: [6, 4], borderWidth: 2, pointRadius: 0, pointHoverRadius: 0,
       });
     });
+    const top = Math.max(1, ...datasets.filter((d) => !d.fit).flatMap((d) => d.data.map((p) => p.y)));
     const options = baseOptions(theme, 'Path frequency vs rank') as unknown as ChartOptions<'scatter'>;
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.scales = {
       x: { ...axis(theme, 'rank of the path (log)', 'logarithmic'), ticks: { color: theme.muted, callback: tickLabel } },
-      y: { ...axis(theme, 'tokens on the path (log)', 'logarithmic'), ticks: { color: theme.muted, callback: tickLabel } },
+      // the data sets the range: a fit dominated by the long tail may start far above the most frequent path (clipped)
+      y: { ...axis(theme, 'tokens on the path (log)', 'logarithmic'), min: 0.8, max: niceAbove(1.5 * top), ticks: { color: theme.muted, callback: tickLabel } },
     } as ChartOptions<'scatter'>['scales'];
     options.plugins!.legend!.labels = { ...options.plugins!.legend!.labels, boxHeight: 2 };
     options.plugins!.tooltip!.filter = (item) => !(item.dataset as LineSet).fit;
@@ -252,6 +254,12 @@ function powerLawCaption(l: DnaLayerReport): string {
     : `${title}: too few repeated paths to fit`);
   return `Dashed: tokens ≈ C · rank^−α fitted on the paths seen at least twice; ${part('trained', l.trained)}, ${part('random init', l.random)}. `
     + 'A steeper line than random init means training concentrated the tokens on fewer paths.';
+}
+
+/** The smallest 1, 2 or 5 × 10^n at or above x (a log axis' top that gets a tick). */
+function niceAbove(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 5, 10].map((m) => m * p).find((v) => v >= x) ?? 10 * p;
 }
 
 /** 32,000: a count with thousands separators. */
