@@ -73,7 +73,7 @@ if (o.only !== 'text') {
   const args = ['--epochs', o.epochs, '--limit', o.limit];
   const dense = train('dense transformer', variant('fashion-vit', 'bench-vit', [patch]), args);
   train('MoE top-2 (4 experts)', variant('fashion-moe', 'bench-moe', [patch]), args);
-  for (const [k, cw] of [[1, 0], [1, 0.05], [1, 0.2], [2, 0.05]]) {
+  for (const [k, cw] of [[1, 0], [1, 0.1], [1, 0.3], [1, 1], [2, 0.3]]) {
     train(`DNA top-${k}, compute ${cw}`, variant('fashion-dna', `bench-dna-k${k}-c${cw}`, [patch, [/k: 1/, `k: ${k}`], [/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
   }
   lines.push('', `Fashion-MNIST, ${o.patch}x${o.patch} patches (${dense.tokens} per image), width 48, ${o.epochs} epochs on ${o.limit} training images, test split (10 000 images):`, '');
@@ -94,7 +94,7 @@ if (o.only !== 'fashion') {
   const args = ['--epochs', o['text-epochs']];
   const denseText = variant('char-dna', 'bench-char-dense', [[/    - type: dna\n(      .*\n)+/, '    - { type: transformer, name: block0, heads: 4, mlpRatio: 2, causal: true }\n    - { type: transformer, name: block1, heads: 4, mlpRatio: 2, causal: true }\n']]);
   const textDense = train('char: dense transformer', denseText, args);
-  for (const cw of [0, 0.05, 0.2]) train(`char: DNA top-1, compute ${cw}`, variant('char-dna', `bench-char-dna-c${cw}`, [[/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
+  for (const cw of [0, 0.1, 0.3]) train(`char: DNA top-1, compute ${cw}`, variant('char-dna', `bench-char-dna-c${cw}`, [[/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
   lines.push('', `Character LM on /usr/share/common-licenses/GPL-3 (64 characters of context, next character at every position, last 10% held out), ${o['text-epochs']} epochs:`, '');
   lines.push('| model | params | test loss (nats/char) | test accuracy | FLOPs per char | of dense | skip share | paths (random init) | minutes |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results.slice(first)) {
