@@ -16,7 +16,7 @@ import { num, pct, si } from '../format';
 import type { Change } from '../store';
 import { withAlpha, type Theme } from '../theme';
 import { axis, baseOptions, Chart, themeCharts, tickLabel } from './charts';
-import { el, type View, type ViewContext } from './view';
+import { el, option, type View, type ViewContext } from './view';
 
 interface XY { x: number; y: number }
 type LineSet = ChartDataset<'scatter', XY[]> & { fit?: boolean; tokens?: number };
@@ -285,12 +285,4 @@ function th(text: string, cls = '', title?: string): HTMLElement {
 
 function td(text: string, cls = ''): HTMLElement {
   return el('td', cls, text);
-}
-
-function option(value: string, label: string, selected: boolean): HTMLElement {
-  const o = document.createElement('vscode-option');
-  o.value = value;
-  o.textContent = label;
-  o.selected = selected;
-  return o;
 }

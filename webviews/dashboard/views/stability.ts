@@ -10,7 +10,7 @@ import { num } from '../format';
 import type { Change } from '../store';
 import type { Theme } from '../theme';
 import { Heatmap } from './heatmap';
-import { el, type View, type ViewContext } from './view';
+import { el, option, type View, type ViewContext } from './view';
 
 type Metric = WebviewState['stabilityMetric'];
 
@@ -169,14 +169,6 @@ export class StabilityView implements View {
     item.append(el('div', 'alert-message', a.message));
     return item;
   }
-}
-
-function option(value: string, label: string, selected: boolean): HTMLElement {
-  const o = document.createElement('vscode-option');
-  o.value = value;
-  o.textContent = label;
-  o.selected = selected;
-  return o;
 }
 
 function emptyStats(run: RunSeries): RunStats {

@@ -42,3 +42,12 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   for (const c of children) e.append(c);
   return e;
 }
+
+/** A `vscode-option` of a `vscode-single-select`. */
+export function option(value: string, label: string, selected: boolean): HTMLElement {
+  const o = document.createElement('vscode-option');
+  o.value = value;
+  o.textContent = label;
+  o.selected = selected;
+  return o;
+}
