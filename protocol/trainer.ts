@@ -75,7 +75,7 @@ export interface LayerStats {
 }
 
 export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
-  | 'subnetwork-count' | 'subnetwork-collapse' | 'other';
+  | 'subnetwork-count' | 'subnetwork-collapse' | 'routing-drops' | 'routing-collapse' | 'other';
 
 export interface Alert {
   kind: AlertKind;

@@ -34,6 +34,8 @@ const LABELS: Record<AlertKind, string> = {
   'spectral-norm': 'spectral norm',
   'subnetwork-count': 'subnetwork count',
   'subnetwork-collapse': 'subnetwork collapse',
+  'routing-drops': 'routing drops',
+  'routing-collapse': 'router collapse',
   'other': 'alert',
 };
 

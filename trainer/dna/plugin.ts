@@ -6,8 +6,12 @@
  * - `droppedShare`: share of the top-k choices dropped by capacity,
  * - `identityShare`: share of the processed choices that went to identity (skip) modules.
  * The router losses themselves are added by the layers (ctx.addLoss); this plugin changes nothing in the step.
+ * Alerts (on the layer, so the editor shows them there), once per layer and kind, after the first tenth of the run
+ * (at most 200 steps): more than 20% of the choices dropped by capacity, or a hop sending over 90% of its tokens
+ * to one module.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Alert } from '../../protocol/trainer';
 import type { SequentialModel } from '../engine/model';
 import type { LoopPlugin, PluginFactory } from '../engine/seams';
 import { flopsPerToken, type MeterReading } from './meter';
@@ -56,12 +60,49 @@ export function routingMetrics(net: SequentialModel, readings: Array<MeterReadin
   };
 }
 
+/** Share of a layer's top-k choices dropped by capacity above which the run warns. */
+export const DROP_ALERT = 0.2;
+/** Share of a hop's tokens on one module above which the run warns (router collapse), for pools of 3 or more. */
+export const COLLAPSE_ALERT = 0.9;
+
+/** The routing problems a reading shows: too many capacity drops, a hop whose router sends (nearly) everything to one module. */
+export function routingAlerts(layer: RoutedLayer, r: MeterReading | undefined, step: number): Alert[] {
+  if (!r || r.tokens === 0) return [];
+  const out: Alert[] = [];
+  const choices = r.tokens * layer.k * layer.hops;
+  const dropped = r.dropped.flat().reduce((a, b) => a + b, 0) / choices;
+  if (dropped > DROP_ALERT) {
+    out.push({
+      kind: 'routing-drops', step, layerId: layer.id, value: dropped, threshold: DROP_ALERT, severity: 'warning',
+      message: `${layer.id}: ${(100 * dropped).toFixed(0)}% of the routing choices were dropped by capacity since the last read (tokens that skip a module they chose); raise capacityFactor or balanceWeight`,
+    });
+  }
+  if (layer.kinds.length >= 3) {
+    r.usage.forEach((hop, h) => {
+      const top = Math.max(...hop) / r.tokens;
+      const m = hop.indexOf(Math.max(...hop));
+      if (top > COLLAPSE_ALERT && !out.some((a) => a.kind === 'routing-collapse')) {
+        out.push({
+          kind: 'routing-collapse', step, layerId: layer.id, value: top, threshold: COLLAPSE_ALERT, severity: 'warning',
+          message: `${layer.id}: hop ${h} sends ${(100 * top).toFixed(0)}% of the tokens to ${layer.labels[m]}: its router has collapsed onto one module; raise balanceWeight (or lower computeWeight when it is the skip)`,
+        });
+      }
+    });
+  }
+  return out;
+}
+
 class RoutingPlugin implements LoopPlugin {
   readonly id = DNA_PLUGIN_ID;
   private readonly layers: RoutedLayer[];
+  /** Alerts already sent (layer/kind): each once per run, the metrics keep the trend. */
+  private readonly alerted = new Set<string>();
+  /** Routing settles during the first steps: no alerts before this step. */
+  private readonly quietSteps: number;
 
-  constructor(private readonly net: SequentialModel) {
+  constructor(private readonly net: SequentialModel, totalSteps: number) {
     this.layers = routedLayers(net);
+    this.quietSteps = Math.min(200, Math.floor(totalSteps / 10));
   }
 
   trainable() { return []; }
@@ -72,9 +113,20 @@ class RoutingPlugin implements LoopPlugin {
   onGradients(): void {}
   afterUpdate(): void {}
 
-  async onRead(): Promise<{ metrics: Record<string, number>; alerts: [] }> {
+  async onRead(step: number): Promise<{ metrics: Record<string, number>; alerts: Alert[] }> {
     const readings = await Promise.all(this.layers.map((l) => l.meter.read()));
-    return { metrics: routingMetrics(this.net, readings), alerts: [] };
+    const alerts: Alert[] = [];
+    if (step >= this.quietSteps) {
+      this.layers.forEach((layer, i) => {
+        for (const alert of routingAlerts(layer, readings[i], step)) {
+          const key = `${layer.id}/${alert.kind}`;
+          if (this.alerted.has(key)) continue;
+          this.alerted.add(key);
+          alerts.push(alert);
+        }
+      });
+    }
+    return { metrics: routingMetrics(this.net, readings), alerts };
   }
 
   saveState(): unknown { return null; }
@@ -86,5 +138,5 @@ class RoutingPlugin implements LoopPlugin {
 
 /** The plugin for a model with routed layers; undefined when it has none. */
 export function routingPlugin(): PluginFactory {
-  return (ctx) => new RoutingPlugin(ctx.net);
+  return (ctx) => new RoutingPlugin(ctx.net, ctx.totalSteps);
 }
