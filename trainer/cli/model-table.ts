@@ -26,6 +26,10 @@ export function printModel(file: string, json: boolean): string {
       + `k = ${m.subnetworks} subnetworks (band ${m.band[0]}–${m.band[1]}), ${m.clustering} clustering every ${m.clusterEvery} steps; `
       + `masks after ${Math.round(100 * m.warmup)}% of the steps, hard for the last ${Math.round(100 * m.finetune)}%\n`
     : '');
+  const routed = rows.filter((r) => r[1] === 'dna' || r[1] === 'moe').map((r) => String(r[0]).trim());
+  const routing = routed.length > 0
+    ? `\nrouted layers (${routed.join(', ')}): their FLOPs are the static bound (every hop running its k most expensive modules on every token); a run measures the average (metric flopsPerSample, \`dynaxx paths <run>\`)\n`
+    : '';
   const head = `${model.name}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
-  return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}${choices}`;
+  return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}${routing}${choices}`;
 }
