@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:dna -- [--patch 7] [--limit 20000] [--epochs 2] [--text-epochs 30] [--only fashion|text]`:
+// `npm run bench:dna -- [--patch 7] [--limit 20000 (0 = all 54 000)] [--epochs 2] [--text-epochs 30] [--only fashion|text] [--out FILE]`:
 // the evidence for distributed neural architectures (seed 003). Fashion-MNIST patches: the dense transformer
 // (examples/fashion-vit), the top-k MoE (examples/fashion-moe) and DNA top-1 / top-2 (examples/fashion-dna) at two or
 // more compute-loss weights, all with the same patches, width and depth, trained with the same budget on one machine;
@@ -17,7 +17,7 @@ const root = new URL('..', import.meta.url).pathname;
 const { values: o } = parseArgs({ options: {
   patch: { type: 'string', default: '7' }, limit: { type: 'string', default: '20000' }, epochs: { type: 'string', default: '2' },
   'text-epochs': { type: 'string', default: '30' }, only: { type: 'string' }, backend: { type: 'string', default: 'auto' },
-  'runs-dir': { type: 'string', default: join(root, '.dynaxx', 'bench-runs') },
+  'runs-dir': { type: 'string', default: join(root, '.dynaxx', 'bench-runs') }, out: { type: 'string', default: join(root, 'bench', 'dna', 'results.json') },
 } });
 const work = join(root, '.dynaxx', 'bench-dna');
 mkdirSync(work, { recursive: true });
@@ -76,7 +76,7 @@ if (o.only !== 'text') {
   for (const [k, cw] of [[1, 0], [1, 0.1], [1, 0.3], [1, 1], [2, 0.3]]) {
     train(`DNA top-${k}, compute ${cw}`, variant('fashion-dna', `bench-dna-k${k}-c${cw}`, [patch, [/k: 1/, `k: ${k}`], [/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
   }
-  lines.push('', `Fashion-MNIST, ${o.patch}x${o.patch} patches (${dense.tokens} per image), width 48, ${o.epochs} epochs on ${o.limit} training images, test split (10 000 images):`, '');
+  lines.push('', `Fashion-MNIST, ${o.patch}x${o.patch} patches (${dense.tokens} per image), width 48, ${o.epochs} epochs on ${o.limit === '0' ? 'all' : o.limit} training images, test split (10 000 images):`, '');
   lines.push('| model | params | test accuracy | Δ vs dense | FLOPs per patch | of dense | skip share | dropped | paths (random init) | power-law exponent (random) | adjusted NMI(path, class) (random) | minutes |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
@@ -103,5 +103,5 @@ if (o.only !== 'fashion') {
 }
 lines.push('', `Total ${((Date.now() - t0) / 60000).toFixed(1)} min.`);
 mkdirSync(join(root, 'bench', 'dna'), { recursive: true });
-writeFileSync(join(root, 'bench', 'dna', 'results.json'), JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, options: o, results }, null, 1));
+writeFileSync(o.out, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, options: o, results }, null, 1));
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -44,7 +44,8 @@ export function describeLayer(model: ModelFile, node: LayerNode): string[] {
   const group = repetitions(model, node);
   const head = `**${node.type}** \`${groupLabel(group)}\``;
   const shape = `${fmtShape(node.inputShape)} → ${fmtShape(node.outputShape)}`;
-  const cost = `${fmtCount(node.params)} params · ${fmtCount(node.flops)} FLOPs`;
+  const routed = node.type === 'dna' || node.type === 'moe';
+  const cost = `${fmtCount(node.params)} params · ${fmtCount(node.flops)} FLOPs${routed ? ' at most (a run measures the routed average)' : ''}`;
   if (group.length === 1) return [head, '', `${shape} · ${cost}`];
   const params = group.reduce((a, n) => a + n.params, 0);
   const flops = group.reduce((a, n) => a + n.flops, 0);
