@@ -146,8 +146,11 @@ for (const theme of Object.keys(THEMES)) {
     console.log(`after reload: ${JSON.stringify(restored)} (expected tab 1, log true, metric spectralNorm only if the first run has it: gradNorm)`);
     // routing paths: another labelling lists its groups
     await p.click('vscode-tab-header[data-view="paths"]');
+    // the view renders on the next animation frame after its tab is shown: wait for it, not a fixed time
+    await p.waitForSelector('.groups-by vscode-single-select', { timeout: 10000 });
     await p.$eval('.groups-by vscode-single-select', (e) => { e.value = 'position'; e.dispatchEvent(new Event('change')); });
     await p.waitForTimeout(200);
+    await p.waitForFunction(() => document.querySelector('.groups-table tbody td')?.textContent === '(0,0)', null, { timeout: 5000 }).catch(() => undefined);
     const firstGroup = await p.textContent('.groups-table tbody td');
     if (firstGroup !== '(0,0)') problems.push(`paths: the groups by position start with "${firstGroup}", not "(0,0)"`);
     await p.screenshot({ path: join(out, 'paths-position-light.png'), fullPage: true });
