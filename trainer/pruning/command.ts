@@ -18,11 +18,11 @@ import { writeExport } from '../modularity/extract';
 import { routingSweep, type RoutingSweepResult } from '../routing/sweep';
 import { startRun, type SessionOptions } from '../session';
 import { RunStore } from '../store/run-store';
-import { loadModelText } from '../../spec';
+import { loadModelFile, loadModelText } from '../../spec';
 import { readExport } from '../modularity/extract';
 import type { NamedArray } from '../store/checkpoint';
 import { table } from '../cli/progress';
-import { notPrunable } from './structure';
+import { notPrunable, prunableGroups } from './structure';
 import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
 
 export const PARETO_REPORT = 'pareto';
@@ -55,11 +55,27 @@ function routeSettings(model: ModelFile): RouteSpec {
   return model.route ?? readRoute({ kind: 'scalar', value: 'on', range: { file: model.file, line: 1, col: 1, endLine: 1, endCol: 1 } }, r).spec!;
 }
 
+/**
+ * What would stop the sweep after training, said before training: a model with no prunable layer (every reason
+ * listed) or character data (one label per position; the sweep's statistics need one per sample).
+ */
+function checkPrunableBeforeTraining(file: string): void {
+  const model = loadModelFile(file);
+  if (model.data.source === 'text') {
+    throw new UserError(`${file}: the pruning sweep needs one label per sample; text data (a character language model) has one per position, which its statistics do not handle yet`);
+  }
+  if (prunableGroups(model).length === 0) {
+    const reasons = notPrunable(model).map((np) => `  ${np.layer}: ${np.reason}`).join('\n');
+    throw new UserError(`${file}: no layer can lose channels, so there is nothing to prune (nothing was trained; the modules of dna and moe layers are not pruned):\n${reasons}`);
+  }
+}
+
 export async function runPrune(target: string, o: PruneOverrides, session: SessionOptions): Promise<PruneOutcome> {
   const log = (s: string) => session.events?.onLog?.('info', s);
   const store = new RunStore(session.runsDir);
   let runId: string;
   if (existsSync(target) && /\.ya?ml$/.test(target)) {
+    checkPrunableBeforeTraining(resolve(target));
     log(`training ${target} first (the dense model the sweep prunes)`);
     const run = await startRun(resolve(target), undefined, session);
     const result = await run.run();

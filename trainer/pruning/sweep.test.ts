@@ -94,3 +94,39 @@ test('a cancelled sweep stops with an error and stores nothing new', async () =>
   const after = new RunStore(dir).open(id).readReport(PARETO_REPORT) as SweepResult;
   assert.deepEqual(after.points.length, before.points.length, 'the stored sweep is untouched');
 });
+
+test('a model file with nothing to prune, or with character data, is refused before anything is trained', async () => {
+  const unprunable = join(dir, 'routed.dynaxx.yaml');
+  writeFileSync(unprunable, [
+    'name: routed',
+    'data: { source: synthetic, kind: blobs, samples: 256, classes: 3, features: 64, validation: 0.2, shape: [8, 8, 1] }',
+    'model:',
+    '  input: [8, 8, 1]',
+    '  layers:',
+    '    - { type: patchEmbed, patch: 2, dim: 8 }',
+    '    - { type: dna, hops: 2, heads: 2 }',
+    '    - { type: tokenPool }',
+    '    - { type: dense, name: logits, units: 3 }',
+    'train: { steps: 2, batchSize: 32, seed: 1, backend: cpu }',
+    '',
+  ].join('\n'));
+  const runsDir = join(dir, 'refused-runs');
+  await assert.rejects(runPrune(unprunable, {}, { runsDir }), /no layer can lose channels.*nothing was trained[\s\S]*logits:/);
+  const text = join(dir, 'text.txt');
+  writeFileSync(text, 'abc abd abe '.repeat(100));
+  const char = join(dir, 'char.dynaxx.yaml');
+  writeFileSync(char, [
+    'name: char',
+    `data: { source: text, path: ${text}, context: 8 }`,
+    'model:',
+    '  input: [8]',
+    '  layers:',
+    '    - { type: embedding, inputDim: 8, outputDim: 8 }',
+    '    - { type: dense, units: 16, activation: relu }',
+    '    - { type: dense, units: 6 }',
+    'train: { steps: 2, batchSize: 8, seed: 1, backend: cpu }',
+    '',
+  ].join('\n'));
+  await assert.rejects(runPrune(char, {}, { runsDir }), /one label per sample/);
+  assert.equal(existsSync(runsDir) ? new RunStore(runsDir).list().length : 0, 0, 'no run was started');
+});
