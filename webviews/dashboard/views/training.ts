@@ -1,6 +1,6 @@
 /**
  * Training: loss, accuracy, learning rate and throughput against the step, train and validation, every run overlaid
- * (one color per run; validation dashed). Smoothing is TensorBoard's debiased EMA of the train series, the raw series
+ * (one color per run; validation dashed); routed (dna, moe) runs add their FLOPs share and capacity drops. Smoothing is TensorBoard's debiased EMA of the train series, the raw series
  * kept faint behind it; the log switch applies to loss, learning rate and throughput. Live records are appended:
  * each series keeps its points and EMA state, so a redraw adds what is new and lets chart.js decimate (LTTB).
  */
@@ -21,6 +21,9 @@ const METRICS: MetricSpec[] = [
   { key: 'accuracy', title: 'Accuracy', axis: 'accuracy', log: false, percent: true },
   { key: 'lr', title: 'Learning rate', axis: 'learning rate', log: true },
   { key: 'samplesPerSec', title: 'Throughput', axis: 'samples / s', log: true },
+  // routed (dna, moe) runs only: a panel appears when its metric does
+  { key: 'flopsShare', title: 'FLOPs per sample (share of the static bound)', axis: 'share', log: false, percent: true },
+  { key: 'droppedShare', title: 'Routing choices dropped by capacity', axis: 'share', log: false, percent: true },
 ];
 
 const SPLITS = ['train', 'validation'] as const;
