@@ -4,6 +4,8 @@
  * exact throw naming the layer.
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { mulberry32 } from '../data/rng';
+import { buildNet, randomWeights } from '../engine/test-weights';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -136,41 +138,6 @@ train: { epochs: 1 }
 
 // ---------------------------------------------------------------- helpers
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Random weights for every variable of the model (state keeps its initial value). */
-function randomWeights(model: ModelFile, seed: number): NamedArray[] {
-  const net = new SequentialModel(model.layers, seed);
-  const rand = rng(seed);
-  const trainable = net.trainable().map((v): NamedArray => ({
-    name: v.name, shape: [...v.variable.shape], dtype: 'float32', data: Float32Array.from({ length: v.variable.size }, () => 2 * rand() - 1),
-  }));
-  const state = net.state().map((v): NamedArray => ({ name: v.name, shape: [...v.variable.shape], dtype: 'float32', data: v.variable.dataSync() as Float32Array }));
-  net.dispose();
-  return [...trainable, ...state];
-}
-
-/** A model of `layers` holding `weights` (every variable must be given). */
-function build(model: ModelFile, weights: NamedArray[]): SequentialModel {
-  const net = new SequentialModel(model.layers, 1);
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const v of [...net.trainable(), ...net.state()]) {
-    const w = byName.get(v.name);
-    assert.ok(w, `no weights for ${v.name}`);
-    assert.deepEqual(w.shape, v.variable.shape, v.name);
-    tf.tidy(() => v.variable.assign(tf.tensor(w.data, w.shape)));
-  }
-  return net;
-}
-
 /** Random sorted non-empty subset of [0, n). */
 function subset(n: number, rand: () => number): number[] {
   const out = Array.from({ length: n }, (_, i) => i).filter(() => rand() < 0.5);
@@ -196,14 +163,14 @@ function assertClose(a: Float32Array, b: Float32Array, what: string): void {
 /** Extracts with random keep lists for `ids` and checks the outputs against the masked full model. */
 function checkEquivalent(text: string, ids: string[], seed: number): ExtractResult {
   const model = loadModelText(text, FILE);
-  const weights = randomWeights(model, seed);
-  const rand = rng(seed + 100);
+  const weights = randomWeights(model, seed, 'initial');
+  const rand = mulberry32(seed + 100);
   const units = new Map(model.layers.map((n) => [n.id, n.outputShape[n.outputShape.length - 1]]));
   const keep = new Map(ids.map((id) => [id, subset(units.get(id)!, rand)]));
   const result = extractModel(model, text, weights, keep);
   const x = tf.tensor(Float32Array.from({ length: 4 * model.inputShape.reduce((a, b) => a * b, 1) }, () => 2 * rand() - 1), [4, ...model.inputShape]);
-  const full = build(model, weights);
-  const small = build(result.model, result.weights);
+  const full = buildNet(model, weights, false);
+  const small = buildNet(result.model, result.weights, false);
   const before = tf.memory().numTensors;
   assertClose(outputs(small, x), outputs(full, x, keep, units), `${model.name} seed ${seed}`);
   assert.equal(tf.memory().numTensors, before, 'forward passes leak no tensors');
@@ -281,7 +248,7 @@ test('a model with residual blocks elsewhere: equivalent, same ids, other layers
 test('layers of every type round-trip through the written file (nothing removed)', () => {
   for (const text of [SEQUENCE, IMAGE, RESIDUAL, GAP]) {
     const model = loadModelText(text, FILE);
-    const weights = randomWeights(model, 3);
+    const weights = randomWeights(model, 3, 'initial');
     const r = extractModel(model, text, weights, new Map());
     assert.deepEqual(strip(r.model), strip(model), model.name);
     assert.equal(r.params, model.params);
@@ -295,7 +262,7 @@ test('other arrays of a cut layer (stabilizer state) are dropped; arrays of unto
   const text = CNN.replace('name: logits', 'name: logits2').replace('- { type: dense, name: logits2, units: 3 }', '- { type: dense, name: d, units: 4 }\n    - { type: dense, name: logits, units: 3 }');
   const model = loadModelText(text, FILE);
   const u = (name: string, n: number): NamedArray => ({ name, shape: [n], dtype: 'float32', data: new Float32Array(n) });
-  const weights = [...randomWeights(model, 5), u('c1/kernel/spectralU', 6), u('c2/kernel/spectralU', 5), u('logits/kernel/spectralU', 3)];
+  const weights = [...randomWeights(model, 5, 'initial'), u('c1/kernel/spectralU', 6), u('c2/kernel/spectralU', 5), u('logits/kernel/spectralU', 3)];
   const r = extractModel(model, text, weights, new Map([['c1', [0, 2]]]));
   const names = r.weights.map((w) => w.name);
   assert.ok(!names.includes('c1/kernel/spectralU') && !names.includes('c2/kernel/spectralU'));
@@ -350,7 +317,7 @@ test('cuts that are not exact throw, naming the layer and what to do', () => {
   cases.push([trailing, 'layers[2]', [0], /dense layer layers\[2\] \(unnamed\) feeds the model's output/]);
   for (const [text, id, keep, message] of cases) {
     const model = loadModelText(text, FILE);
-    assert.throws(() => extractModel(model, text, randomWeights(model, 1), new Map([[id, keep]])), message, id);
+    assert.throws(() => extractModel(model, text, randomWeights(model, 1, 'initial'), new Map([[id, keep]])), message, id);
   }
   const model = loadModelText(MLP, FILE);
   assert.throws(() => extractModel(model, MLP, [], new Map([['h1', [0]]])), /no 'h1\/kernel' for dense layer 'h1' \(id h1\)/);

@@ -5,6 +5,8 @@
  * reads back, and bad plans throw naming the layer.
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { mulberry32 } from '../data/rng';
+import { buildNet, randomWeights } from '../engine/test-weights';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -87,40 +89,6 @@ train: { epochs: 1 }
 
 // ---------------------------------------------------------------- helpers
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Random weights for every variable, batchNorm moving statistics included (variance in [0.5, 1.5)). */
-function randomWeights(model: ModelFile, seed: number): NamedArray[] {
-  const net = new SequentialModel(model.layers, seed);
-  const rand = rng(seed);
-  const out = [...net.trainable(), ...net.state()].map((v): NamedArray => ({
-    name: v.name, shape: [...v.variable.shape], dtype: 'float32',
-    data: Float32Array.from({ length: v.variable.size }, () => (v.role === 'movingVariance' ? 0.5 + rand() : 2 * rand() - 1)),
-  }));
-  net.dispose();
-  return out;
-}
-
-function build(model: ModelFile, weights: NamedArray[]): SequentialModel {
-  const net = new SequentialModel(model.layers, 1);
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const v of [...net.trainable(), ...net.state()]) {
-    const w = byName.get(v.name);
-    assert.ok(w, `no weights for ${v.name}`);
-    assert.deepEqual(w.shape, v.variable.shape, v.name);
-    tf.tidy(() => v.variable.assign(tf.tensor(w.data, w.shape)));
-  }
-  assert.equal(byName.size, net.trainable().length + net.state().length, 'no extra arrays');
-  return net;
-}
 
 /** A random plan: each group keeps a random sorted non-empty subset (sometimes everything). */
 function randomPlan(model: ModelFile, rand: () => number, only?: string[]): PruningPlan {
@@ -148,12 +116,12 @@ interface Checked { model: ModelFile; weights: NamedArray[]; plan: PruningPlan; 
 function checkEquivalent(text: string, seed: number, plan?: PruningPlan): Checked {
   const model = loadModelText(text, FILE);
   const weights = randomWeights(model, seed);
-  const rand = rng(seed + 100);
+  const rand = mulberry32(seed + 100);
   plan ??= randomPlan(model, rand);
   const result = applyPlan(model, text, weights, plan);
   const x = tf.tensor(Float32Array.from({ length: 5 * model.inputShape.reduce((a, b) => a * b, 1) }, () => 2 * rand() - 1), [5, ...model.inputShape]);
-  const full = build(model, weights);
-  const small = build(result.model, result.weights);
+  const full = buildNet(model, weights);
+  const small = buildNet(result.model, result.weights);
   const masks = planMasks(model, prunableGroups(model), plan);
   const before = tf.memory().numTensors;
   const dense = run(full, x);
@@ -317,7 +285,7 @@ test('the pruned model exports in tfjs format and reads back to the same outputs
     assert.deepEqual(back.manifest.removed, result.removed);
     const m = loadModelText(back.yaml, path.join(dir, 'model.dynaxx.yaml'));
     const x = tf.randomUniform([3, 6], -1, 1, 'float32', 5);
-    const [a, b] = [build(result.model, result.weights), build(m, back.weights)];
+    const [a, b] = [buildNet(result.model, result.weights), buildNet(m, back.weights)];
     assertClose(run(a, x), run(b, x), 'export');
     a.dispose();
     b.dispose();

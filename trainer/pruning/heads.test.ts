@@ -4,13 +4,14 @@
  * heads masked; the pruned file's counts match a hand count; criteria score head groups.
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { mulberry32 } from '../data/rng';
+import { buildNet, randomWeights } from '../engine/test-weights';
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { loadModelText } from '../../spec/parse';
 import type { LayerNode, ModelFile } from '../../spec/types';
 import { SequentialModel } from '../engine/model';
-import type { NamedArray } from '../store/checkpoint';
 import { applyPlan } from './apply';
 import { getCriterion } from './criteria/registry';
 import { maskVectors, planMasks } from './masks';
@@ -43,39 +44,6 @@ const RESIDUAL = `    - type: residual
         - { type: attention, name: inner, heads: 4, headDim: 3, causal: true }
 `;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomWeights(m: ModelFile, seed: number): NamedArray[] {
-  const net = new SequentialModel(m.layers, seed);
-  const rand = rng(seed);
-  const out = [...net.trainable(), ...net.state()].map((v): NamedArray => ({
-    name: v.name, shape: [...v.variable.shape], dtype: 'float32',
-    data: Float32Array.from({ length: v.variable.size }, () => (v.role === 'movingVariance' ? 0.5 + rand() : 2 * rand() - 1)),
-  }));
-  net.dispose();
-  return out;
-}
-
-function build(m: ModelFile, weights: NamedArray[]): SequentialModel {
-  const net = new SequentialModel(m.layers, 1);
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const v of [...net.trainable(), ...net.state()]) {
-    const w = byName.get(v.name);
-    assert.ok(w, `no weights for ${v.name}`);
-    assert.deepEqual(w.shape, v.variable.shape, v.name);
-    tf.tidy(() => v.variable.assign(tf.tensor(w.data, w.shape)));
-  }
-  assert.equal(byName.size, net.trainable().length + net.state().length, 'no extra arrays');
-  return net;
-}
 
 function run(net: SequentialModel, x: tf.Tensor, transformOutput?: (id: string, y: tf.Tensor) => tf.Tensor): Float32Array {
   return tf.tidy(() => net.forward(x, { training: false, step: 0, ...(transformOutput ? { transformOutput } : {}) }).dataSync() as Float32Array);
@@ -163,7 +131,7 @@ test('pruned heads: outputs equal the dense model with those heads masked; the f
     for (let seed = 1; seed <= 4; seed++) {
       const m = loadModelText(text, FILE);
       const groups = headGroups(m);
-      const rand = rng(seed * 31 + ci);
+      const rand = mulberry32(seed * 31 + ci);
       const plan: PruningPlan = new Map();
       for (const g of groups) {
         const kept = Array.from({ length: g.channels }, (_, i) => i).filter(() => rand() < 0.5);
@@ -172,8 +140,8 @@ test('pruned heads: outputs equal the dense model with those heads masked; the f
       const weights = randomWeights(m, seed);
       const result = applyPlan(m, text, weights, plan);
       const x = tf.tensor(Float32Array.from({ length: 4 * T * D }, () => 2 * rand() - 1), [4, T, D]);
-      const full = build(m, weights);
-      const small = build(result.model, result.weights);
+      const full = buildNet(m, weights);
+      const small = buildNet(result.model, result.weights);
       const before = tf.memory().numTensors;
       const dense = run(full, x);
       const masked = run(full, x, planMasks(m, groups, plan));
