@@ -26,9 +26,12 @@ export function dnaModuleFlops(kind: DnaModuleKind, t: number, d: number, heads:
   switch (kind) {
     case 'identity': return 0;
     case 'attention': return LN_PER_TOKEN(d) + attentionFlops(t, d, heads) / t + 2 * d;
-    case 'mlp': return LN_PER_TOKEN(d) + mlpFlopsPerToken(d, hidden(d, mlpRatio)) + 2 * d;
+    case 'mlp': return LN_PER_TOKEN(d) + gatedMlpFlops(d, mlpRatio);
   }
 }
+
+/** An MLP of hidden ratio·D on one token and its gated residual add (2·D), without a norm: a MoE expert. */
+export const gatedMlpFlops = (d: number, ratio: number): number => mlpFlopsPerToken(d, hidden(d, ratio)) + 2 * d;
 
 export function dnaModuleParams(kind: DnaModuleKind, d: number, mlpRatio: number): number {
   switch (kind) {
@@ -102,8 +105,6 @@ export const dna: LayerKind<'dna'> = {
   depth: 2,
 };
 
-/** Per-token FLOPs of one MoE expert (dense(h, gelu) → dense(D)) and its gated add. */
-export const moeExpertFlops = (d: number, c: MoeConfig): number => mlpFlopsPerToken(d, hidden(d, c.expertRatio)) + 2 * d;
 
 export const moe: LayerKind<'moe'> = {
   type: 'moe',
@@ -130,7 +131,7 @@ export const moe: LayerKind<'moe'> = {
   /** Attention + 2 layerNorms + the attention residual add + router + k experts per token (static bound). */
   flops: (input, _o, c) => {
     const [t, d] = [input[0]!, input[1]!];
-    return attentionFlops(t, d, c.heads) + 2 * LN_PER_TOKEN(d) * t + t * d + t * (routerFlopsPerToken(d, c.experts) + c.k * moeExpertFlops(d, c));
+    return attentionFlops(t, d, c.heads) + 2 * LN_PER_TOKEN(d) * t + t * d + t * (routerFlopsPerToken(d, c.experts) + c.k * gatedMlpFlops(d, c.expertRatio));
   },
   depth: 2,
 };

@@ -17,10 +17,11 @@ export interface HopOutput {
   routing: Routing;
 }
 
-export interface HopLosses {
-  balance: tf.Scalar;
-  compute: tf.Scalar;
-  z: tf.Scalar;
+/** Weights of the router losses (losses.ts); a term with weight 0 is not computed. */
+export interface RouterLossWeights {
+  balance: number;
+  compute: number;
+  z: number;
 }
 
 /** Call inside tf.tidy / variableGrads. `input` is what the router and modules see, `res` what the outputs are added to. */
@@ -37,11 +38,16 @@ export function routedHop(res: tf.Tensor3D, input: tf.Tensor3D, router: Router, 
   return { y: y as tf.Tensor3D, routing };
 }
 
-/** The router losses of one hop's routing. `relFlops`: each module's cost relative to the largest (losses.ts). */
-export function hopLosses(routing: Routing, relFlops: number[]): HopLosses {
-  return {
-    balance: loadBalanceLoss(routing.probs, routing.selected),
-    compute: computeLoss(routing.choice, relFlops),
-    z: routerZLoss(routing.logits),
-  };
+/**
+ * The weighted router losses of one hop's routing: balance · L_bal + compute · L_compute + z · L_z, only the terms
+ * with a positive weight computed; undefined when every weight is 0. `relFlops`: each module's cost relative to the
+ * largest (losses.ts). Call inside tf.tidy / variableGrads.
+ */
+export function routerLoss(routing: Routing, relFlops: number[], w: RouterLossWeights): tf.Scalar | undefined {
+  const terms: tf.Tensor[] = [];
+  if (w.balance > 0) terms.push(tf.mul(w.balance, loadBalanceLoss(routing.probs, routing.selected)));
+  if (w.compute > 0) terms.push(tf.mul(w.compute, computeLoss(routing.choice, relFlops)));
+  if (w.z > 0) terms.push(tf.mul(w.z, routerZLoss(routing.logits)));
+  if (terms.length === 0) return undefined;
+  return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
 }

@@ -7,18 +7,16 @@
  * Ids: pool modules `<id>.attn0`, `<id>.mlp0`, `<id>.skip`; routers `<id>.router[h]` (weights `<id>.router[h].logits/kernel`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { dnaPool } from '../../spec/layers/dna';
+import { dnaPool, type DnaModuleKind } from '../../spec/layers/dna';
 import type { DnaConfig, LayerNode } from '../../spec/types';
 import { ForwardContext, Module, NamedVariable } from '../engine/module';
 import type { Initializer } from '../engine/layers/init';
-import { hopLosses } from './hop';
-import { routedHop } from './hop';
+import { routedHop, routerLoss, type RouterLossWeights } from './hop';
 import { relativeFlops } from './losses';
 import { RoutingMeter } from './meter';
 import { createPoolModule, moduleLabels, PoolModule } from './modules';
 import type { RoutedLayer } from './routed';
 import { Router } from './router';
-import type { DnaModuleKind } from '../../spec/layers/dna';
 
 export class DnaLayer extends Module implements RoutedLayer {
   readonly routed = true;
@@ -35,6 +33,7 @@ export class DnaLayer extends Module implements RoutedLayer {
   readonly tokensPerSample: number;
   trace: tf.Tensor2D[] | undefined;
   private readonly relFlops: number[];
+  private readonly lossWeights: RouterLossWeights;
 
   constructor(node: LayerNode<'dna'>, init: Initializer) {
     super(node);
@@ -52,6 +51,7 @@ export class DnaLayer extends Module implements RoutedLayer {
     this.moduleParams = this.pool.map((m) => m.node.params);
     this.routerFlops = this.routers[0]!.flopsPerToken;
     this.relFlops = relativeFlops(this.moduleFlops);
+    this.lossWeights = { balance: c.balanceWeight, compute: c.computeWeight, z: c.zWeight };
     this.meter = new RoutingMeter(c.hops, this.pool.length);
   }
 
@@ -64,11 +64,10 @@ export class DnaLayer extends Module implements RoutedLayer {
   }
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const c = this.config;
     let h = x as tf.Tensor3D;
     const usage: tf.Tensor1D[] = [];
     const dropped: tf.Tensor1D[] = [];
-    const losses = { balance: [] as tf.Scalar[], compute: [] as tf.Scalar[], z: [] as tf.Scalar[] };
+    const losses: tf.Scalar[] = [];
     for (const router of this.routers) {
       const { y, routing } = routedHop(h, h, router, this.pool, ctx);
       if (this.trace) this.trace.push(tf.keep(tf.concat([routing.dispatch, routing.selected], 1) as tf.Tensor2D));
@@ -76,23 +75,13 @@ export class DnaLayer extends Module implements RoutedLayer {
         usage.push(routing.usage);
         dropped.push(routing.dropped);
       }
-      if (ctx.addLoss) {
-        const l = hopLosses(routing, this.relFlops);
-        losses.balance.push(l.balance);
-        losses.compute.push(l.compute);
-        losses.z.push(l.z);
-      }
+      const loss = ctx.addLoss && routerLoss(routing, this.relFlops, this.lossWeights);
+      if (loss) losses.push(loss);
       h = y;
     }
     if (ctx.training) this.meter.record(x.shape[0]! * this.tokensPerSample, usage, dropped);
-    if (ctx.addLoss) {
-      const mean = (xs: tf.Scalar[]) => tf.div(tf.addN(xs), xs.length);
-      const terms: tf.Tensor[] = [];
-      if (c.balanceWeight > 0) terms.push(tf.mul(c.balanceWeight, mean(losses.balance)));
-      if (c.computeWeight > 0) terms.push(tf.mul(c.computeWeight, mean(losses.compute)));
-      if (c.zWeight > 0) terms.push(tf.mul(c.zWeight, mean(losses.z)));
-      if (terms.length > 0) ctx.addLoss(tf.addN(terms) as tf.Scalar);
-    }
+    // the mean over hops of each hop's weighted losses
+    if (ctx.addLoss && losses.length > 0) ctx.addLoss(tf.div(tf.addN(losses), losses.length) as tf.Scalar);
     return h;
   }
 

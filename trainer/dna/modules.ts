@@ -8,7 +8,7 @@
  * Sub-module ids are `<module id>.ln`, `.attn`, `.fc1`, `.fc2`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { dnaModuleFlops, dnaModuleParams, DnaModuleKind } from '../../spec/layers/dna';
+import { dnaModuleFlops, dnaModuleParams, DnaModuleKind, gatedMlpFlops } from '../../spec/layers/dna';
 import type { SourceRange } from '../../spec/types';
 import { ForwardContext, Module, NamedVariable } from '../engine/module';
 import { Attention } from '../engine/layers/attention';
@@ -17,7 +17,7 @@ import { Dense } from '../engine/layers/dense';
 import type { Initializer } from '../engine/layers/init';
 import { LayerNorm } from '../engine/layers/layerNorm';
 import { TRANSFORMER_LN_EPSILON } from '../engine/layers/transformer';
-import { subNode } from './router';
+import { subNode } from '../engine/layers/sub-node';
 
 export interface PoolShape {
   seqLen: number;
@@ -100,7 +100,7 @@ export class MlpModule extends PoolModule {
     const seq = [s.seqLen, s.dim];
     const h = Math.max(1, Math.round(s.mlpRatio * s.dim));
     super(subNode(id, 'activation', { activation: 'linear' }, seq, seq, dnaModuleParams('mlp', s.dim, s.mlpRatio), 0, range));
-    this.flopsPerToken = dnaModuleFlops('mlp', s.seqLen, s.dim, s.heads, s.mlpRatio) - (withNorm ? 0 : 8 * s.dim);
+    this.flopsPerToken = withNorm ? dnaModuleFlops('mlp', s.seqLen, s.dim, s.heads, s.mlpRatio) : gatedMlpFlops(s.dim, s.mlpRatio);
     this.ln = withNorm
       ? new LayerNorm(subNode(`${id}.ln`, 'layerNorm', { epsilon: TRANSFORMER_LN_EPSILON, momentum: 0 }, seq, seq, 2 * s.dim, 8 * s.seqLen * s.dim, range), init)
       : undefined;

@@ -14,12 +14,13 @@ import { Attention } from '../engine/layers/attention';
 import { callModule } from '../engine/layers/call';
 import type { Initializer } from '../engine/layers/init';
 import { LayerNorm } from '../engine/layers/layerNorm';
+import { subNode } from '../engine/layers/sub-node';
 import { TRANSFORMER_LN_EPSILON } from '../engine/layers/transformer';
-import { hopLosses, routedHop } from './hop';
+import { routedHop, routerLoss } from './hop';
 import { RoutingMeter } from './meter';
 import { MlpModule } from './modules';
 import type { RoutedLayer } from './routed';
-import { Router, subNode } from './router';
+import { Router } from './router';
 
 export class MoeLayer extends Module implements RoutedLayer {
   readonly routed = true;
@@ -74,13 +75,8 @@ export class MoeLayer extends Module implements RoutedLayer {
     const { y, routing } = routedHop(h, normed, this.router, this.experts, ctx);
     if (this.trace) this.trace.push(tf.keep(tf.concat([routing.dispatch, routing.selected], 1) as tf.Tensor2D));
     if (ctx.training) this.meter.record(x.shape[0]! * this.tokensPerSample, [routing.usage], [routing.dropped]);
-    if (ctx.addLoss) {
-      const l = hopLosses(routing, this.moduleFlops.map(() => 0));
-      const terms: tf.Tensor[] = [];
-      if (c.balanceWeight > 0) terms.push(tf.mul(c.balanceWeight, l.balance));
-      if (c.zWeight > 0) terms.push(tf.mul(c.zWeight, l.z));
-      if (terms.length > 0) ctx.addLoss(tf.addN(terms) as tf.Scalar);
-    }
+    const loss = ctx.addLoss && routerLoss(routing, [], { balance: c.balanceWeight, compute: 0, z: c.zWeight });
+    if (loss) ctx.addLoss!(loss);
     return y;
   }
 

@@ -4,7 +4,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layerNode } from '../engine/layers/test-nodes';
 import { SequentialModel } from '../engine/model';
-import { routedLayers, routingAlerts, routingMetrics } from './plugin';
+import { routedLayers, routingAlerts, routingMetrics, unroutedFlops } from './plugin';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -18,12 +18,12 @@ const dnaNode = layerNode('dna', 'dna', {
 test('routing metrics: FLOPs from the counted usage, shares of drops and skips', () => {
   const net = new SequentialModel([{ ...dnaNode, flops: 1000 }], 1);
   const [layer] = routedLayers(net);
-  const m = routingMetrics(net, [{ tokens: 10, usage: [[4, 4, 2], [0, 5, 5]], dropped: [[0, 0, 0], [0, 0, 0]] }]);
+  const m = routingMetrics(routedLayers(net), unroutedFlops(net), [{ tokens: 10, usage: [[4, 4, 2], [0, 5, 5]], dropped: [[0, 0, 0], [0, 0, 0]] }]);
   const perToken = (4 * layer!.moduleFlops[0]! + 9 * layer!.moduleFlops[1]!) / 10 + 2 * layer!.routerFlops;
   assert.ok(Math.abs(m.flopsPerSample! - 4 * perToken) < 1e-6);
   assert.equal(m.droppedShare, 0);
   assert.equal(m.identityShare, 7 / 20);
-  assert.deepEqual(routingMetrics(net, [undefined]), {}, 'nothing recorded, no metrics');
+  assert.deepEqual(routingMetrics(routedLayers(net), unroutedFlops(net), [undefined]), {}, 'nothing recorded, no metrics');
   net.dispose();
 });
 

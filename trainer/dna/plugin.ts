@@ -34,9 +34,10 @@ export function layerFlopsPerSample(layer: RoutedLayer, routedPerToken: number):
   return layer.tokensPerSample * (layer.fixedFlopsPerToken + routedPerToken);
 }
 
-export function routingMetrics(net: SequentialModel, readings: Array<MeterReading | undefined>): Record<string, number> {
-  const layers = routedLayers(net);
-  let flops = unroutedFlops(net);
+/** The metrics of one read: `layers` the model's routed layers, `unrouted` its other layers' FLOPs per sample. */
+export function routingMetrics(layers: RoutedLayer[], unrouted: number, readings: Array<MeterReading | undefined>): Record<string, number> {
+  if (readings.every((r) => r === undefined)) return {};
+  let flops = unrouted;
   let bound = flops;
   let choices = 0, dropped = 0, processed = 0, identity = 0;
   layers.forEach((layer, i) => {
@@ -51,7 +52,6 @@ export function routingMetrics(net: SequentialModel, readings: Array<MeterReadin
       if (layer.kinds[m] === 'identity') identity += u;
     });
   });
-  if (readings.every((r) => r === undefined)) return {};
   return {
     flopsPerSample: flops,
     flopsShare: bound > 0 ? flops / bound : 1,
@@ -95,13 +95,15 @@ export function routingAlerts(layer: RoutedLayer, r: MeterReading | undefined, s
 class RoutingPlugin implements LoopPlugin {
   readonly id = DNA_PLUGIN_ID;
   private readonly layers: RoutedLayer[];
+  private readonly unrouted: number;
   /** Alerts already sent (layer/kind): each once per run, the metrics keep the trend. */
   private readonly alerted = new Set<string>();
   /** Routing settles during the first steps: no alerts before this step. */
   private readonly quietSteps: number;
 
-  constructor(private readonly net: SequentialModel, totalSteps: number) {
+  constructor(net: SequentialModel, totalSteps: number) {
     this.layers = routedLayers(net);
+    this.unrouted = unroutedFlops(net);
     this.quietSteps = Math.min(200, Math.floor(totalSteps / 10));
   }
 
@@ -126,7 +128,7 @@ class RoutingPlugin implements LoopPlugin {
         }
       });
     }
-    return { metrics: routingMetrics(this.net, readings), alerts };
+    return { metrics: routingMetrics(this.layers, this.unrouted, readings), alerts };
   }
 
   saveState(): unknown { return null; }

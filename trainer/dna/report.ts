@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DNA_REPORT, type DnaLayerReport, type DnaModuleInfo, type DnaReport } from '../../protocol/dna';
 import type { ModelFile } from '../../spec/types';
+import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import { SequentialModel } from '../engine/model';
 import type { PatchEmbed } from '../engine/layers/patch-embed';
@@ -95,9 +96,9 @@ function labellings(net: SequentialModel, layer: RoutedLayer, dataset: Dataset, 
   const t = layer.tokensPerSample;
   const out: Labelling[] = [];
   const tasks = dataset.tasks;
-  const width = tasks.reduce((s, task) => s + (task.positions ?? 1), 0);
+  const width = labelWidth(tasks);
   const first = tasks[0];
-  if (first && (first.positions ?? 1) === 1) {
+  if (first && positionsOf(first) === 1) {
     const ids = new Int32Array(n * t);
     for (let i = 0; i < n; i++) ids.fill(split.y[i * width]!, i * t, (i + 1) * t);
     out.push({ by: 'class', ids, names: first.labels ?? Array.from({ length: first.classes }, (_, c) => String(c)) });

@@ -18,12 +18,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { LayerNode, SourceRange } from '../../spec/types';
+import type { SourceRange } from '../../spec/types';
 import { routerFlopsPerToken } from '../../spec/layers/dna';
 import { ForwardContext, Module, NamedVariable } from '../engine/module';
 import { callModule } from '../engine/layers/call';
 import { Dense } from '../engine/layers/dense';
 import type { Initializer } from '../engine/layers/init';
+import { subNode } from '../engine/layers/sub-node';
 
 export interface RouterConfig {
   /** Token width D. */
@@ -124,13 +125,6 @@ export function routeOnHost(probs: ArrayLike<number>, n: number, m: number, k: n
     }
   }
   return { selected, dispatch, hardGates, usage, dropped };
-}
-
-/** A synthetic node for a sub-module of a routed layer (same source range as the layer). */
-export function subNode<T extends LayerNode['type']>(
-  id: string, type: T, config: LayerNode<T>['config'], inputShape: number[], outputShape: number[], params: number, flops: number, range: SourceRange,
-): LayerNode<T> {
-  return { id, type, config, inputShape, outputShape, params, flops, range } as LayerNode<T>;
 }
 
 export class Router extends Module {

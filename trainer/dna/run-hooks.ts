@@ -3,6 +3,7 @@
  * run, the path analysis in `reports/dna.json` (report.ts). The session (trainer/session.ts) calls these.
  */
 import type { LayerNode, ModelFile } from '../../spec/types';
+import { walkLayers } from '../../spec/walk';
 import type { Dataset } from '../data/types';
 import type { TrainingLoop } from '../engine/loop';
 import type { PluginFactory } from '../engine/seams';
@@ -18,7 +19,8 @@ export interface RoutingRunHooks {
 }
 
 export function hasRoutedLayers(layers: LayerNode[]): boolean {
-  return layers.some((n) => n.type === 'dna' || n.type === 'moe' || (n.body !== undefined && hasRoutedLayers(n.body)));
+  for (const n of walkLayers(layers)) if (n.type === 'dna' || n.type === 'moe') return true;
+  return false;
 }
 
 export function routingHooks(model: ModelFile, log?: (line: string) => void): RoutingRunHooks | undefined {

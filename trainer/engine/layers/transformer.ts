@@ -9,7 +9,7 @@
  * α_attn, α_mlp) multiplies each branch: h = x + α_attn·drop(attn(...)), y = h + α_mlp·drop(mlp(...)).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerConfigByType, LayerNode, LayerType, Shape, TransformerConfig } from '../../../spec/types';
+import type { LayerNode, Shape, TransformerConfig } from '../../../spec/types';
 import { ForwardContext, Module, NamedVariable, scaleBranch } from '../module';
 import { Attention } from './attention';
 import { callModule } from './call';
@@ -17,22 +17,9 @@ import { Dense } from './dense';
 import { applyDropout } from './dropout';
 import type { Initializer } from './init';
 import { LayerNorm } from './layerNorm';
+import { subNode } from './sub-node';
 
 export const TRANSFORMER_LN_EPSILON = 1e-5;
-
-/** A synthetic node for a sub-layer (same source range as the block). */
-function childNode<T extends LayerType>(
-  parent: LayerNode,
-  name: string,
-  type: T,
-  config: LayerConfigByType[T],
-  inputShape: Shape,
-  outputShape: Shape,
-  params: number,
-  flops: number,
-): LayerNode<T> {
-  return { id: `${parent.id}.${name}`, type, config, inputShape, outputShape, params, flops, range: parent.range };
-}
 
 export class Transformer extends Module {
   readonly config: TransformerConfig;
@@ -52,18 +39,18 @@ export class Transformer extends Module {
     const hidden = Math.max(1, Math.round(mlpRatio * d));
     const seq: Shape = [t, d];
     const norm = { epsilon: TRANSFORMER_LN_EPSILON, momentum: 0 };
-    this.ln1 = new LayerNorm(childNode(node, 'ln1', 'layerNorm', norm, seq, seq, 2 * d, 8 * t * d), init);
+    this.ln1 = new LayerNorm(subNode(`${node.id}.ln1`, 'layerNorm', norm, seq, seq, 2 * d, 8 * t * d, node.range), init);
     this.attn = new Attention(
-      childNode(node, 'attn', 'attention', { heads, causal, dropout }, seq, seq, 4 * d * d + 4 * d, 8 * t * d * d + 4 * t * t * d),
+      subNode(`${node.id}.attn`, 'attention', { heads, causal, dropout }, seq, seq, 4 * d * d + 4 * d, 8 * t * d * d + 4 * t * t * d, node.range),
       init,
     );
-    this.ln2 = new LayerNorm(childNode(node, 'ln2', 'layerNorm', norm, seq, seq, 2 * d, 8 * t * d), init);
+    this.ln2 = new LayerNorm(subNode(`${node.id}.ln2`, 'layerNorm', norm, seq, seq, 2 * d, 8 * t * d, node.range), init);
     this.mlp1 = new Dense(
-      childNode(node, 'mlp1', 'dense', { units: hidden, activation: 'gelu', useBias: true }, seq, [t, hidden], d * hidden + hidden, 2 * t * d * hidden),
+      subNode(`${node.id}.mlp1`, 'dense', { units: hidden, activation: 'gelu', useBias: true }, seq, [t, hidden], d * hidden + hidden, 2 * t * d * hidden, node.range),
       init,
     );
     this.mlp2 = new Dense(
-      childNode(node, 'mlp2', 'dense', { units: d, activation: 'linear', useBias: true }, [t, hidden], seq, hidden * d + d, 2 * t * d * hidden),
+      subNode(`${node.id}.mlp2`, 'dense', { units: d, activation: 'linear', useBias: true }, [t, hidden], seq, hidden * d + d, 2 * t * d * hidden, node.range),
       init,
     );
     this.seed1 = init.seedFor(`${node.id}/residDropout1`);
