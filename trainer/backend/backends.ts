@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendId, BackendProbe, BackendRequest } from '../../protocol/trainer';
 import { cpuBackend } from './cpu';
+import { installCounters } from './counters';
 import { tensorflowBackend } from './tensorflow';
 import { wasmBackend } from './wasm';
 import { webgpuBackend } from './webgpu';
@@ -96,6 +97,7 @@ function verifyActive(name: BackendId): void {
   if (active !== name) {
     throw new BackendError(name, `tfjs reports backend '${active}' after selecting '${name}': the '${name}' backend failed to initialise`);
   }
+  installCounters();
 }
 
 /** The AUTO choice without initialising anything (for `initialize`). */
