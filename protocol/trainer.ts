@@ -22,6 +22,8 @@ export interface BackendProbe {
   device?: string;
   /** Why it is unavailable and what to do, when it is not. */
   detail?: string;
+  /** A software emulation of the device (WebGPU on lavapipe): works when asked for by name, never chosen by `auto`. */
+  software?: boolean;
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'corrupt';

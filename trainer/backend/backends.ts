@@ -74,8 +74,8 @@ export async function initBackend(request: BackendRequest): Promise<BackendChoic
   const skipped: string[] = [];
   for (const name of AUTO_ORDER) {
     const probe = await BACKENDS[name].probe();
-    if (!probe.available) {
-      skipped.push(`${name}: ${brief(probe.detail)}`);
+    if (!probe.available || probe.software) {
+      skipped.push(`${name}: ${probe.software ? SOFTWARE : brief(probe.detail)}`);
       continue;
     }
     try {
@@ -105,11 +105,17 @@ export async function describeAuto(probes?: BackendProbe[]): Promise<{ backend: 
   const all = probes ?? (await probeAll());
   const skipped: string[] = [];
   for (const p of all) {
+    if (p.software) {
+      skipped.push(`${p.name}: ${SOFTWARE}`);
+      continue;
+    }
     if (p.available) return { backend: p.name, reason: skipped.length ? `skipped ${skipped.join('; ')}` : 'fastest available' };
     skipped.push(`${p.name}: ${brief(p.detail)}`);
   }
   return { backend: 'cpu', reason: 'nothing else available' };
 }
+
+const SOFTWARE = 'a software adapter, slower than wasm (ask for it with --backend webgpu)';
 
 /** The first clause of a probe's detail, for one-line `auto` reasons (`dynaxx backends` shows the whole text). */
 function brief(detail: string | undefined): string {

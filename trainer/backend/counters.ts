@@ -19,9 +19,11 @@ export interface BackendCounters {
   bindGroups: number;
   /** WebGPU: command buffers submitted (queue.submit). 0 elsewhere. */
   submits: number;
+  /** WebGPU: host time spent recording dispatches (uploads, bind groups, encoding, submits), in microseconds. */
+  dispatchMicros: number;
 }
 
-const counts: BackendCounters = { kernels: 0, hostReads: 0, dispatches: 0, buffersCreated: 0, bindGroups: 0, submits: 0 };
+const counts: BackendCounters = { kernels: 0, hostReads: 0, dispatches: 0, buffersCreated: 0, bindGroups: 0, submits: 0, dispatchMicros: 0 };
 
 /** A copy of the running totals since this process started counting. */
 export function counters(): BackendCounters {

@@ -8,13 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backends';
+import { registerWebGpuFactory, type GpuAdapter } from './webgpu-device';
+import { installWebGpuHost, leversOff } from './webgpu-host';
+import { installWebGpuOptimizer } from './webgpu-optimizer';
+import { installWebGpuKernels } from './webgpu-kernels';
 
 interface DawnModule {
-  create(flags: string[]): { requestAdapter(opts?: unknown): Promise<GpuAdapterLike | null> };
+  create(flags: string[]): { requestAdapter(opts?: unknown): Promise<GpuAdapter | null> };
   globals: Record<string, unknown>;
-}
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
 }
 
 const HOW_TO = 'WebGPU needs dawn.node (from the npm package `webgpu`, or $DAWN_NODE) and a Vulkan driver ' +
@@ -50,11 +51,22 @@ export function vulkanLoaderPresent(): boolean {
   return r.status === 0 && r.stdout.includes('libvulkan.so.1');
 }
 
-let adapterInfo: Promise<{ ok: true; device: string } | { ok: false; detail: string }> | undefined;
+type Found = { ok: true; device: string; software: boolean; adapter: GpuAdapter } | { ok: false; detail: string };
+let adapterInfo: Promise<Found> | undefined;
+
+/**
+ * Whether an adapter is a software emulation (lavapipe/llvmpipe, SwiftShader, WARP): Dawn's isFallbackAdapter, or a
+ * device name that says so. It runs WebGPU correctly but 10–100× slower than wasm on the same CPU.
+ */
+export function isSoftwareAdapter(adapter: GpuAdapter): boolean {
+  if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) return true;
+  const i = adapter.info ?? {};
+  return /llvmpipe|lavapipe|softpipe|swiftshader|\bwarp\b|software/i.test([i.vendor, i.architecture, i.device, i.description].join(' '));
+}
 
 /** Installs the shims once and asks Dawn for an adapter. */
-function findAdapter() {
-  adapterInfo ??= (async () => {
+function findAdapter(): Promise<Found> {
+  adapterInfo ??= (async (): Promise<Found> => {
     const path = dawnPath();
     if (!path) return { ok: false as const, detail: `dawn.node not found. ${HOW_TO}` };
     if (!vulkanLoaderPresent()) {
@@ -70,7 +82,7 @@ function findAdapter() {
     Object.assign(globalThis, dawn.globals);
     const gpu = dawn.create([]);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
-    let adapter: GpuAdapterLike | null = null;
+    let adapter: GpuAdapter | null = null;
     try {
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     } catch (e) {
@@ -78,8 +90,10 @@ function findAdapter() {
     }
     if (!adapter) return { ok: false as const, detail: `no WebGPU adapter found. ${HOW_TO}` };
     const info = adapter.info ?? {};
-    const device = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
-    return { ok: true as const, device };
+    const software = isSoftwareAdapter(adapter);
+    const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'WebGPU adapter';
+    const device = software ? `${name} (software emulation, no GPU: slower than wasm)` : name;
+    return { ok: true as const, device, software, adapter };
   })();
   return adapterInfo;
 }
@@ -88,16 +102,21 @@ export const webgpuBackend: Backend = {
   name: 'webgpu',
   async probe() {
     const a = await findAdapter();
-    return a.ok ? { name: 'webgpu', available: true, device: a.device } : { name: 'webgpu', available: false, detail: a.detail };
+    return a.ok ? { name: 'webgpu', available: true, device: a.device, ...(a.software ? { software: true } : {}) } : { name: 'webgpu', available: false, detail: a.detail };
   },
   async init() {
     const a = await findAdapter();
     if (!a.ok) throw new BackendError('webgpu', a.detail);
+    // loading the package registers tfjs's kernels (and its own device factory, which ours replaces)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-webgpu');
+    registerWebGpuFactory(a.adapter);
     const ok = await tf.setBackend('webgpu');
     if (!ok) throw new BackendError('webgpu', `tfjs could not start its webgpu backend on ${a.device}`);
     await tf.ready();
+    installWebGpuKernels();
+    installWebGpuHost();
+    if (!leversOff().has('fused-optimizer')) installWebGpuOptimizer();
     return a.device;
   },
 };

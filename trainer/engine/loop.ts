@@ -14,7 +14,7 @@ import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { HostArray, TrainingHook } from './hooks';
 import { collectStats } from './hooks';
-import { clipByGlobalNorm, correctCounts, crossEntropy, globalNorm } from './loss';
+import { clipScale, correctCounts, crossEntropy, globalNorm } from './loss';
 import { createLrSchedule } from './lr-schedules';
 import { SequentialModel } from './model';
 import type { ForwardContext, NamedVariable } from './module';
@@ -260,9 +260,10 @@ export class TrainingLoop {
         for (const p of plugins) p.onGradients(this.step, named, probeGrads);
         for (const g of probeGrads.values()) g.dispose();
         const norm = globalNorm([...named.values()]);
-        const used = clipNorm > 0 ? clipByGlobalNorm(named, clipNorm, norm) : named;
+        const scale = clipNorm > 0 ? clipScale(norm, clipNorm) : undefined;
         const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
-        this.optimizer.apply(this.vars, used, lr);
+        this.optimizer.apply(this.vars, named, lr, scale);
+        scale?.dispose();
         if (extraGrads.size > 0) {
           stab!.applyExtraGradients(extraGrads);
           for (const g of extraGrads.values()) g.dispose();
@@ -289,7 +290,6 @@ export class TrainingLoop {
         const newCorrect = tf.add(correct, batchCorrect!);
         const newNorm = tf.add(normSum, norm);
         for (const t of [lossSum, correct, normSum, value, norm, xs, ys, batchCorrect!]) t.dispose();
-        if (used !== named) for (const t of used.values()) t.dispose();
         for (const t of named.values()) t.dispose();
         lossSum = newLoss;
         correct = newCorrect;

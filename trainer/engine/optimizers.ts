@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSpec, OptimizerType } from '../../spec/types';
 import type { NamedVariable } from './module';
+import { hasFusedUpdate, OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from './optimizer-kernel';
 
 export abstract class Optimizer {
   /** Number of updates applied so far (restored from checkpoints). */
@@ -20,15 +21,33 @@ export abstract class Optimizer {
   /** Updates one weight in place. `grad` is already clipped; called inside tf.tidy. */
   protected abstract update(v: tf.Variable, grad: tf.Tensor, slots: tf.Variable[], lr: tf.Scalar): void;
 
-  /** Applies one step to every weight that has a gradient. */
-  apply(vars: NamedVariable[], grads: Map<string, tf.Tensor>, lr: number): void {
+  /** The same update as attributes of the fused kernel (optimizer-kernel.ts), at the current iteration. */
+  protected abstract fused(lr: number): OptimizerUpdateAttrs;
+
+  /**
+   * Applies one step to every weight that has a gradient; `scale` (the global-norm clip factor) multiplies every
+   * gradient first. One fused kernel per weight where the backend has it (WebGPU), tfjs ops elsewhere.
+   */
+  apply(vars: NamedVariable[], grads: Map<string, tf.Tensor>, lr: number, scale?: tf.Scalar): void {
     this.iterations++;
+    const fused = hasFusedUpdate();
     tf.tidy(() => {
       const lrT = tf.scalar(lr);
+      const attrs = fused ? this.fused(lr) : undefined;
+      const s = fused ? scale ?? tf.scalar(1) : scale;
       for (const nv of vars) {
         const g = grads.get(nv.name);
         if (!g) continue;
-        this.update(nv.variable, g, this.slotsFor(nv), lrT);
+        const slots = this.slotsFor(nv);
+        if (attrs) {
+          const [m, v] = slots;
+          const outs = tf.engine().runKernel(OPTIMIZER_UPDATE, { w: nv.variable, g, ...(m ? { m } : {}), ...(v ? { v } : {}), scale: s! },
+            attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+          nv.variable.assign(outs[0]!);
+          slots.forEach((slot, i) => slot.assign(outs[i + 1]!));
+        } else {
+          this.update(nv.variable, s ? tf.mul(g, s) : g, slots, lrT);
+        }
       }
     });
   }
@@ -56,9 +75,14 @@ export abstract class Optimizer {
 
 let uid = 0;
 
+const attrs = (kind: OptimizerUpdateAttrs['kind'], lr: number, more: Partial<OptimizerUpdateAttrs> = {}): OptimizerUpdateAttrs => ({
+  kind, lr, beta1: 0, beta2: 0, epsilon: 0, c1: 1, c2: 1, weightDecay: 0, decoupled: false, ...more,
+});
+
 /** Plain SGD: w -= lr·g (with optional L2 weight decay folded into the gradient). */
 export class Sgd extends Optimizer {
   protected slotNames() { return []; }
+  protected fused(lr: number) { return attrs('sgd', lr, { weightDecay: this.spec.weightDecay ?? 0 }); }
   protected update(v: tf.Variable, g: tf.Tensor, _s: tf.Variable[], lr: tf.Scalar) {
     const grad = this.spec.weightDecay ? tf.add(g, tf.mul(v, this.spec.weightDecay)) : g;
     v.assign(tf.sub(v, tf.mul(grad, lr)));
@@ -68,6 +92,7 @@ export class Sgd extends Optimizer {
 /** SGD with heavy-ball momentum: m = μ·m + g; w -= lr·m. */
 export class Momentum extends Optimizer {
   protected slotNames() { return ['momentum']; }
+  protected fused(lr: number) { return attrs('momentum', lr, { beta1: this.spec.momentum, weightDecay: this.spec.weightDecay ?? 0 }); }
   protected update(v: tf.Variable, g: tf.Tensor, [m]: tf.Variable[], lr: tf.Scalar) {
     const grad = this.spec.weightDecay ? tf.add(g, tf.mul(v, this.spec.weightDecay)) : g;
     const m1 = tf.add(tf.mul(m, this.spec.momentum), grad);
@@ -80,6 +105,13 @@ export class Momentum extends Optimizer {
 export class Adam extends Optimizer {
   protected decoupled = false;
   protected slotNames() { return ['m', 'v']; }
+  protected fused(lr: number) {
+    const { beta1, beta2, epsilon, weightDecay } = this.spec;
+    const t = this.iterations;
+    return attrs('adam', lr, {
+      beta1, beta2, epsilon, c1: 1 - Math.pow(beta1, t), c2: 1 - Math.pow(beta2, t), weightDecay: weightDecay ?? 0, decoupled: this.decoupled,
+    });
+  }
   protected update(w: tf.Variable, g: tf.Tensor, [m, v]: tf.Variable[], lr: tf.Scalar) {
     const { beta1, beta2, epsilon, weightDecay } = this.spec;
     const t = this.iterations;

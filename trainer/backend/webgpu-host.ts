@@ -1,0 +1,196 @@
+/**
+ * The host side of a WebGPU step, made cheaper. Profiled on an H200, tfjs spends 250–460 µs of host time per kernel,
+ * most of it creating GPU objects: a new staging buffer for every upload (every scalar from a JS number, every
+ * batch), a new bind group for every dispatch, and a queue submit every 15 dispatches. Here, without changing what
+ * any kernel computes:
+ * - uploads write into a pooled buffer with queue.writeBuffer instead of creating a mapped staging buffer;
+ * - bind groups are cached by their layout and buffers (a training step repeats the same bindings step after
+ *   step once the buffer pool is warm), bounded in number;
+ * - dispatches are submitted in larger batches (DYNAXX_WEBGPU_SUBMIT_BATCH, default below);
+ * - buffers created, bind groups created and submits are counted (counters.ts) so the benchmark shows each lever.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { count } from './counters';
+
+/** Dispatches per queue submit (tfjs's default is 15; each submit costs milliseconds of host time on Dawn). */
+export const SUBMIT_BATCH = 64;
+/** Bind groups kept; a step of a 300-layer net binds a few thousand distinct sets. */
+const BIND_GROUP_CACHE = 8192;
+
+interface TensorData {
+  dtype: tf.DataType;
+  shape: number[];
+  values: ArrayLike<number> | null;
+  resource: unknown;
+}
+interface HostBackend {
+  device: Record<string, unknown> & { queue: { submit(b: unknown[]): void; writeBuffer(b: unknown, off: number, data: ArrayBufferView): void } };
+  queue: { submit(b: unknown[]): void };
+  tensorMap: { get(id: tf.DataId): TensorData };
+  bufferManager: { acquireBuffer(size: number, usage: number): unknown };
+  uploadToGPU(dataId: tf.DataId): void;
+  makeUniforms(uniforms: unknown): UniformBinding;
+}
+interface UniformBinding {
+  offset: number;
+  size: number;
+  buffer: unknown;
+}
+interface BindGroupEntry {
+  binding: number;
+  resource: { buffer?: object; offset?: number; size?: number };
+}
+
+const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8 /* COPY_DST */;
+
+/** Uploads through queue.writeBuffer into a pooled buffer (tfjs creates a staging buffer per upload). */
+function installUploads(backend: HostBackend): void {
+  const original = backend.uploadToGPU.bind(backend);
+  backend.uploadToGPU = (dataId) => {
+    const data = backend.tensorMap.get(dataId);
+    const size = data.values ? data.values.length * 4 : 0;
+    if (data.resource != null || !data.values || size === 0 || !['float32', 'int32', 'bool'].includes(data.dtype)) {
+      original(dataId);
+      return;
+    }
+    const values = data.values;
+    const view = data.dtype === 'float32'
+      ? (values instanceof Float32Array ? values : Float32Array.from(values))
+      : (values instanceof Int32Array ? values : Int32Array.from(values));
+    const buffer = backend.bufferManager.acquireBuffer(size, STORAGE_USAGE);
+    backend.device.queue.writeBuffer(buffer, 0, view);
+    data.values = null;
+    data.resource = buffer;
+  };
+}
+
+/** Uniform buffers kept, by content: shapes, strides and constants of each distinct kernel call in a step. */
+const UNIFORM_CACHE = 4096;
+
+/**
+ * One uniform buffer per distinct content, written once: a kernel called with the same shapes step after step binds
+ * the same buffer, so no writeBuffer per dispatch and its bind group can be cached. tfjs's own makeUniforms lays the
+ * bytes out (its alignment rules stay in one place); its write is captured instead of sent, and the pooled buffer it
+ * took goes back to the pool at the next submit, unwritten.
+ */
+function installUniformCache(backend: HostBackend): void {
+  const original = backend.makeUniforms.bind(backend);
+  const queue = backend.device.queue as { writeBuffer: (b: unknown, off: number, data: ArrayBufferLike | ArrayBufferView, dOff?: number, size?: number) => void };
+  const write = queue.writeBuffer.bind(queue);
+  const cache = new Map<string, UniformBinding>();
+  backend.makeUniforms = (uniforms) => {
+    let bytes: Int32Array | undefined;
+    queue.writeBuffer = (_b, _off, data, dOff = 0, size) => {
+      bytes = new Int32Array(data as ArrayBufferLike, dOff, (size ?? (data as ArrayBufferLike).byteLength) / 4);
+    };
+    let made: UniformBinding;
+    try {
+      made = original(uniforms);
+    } finally {
+      queue.writeBuffer = write;
+    }
+    if (!bytes) return made;
+    const key = bytes.join(',');
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    const buffer = (backend.device.createBuffer as (d: unknown) => unknown)({ size: made.size, usage: 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */ });
+    write(buffer, 0, bytes);
+    const binding = { offset: 0, size: made.size, buffer };
+    cache.set(key, binding);
+    // an evicted buffer is dropped, not destroyed: Dawn keeps it alive while submitted work still binds it
+    if (cache.size > UNIFORM_CACHE) cache.delete(cache.keys().next().value!);
+    return binding;
+  };
+}
+
+/** Caches bind groups by layout and bound buffers; counts what is really created. */
+function installBindGroupCache(device: HostBackend['device']): void {
+  const ids = new WeakMap<object, number>();
+  let next = 0;
+  const idOf = (o: object) => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = ++next));
+    return id;
+  };
+  // Dawn returns a new layout object on every getBindGroupLayout call: memoize it per pipeline so it can be a key
+  const createPipeline = (device.createComputePipeline as (d: unknown) => { getBindGroupLayout(i: number): object }).bind(device);
+  device.createComputePipeline = (desc: unknown) => {
+    const pipeline = createPipeline(desc);
+    const get = pipeline.getBindGroupLayout.bind(pipeline);
+    const layouts = new Map<number, object>();
+    pipeline.getBindGroupLayout = (i: number) => {
+      let l = layouts.get(i);
+      if (!l) layouts.set(i, (l = get(i)));
+      return l;
+    };
+    return pipeline;
+  };
+  const cache = new Map<string, unknown>();
+  const create = (device.createBindGroup as (d: unknown) => unknown).bind(device);
+  device.createBindGroup = (desc: { layout: object; entries: BindGroupEntry[] }) => {
+    let key: string | undefined = `${idOf(desc.layout)}`;
+    for (const e of desc.entries) {
+      const r = e.resource;
+      if (!r?.buffer) {
+        key = undefined;
+        break;
+      }
+      key += `|${e.binding}:${idOf(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
+    }
+    if (key !== undefined) {
+      const hit = cache.get(key);
+      if (hit) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit;
+      }
+    }
+    count('bindGroups');
+    const group = create(desc);
+    if (key !== undefined) {
+      cache.set(key, group);
+      if (cache.size > BIND_GROUP_CACHE) cache.delete(cache.keys().next().value!);
+    }
+    return group;
+  };
+}
+
+/** Counts buffers created and submits. */
+function installCounting(backend: HostBackend): void {
+  const device = backend.device as unknown as { createBuffer: (d: unknown) => unknown };
+  const createBuffer = device.createBuffer.bind(device);
+  device.createBuffer = (d: unknown) => {
+    count('buffersCreated');
+    return createBuffer(d);
+  };
+  const queue = backend.queue;
+  const submit = queue.submit.bind(queue);
+  queue.submit = (b: unknown[]) => {
+    count('submits');
+    submit(b);
+  };
+}
+
+/** Installs the host-side levers on the active webgpu backend (after tf.setBackend('webgpu')). */
+export function installWebGpuHost(): void {
+  const backend = tf.backend() as unknown as HostBackend;
+  installCounting(backend);
+  const off = leversOff();
+  if (!off.has('batch')) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', Number(process.env.DYNAXX_WEBGPU_SUBMIT_BATCH) || SUBMIT_BATCH);
+  if (!off.has('upload')) installUploads(backend);
+  if (!off.has('uniforms')) installUniformCache(backend);
+  if (!off.has('bindgroups')) installBindGroupCache(backend.device);
+}
+
+/**
+ * The levers switched off by DYNAXX_WEBGPU_OFF (comma-separated: batch, upload, bindgroups, uniforms,
+ * fused-optimizer, or `all`): the benchmark measures what each one buys, side by side in one run.
+ */
+export function leversOff(): Set<string> {
+  const names = (process.env.DYNAXX_WEBGPU_OFF ?? '').split(',').map((s) => s.trim()).filter((s) => s);
+  return new Set(names.includes('all') ? ['batch', 'upload', 'bindgroups', 'uniforms', 'fused-optimizer'] : names);
+}
