@@ -35,6 +35,7 @@ import { SpecError } from '../spec/types';
 import { BackendError, describeAuto, probeAll } from './backend/backends';
 import { DataError } from './data/errors';
 import { UserError } from './errors';
+import { webgpuFault } from './backend/webgpu-device';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
 import { modulesCommand } from './cli/modules';
@@ -110,6 +111,19 @@ export interface BindOptions {
   token?: string;
   /** The trainer's own log (stderr), for authentications and refusals. */
   log?(message: string): void;
+}
+
+/**
+ * After a WebGPU fault (a Dawn error, out of memory, a lost device) tfjs cannot go on in this process: the run has
+ * failed with its last good checkpoint kept, the clients are told, and the process exits so that a fresh trainer
+ * (the editor restarts it) starts clean.
+ */
+function exitOnDeviceFault(tell: (message: string) => void): void {
+  const fault = webgpuFault();
+  if (!fault) return;
+  tell(`${fault.message} The trainer process exits: WebGPU cannot continue after this error in the same process.`);
+  process.stderr.write(`dynaxx trainer: ${fault.message}\n`);
+  setTimeout(() => process.exit(1), 200);
 }
 
 /** Constant-time token comparison (on hashes, so the lengths may differ). */
@@ -241,6 +255,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
       progress({ kind: 'end', message: result.status });
       core.broadcast(RunFinishedNotification.type, { runId: run.runId, status: result.status, final: result.final, error: result.error });
       core.active = undefined;
+      exitOnDeviceFault((message) => core.broadcast(LogMessageNotification.type, { type: MessageType.Error, message }));
     });
     core.active = { id: run.runId, controller, done };
     return { runId: run.runId, runDir: run.runDir, backend: run.backend, device: run.device, totalSteps: run.totalSteps, startStep: run.startStep };

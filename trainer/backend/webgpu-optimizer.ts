@@ -68,6 +68,8 @@ interface WebGpuBackendLike {
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
   tensorMap: { get(id: tf.DataId): { resource: unknown } };
+  bufferManager: { acquireBuffer(size: number, usage: number): unknown };
+  uniformPendingDisposal: unknown[];
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   uploadToGPU(id: tf.DataId): void;
   ensureCommandEncoderReady(): void;
@@ -81,7 +83,6 @@ interface Pass {
 }
 
 const pipelines = new Map<string, { getBindGroupLayout(i: number): unknown }>();
-const params = new Map<string, unknown>();
 
 function pipelineFor(device: Gpu, kind: OptimizerUpdateAttrs['kind']) {
   let p = pipelines.get(kind);
@@ -92,17 +93,15 @@ function pipelineFor(device: Gpu, kind: OptimizerUpdateAttrs['kind']) {
   return p;
 }
 
-/** The parameters as a uniform buffer; one per distinct set (a step's weights share one), a few kept. */
-function paramsBuffer(device: Gpu, a: OptimizerUpdateAttrs): unknown {
+/**
+ * The parameters as a uniform buffer from tfjs's pool, returned to it at the next submit like tfjs's own uniforms
+ * (they change every step: learning rate, bias corrections), so a warm step creates no buffer.
+ */
+function paramsBuffer(backend: WebGpuBackendLike, a: OptimizerUpdateAttrs): unknown {
   const values = new Float32Array([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2, a.weightDecay, a.decoupled ? 1 : 0]);
-  const key = values.join(',');
-  let b = params.get(key);
-  if (!b) {
-    b = device.createBuffer({ size: values.byteLength, usage: 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */ });
-    device.queue.writeBuffer(b, 0, values);
-    params.set(key, b);
-    if (params.size > 16) params.delete(params.keys().next().value!);
-  }
+  const b = backend.bufferManager.acquireBuffer(values.byteLength, 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */);
+  backend.device.queue.writeBuffer(b, 0, values);
+  backend.uniformPendingDisposal.push(b);
   return b;
 }
 
@@ -118,7 +117,7 @@ function update(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: 
   const device = backend.device;
   const pipeline = pipelineFor(device, a.kind);
   const entries = [...ins, ...outs].map((t, i) => ({ binding: i, resource: { buffer: backend.tensorMap.get(t.dataId).resource } }));
-  entries.push({ binding: entries.length, resource: { buffer: paramsBuffer(device, a) } });
+  entries.push({ binding: entries.length, resource: { buffer: paramsBuffer(backend, a) } });
   const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   const n = w!.shape.reduce((x, y) => x * y, 1);
   const groups = Math.ceil(n / WORKGROUP);

@@ -1,0 +1,114 @@
+/**
+ * The WebGPU backend's guarantees, on whatever adapter this machine has (lavapipe in CI): wide sums are correct,
+ * a kernel the device cannot run is an error naming it, a Dawn error stops the next op instead of passing as
+ * garbage, the fused optimizer update equals the op-by-op one, and a warm training step creates no GPU buffers.
+ * Skips with the reason where there is no adapter. (test/webgpu/ compares whole runs with the cpu backend.)
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerSpec } from '../../spec/types';
+import { parseModelText } from '../../spec';
+import { loadDataset } from '../data/load';
+import { TrainingLoop } from '../engine/loop';
+import type { NamedVariable } from '../engine/module';
+import { OPTIMIZER_UPDATE } from '../engine/optimizer-kernel';
+import { createOptimizer } from '../engine/optimizers';
+import { initBackend } from './backends';
+import { counters, perStep } from './counters';
+import { webgpuBackend } from './webgpu';
+import { WebGpuFault } from './webgpu-device';
+
+let skip: string | false = false;
+before(async () => {
+  const probe = await webgpuBackend.probe();
+  if (!probe.available) skip = `no WebGPU adapter: ${probe.detail}`;
+  else await initBackend('webgpu');
+});
+
+test('AddN over 600 tensors (a 300-layer gradient norm) sums correctly in one call', async (t) => {
+  if (skip) return t.skip(skip);
+  const xs = Array.from({ length: 600 }, (_, i) => tf.fill([3], i + 1));
+  const sum = tf.addN(xs);
+  assert.deepEqual(Array.from(await sum.data()), [180300, 180300, 180300]);
+  tf.dispose([...xs, sum]);
+});
+
+test('a kernel binding more storage buffers than the device allows is an error that names it', (t) => {
+  if (skip) return t.skip(skip);
+  const backend = tf.backend() as unknown as { runWebGPUProgram(p: unknown, i: tf.TensorInfo[], d: string): unknown; device: { limits: Record<string, number> } };
+  const n = backend.device.limits.maxStorageBuffersPerShaderStage!;
+  const inputs = Array.from({ length: n }, () => tf.ones([2]));
+  class WideSumProgram {
+    outputShape = [2];
+    variableNames = inputs.map((_, i) => `x${i}`);
+  }
+  assert.throws(() => backend.runWebGPUProgram(new WideSumProgram(), inputs, 'float32'),
+    (e: Error) => e instanceof WebGpuFault && /WideSum would bind \d+ storage buffers/.test(e.message) && /--backend wasm/.test(e.message));
+  tf.dispose(inputs);
+});
+
+test('the fused optimizer update equals the op-by-op update (sgd, momentum with decay, adam, adamw; clip scale)', async (t) => {
+  if (skip) return t.skip(skip);
+  const specs: Array<Partial<OptimizerSpec>> = [
+    { type: 'sgd', weightDecay: 0.01 }, { type: 'momentum', weightDecay: 0.01 }, { type: 'adam' }, { type: 'adamw', weightDecay: 0.05 },
+  ];
+  const kernel = tf.getKernel(OPTIMIZER_UPDATE, 'webgpu');
+  assert.ok(kernel, 'the webgpu backend registers the fused update');
+  const run = async (o: Partial<OptimizerSpec>) => {
+    const spec: OptimizerSpec = { type: 'adam', lr: 0.05, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, ...o };
+    const w = tf.variable(tf.tensor([0.5, -1, 2, 0.25, 3, -2], [2, 3]));
+    const nv: NamedVariable = { name: 'w', variable: w, layerId: 'l', role: 'kernel' };
+    const opt = createOptimizer(spec);
+    for (let i = 0; i < 3; i++) {
+      const g = tf.tensor([1, -2, 0.5, 3, -1, 0.1].map((x) => x * (i + 1)), [2, 3]);
+      const scale = tf.scalar(0.5);
+      opt.apply([nv], new Map([['w', g]]), spec.lr, scale);
+      tf.dispose([g, scale]);
+    }
+    const out = Array.from(await w.data());
+    opt.dispose();
+    w.dispose();
+    return out;
+  };
+  for (const o of specs) {
+    const fused = await run(o);
+    tf.unregisterKernel(OPTIMIZER_UPDATE, 'webgpu');
+    const ops = await run(o);
+    tf.registerKernel(kernel!);
+    fused.forEach((x, i) => assert.ok(Math.abs(x - ops[i]!) < 1e-5, `${o.type} weight ${i}: fused ${x} vs ops ${ops[i]}`));
+  }
+});
+
+test('a warm training step creates no GPU buffers and reads the host only at log time', async (t) => {
+  if (skip) return t.skip(skip);
+  const { model } = parseModelText([
+    'name: warm', 'data: { source: synthetic, kind: blobs, classes: 4, features: 32, samples: 256, validation: 0 }',
+    'model:', '  input: [32]', '  layers:', '    - { type: dense, units: 32, activation: relu }', '    - { type: dense, units: 4 }',
+    'train: { steps: 40, batchSize: 16, clipNorm: 1.0, evalEvery: 1000, checkpointEvery: 1000, optimizer: { type: adam, lr: 0.01 }, seed: 1 }',
+  ].join('\n'), 'warm.dynaxx.yaml');
+  const dataset = loadDataset(model!.data, { seed: 1 });
+  let atWarm = counters();
+  let seen = 0;
+  const loop = new TrainingLoop({ model: model!, dataset, logEvery: 20 });
+  const r = await loop.run({ onMetrics: (recs) => { if (recs[0]!.split === 'train' && ++seen === 1) atWarm = counters(); } });
+  assert.equal(r.status, 'completed');
+  const per = perStep(atWarm, counters(), 20);
+  loop.dispose();
+  // at most the staging buffer of one read in 20 warm steps; tfjs alone creates dozens per step
+  assert.ok(per.buffersCreated * 20 <= 1, `buffers created per warm step: ${JSON.stringify(per)}`);
+  assert.ok(per.hostReads <= 2 / 20, `one batched read per 20 steps: ${JSON.stringify(per)}`);
+  assert.ok(per.dispatches > 0 && per.submits <= 3, JSON.stringify(per));
+});
+
+test('a Dawn validation error fails the next op with a message, never garbage', async (t) => {
+  if (skip) return t.skip(skip);
+  const device = (tf.backend() as unknown as { device: { createShaderModule(d: unknown): unknown; createComputePipeline(d: unknown): unknown } }).device;
+  // an invalid pipeline, as tfjs's AddN made on real GPUs: Dawn reports it asynchronously
+  device.createComputePipeline({ label: 'BrokenProgram', layout: 'auto', compute: { module: device.createShaderModule({ code: '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }' }), entryPoint: 'main' } });
+  // the loop's next batched read delivers it (Dawn reports errors when it processes events)
+  const a = tf.ones([4]);
+  await assert.rejects(tf.add(a, a).data(), (e: Error) => e instanceof WebGpuFault && /WebGPU reported an error/.test(e.message) && /last good checkpoint/.test(e.message));
+  const big = tf.ones([4096]); // large enough that tfjs does not hand the add to the CPU
+  assert.throws(() => tf.add(big, big), WebGpuFault, 'and every GPU kernel after it');
+});
