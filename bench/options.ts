@@ -2,19 +2,33 @@
 import type { BackendId } from '../protocol/trainer';
 
 export const HELP = `Usage: node dist/bench.js [options]     (or: npm run bench -- [options])
-  --backends a,b        backends to measure (default: every available one of tensorflow, webgpu, wasm, cpu)
+Modes (default: the case benchmark, reference models on each backend beside PyTorch):
+  --e2e NAME|FILE       end to end: \`dynaxx train examples/NAME.dynaxx.yaml --epochs N\` through the CLI bundle on each
+                        backend (default webgpu, wasm), and the same training in PyTorch (NAME: fashion-mlp)
+  --overhead            step time with and without stabilize: auto, modularity: on and monitors (one backend each)
+  --summarize DIR       the table of a GPU check (bench/gpu-check.sh) from the JSON files in DIR
+Options:
+  --backends a,b        backends to measure (default: every available one of tensorflow, webgpu, wasm, cpu;
+                        --e2e: webgpu, wasm; --overhead: the first available)
   --models a,b          reference models: mlp, mlp-big, cnn (default: mlp, cnn, mlp-big on GPU backends; cnn not on cpu)
-  --batch 64,256        batch sizes (default: per model; the cpu backend runs only the smallest)
-  --steps N             timed steps per case (default: webgpu/tensorflow 50, wasm 20, cpu 3; PyTorch cpu 10, cuda 50)
-  --warmup N            untimed warm-up steps before them (default: 5, cpu backend 1, PyTorch cpu 3)
-  --quick               smoke test: smallest batch of each model, 3 steps after 1 warm-up
-  --out FILE            where to write the JSON results (default: bench/results/<host>-<backends>-<date>.json)
+  --batch 64,256        batch sizes (default: per model; the cpu backend runs only the smallest; --overhead: 128)
+  --steps N             timed steps per case (default: webgpu/tensorflow 50, wasm 20, cpu 3; PyTorch cpu 10, cuda 50;
+                        --overhead: 200 on webgpu/tensorflow, else 40)
+  --warmup N            untimed warm-up steps before them (default: 5, cpu backend 1, PyTorch cpu 3; --overhead: 20)
+  --quick               smoke test: smallest batch of each model, 3 steps after 1 warm-up (--overhead: 20 after 10)
+  --timeout S           seconds one case (one child process) may take before it is killed and reported (default 300;
+                        the PyTorch peer gets S per case, an end-to-end run 3·S)
+  --epochs N            --e2e: epochs (default 3)
+  --limit N             --e2e: train on N samples of the training set (data.limit; default all)
+  --cli PATH            --e2e: the CLI bundle (default: cli.js beside this script, else dist/cli.js)
+  --out FILE            where to write the JSON results (default: bench/results/<host>-<backends>-<date>.json,
+                        --e2e and --overhead: <host>-<mode>-<date>.json)
   --json                print the JSON results instead of the tables
   --torch-device D      cpu or cuda for the PyTorch peer (default: cuda when webgpu is measured, else cpu)
   --python PATH         python with torch for the peer (default: python3, then /usr/bin/python3)
   --torch-script PATH   bench/torch_ref.py when it is not beside this script
   --no-torch            skip the PyTorch peer
-  --backend B --json    (internal) measure on backend B in this process and print its JSON`;
+Internal (one child process): --backend B --case MODEL:BATCH --result FILE, or --backend B --variant NAME --result FILE`;
 
 export interface BenchOptions {
   backend?: BackendId;
@@ -24,6 +38,8 @@ export interface BenchOptions {
   steps?: number;
   warmup?: number;
   quick: boolean;
+  /** Seconds per child process. */
+  timeout: number;
   out?: string;
   json: boolean;
   torchDevice?: 'cpu' | 'cuda';
@@ -31,12 +47,24 @@ export interface BenchOptions {
   torchScript?: string;
   torch: boolean;
   help: boolean;
+  /** Child: the case `model:batch` to measure. */
+  case?: string;
+  /** Child: the overhead variant to measure. */
+  variant?: string;
+  /** Child: where to write the result. */
+  result?: string;
+  e2e?: string;
+  epochs?: number;
+  limit?: number;
+  cli?: string;
+  overhead: boolean;
+  summarize?: string;
 }
 
 const BACKEND_IDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { quick: false, json: false, torch: true, help: false };
+  const o: BenchOptions = { quick: false, json: false, torch: true, help: false, overhead: false, timeout: 300 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -62,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--steps': o.steps = int(value()); break;
       case '--warmup': o.warmup = int(value()); break;
       case '--quick': o.quick = true; break;
+      case '--timeout': o.timeout = int(value()); break;
       case '--out': o.out = value(); break;
       case '--json': o.json = true; break;
       case '--torch-device': {
@@ -73,17 +102,26 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--python': o.python = value(); break;
       case '--torch-script': o.torchScript = value(); break;
       case '--no-torch': o.torch = false; break;
+      case '--case': o.case = value(); break;
+      case '--variant': o.variant = value(); break;
+      case '--result': o.result = value(); break;
+      case '--e2e': o.e2e = value(); break;
+      case '--epochs': o.epochs = int(value()); break;
+      case '--limit': o.limit = int(value()); break;
+      case '--cli': o.cli = value(); break;
+      case '--overhead': o.overhead = true; break;
+      case '--summarize': o.summarize = value(); break;
       case '--help': case '-h': o.help = true; break;
       default: throw new Error(`unknown option '${arg}' (see --help)`);
     }
   }
+  if ((o.case || o.variant) && !(o.backend && o.result)) throw new Error('--case and --variant need --backend and --result');
   return o;
 }
 
-/** The options a child process (one backend) needs, as arguments. */
+/** The options every child process of a mode needs, as arguments. */
 export function childArgs(o: BenchOptions): string[] {
   const a: string[] = [];
-  if (o.models) a.push('--models', o.models.join(','));
   if (o.batch) a.push('--batch', o.batch.join(','));
   if (o.steps) a.push('--steps', String(o.steps));
   if (o.warmup) a.push('--warmup', String(o.warmup));

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """PyTorch peer of bench/bench.ts: the same reference models (bench/models.ts), Adam lr 1e-3, trained by a
-hand-written loop over random data preloaded on the device. Prints one JSON object on stdout.
+hand-written loop over random data preloaded on the device. Prints one JSON object on stdout; with --out FILE it
+also rewrites FILE after every case, so what was measured survives a crash or a timeout of a later case.
 
-Usage: python3 bench/torch_ref.py --device cpu|cuda [--cases mlp:64,cnn:256] [--steps N] [--warmup N]
+Usage: python3 bench/torch_ref.py --device cpu|cuda [--cases mlp:64,cnn:256] [--steps N] [--warmup N] [--out FILE]
 Defaults: every model at its batch sizes (mlp-big on cuda only); cpu 10 steps after 3, cuda 50 after 5.
 Runs with torch 1.13 (Debian python3-torch) and torch 2.x; fp32 only (TF32 disabled on CUDA).
 """
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -66,9 +68,11 @@ def measure(name, batch, steps, warmup, device):
     t0 = time.perf_counter()
     for i in range(steps):
         loss = step(warmup + i)
-    loss.item()  # one host read at the end, as the tfjs loop does
+    last = loss.item()  # one host read at the end, as the tfjs loop does
     sync(device)
     seconds = time.perf_counter() - t0
+    if not math.isfinite(last):
+        raise ValueError(f"non-finite loss ({last}) after {warmup + steps} steps")
     return {"model": name, "batch": batch, "warmup": warmup, "steps": steps, "seconds": seconds,
             "samplesPerSec": steps * batch / seconds}
 
@@ -90,12 +94,26 @@ def blas_info():
     return m.group(1) if m else "unknown"
 
 
+def blas_library():
+    """The BLAS library this process loaded (Linux), e.g. openblas-pthread/libblas.so.3 or blas/libblas.so.3 (the
+    reference BLAS, slow); None when it cannot be told."""
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+    except OSError:
+        return None
+    libs = sorted("/".join(p.split("/")[-2:]) for p in paths if "libblas" in p or "mkl_rt" in p)
+    return ", ".join(libs) or None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--cases", help="model:batch list, e.g. mlp:64,cnn:256 (default: every model at its batch sizes)")
     ap.add_argument("--steps", type=int)
     ap.add_argument("--warmup", type=int)
+    ap.add_argument("--out", help="also write the JSON here, after every case")
     a = ap.parse_args()
 
     device = torch.device(a.device)
@@ -118,19 +136,33 @@ def main():
         cases = [(m, b) for m, bs in DEFAULT_BATCHES.items() if device.type == "cuda" or m not in GPU_ONLY for b in bs]
 
     results, failures = [], []
+    report = {
+        "torch": torch.__version__, "python": platform.python_version(), "device": name, "deviceType": a.device,
+        "threads": torch.get_num_threads(), "tf32": False, "blas": blas_info(),
+        "blasLibrary": blas_library(), "results": results, "failures": failures,
+    }
+    write(a.out, report)
     for model, batch in cases:
         try:
             r = measure(model, batch, steps, warmup, device)
             results.append(r)
             print(f"torch {a.device} {model} b={batch}: {r['samplesPerSec']:.0f} samples/s", file=sys.stderr)
-        except RuntimeError as e:  # out of memory and the like: report, go on
-            failures.append({"model": model, "batch": batch, "error": str(e).splitlines()[0]})
+        except Exception as e:  # out of memory, a non-finite loss and the like: report, go on
+            failures.append({"model": model, "batch": batch, "error": (str(e).splitlines() or [type(e).__name__])[0]})
+            print(f"torch {a.device} {model} b={batch}: failed: {failures[-1]['error']}", file=sys.stderr)
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-    print(json.dumps({
-        "torch": torch.__version__, "python": platform.python_version(), "device": name, "deviceType": a.device,
-        "threads": torch.get_num_threads(), "tf32": False, "blas": blas_info(), "results": results, "failures": failures,
-    }))
+        write(a.out, report)
+    print(json.dumps(report))
+
+
+def write(path, report):
+    """Atomically: a killed run leaves the previous complete file."""
+    if not path:
+        return
+    with open(path + ".tmp", "w") as f:
+        json.dump(report, f)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":
