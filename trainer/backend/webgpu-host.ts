@@ -10,12 +10,14 @@
  * - buffers created, bind groups created and submits are counted (counters.ts) so the benchmark shows each lever.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { count } from './counters';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { count, counters } from './counters';
 
 /** Dispatches per queue submit (tfjs's default is 15; each submit costs milliseconds of host time on Dawn). */
 export const SUBMIT_BATCH = 64;
-/** Bind groups kept; a step of a 300-layer net binds a few thousand distinct sets. */
-const BIND_GROUP_CACHE = 8192;
+/** Bind groups kept (each pins a descriptor set; on lavapipe a memory mapping, of 65 530 a process may have). */
+const BIND_GROUP_CACHE = 4096;
 
 interface TensorData {
   dtype: tf.DataType;
@@ -159,6 +161,22 @@ function installBindGroupCache(device: HostBackend['device']): void {
   };
 }
 
+/**
+ * Bind groups created between garbage collections. V8 sees a bind group as a tiny object and may keep thousands of
+ * dead ones, while each holds a descriptor set (on lavapipe a memory mapping): after this many, the next turn of the
+ * event loop collects them so that Dawn can recycle their sets. Small models never reach it in a step.
+ */
+const COLLECT_EVERY = 16384;
+
+let gc: (() => void) | undefined;
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+}
+
 /** Counts buffers created and submits. */
 function installCounting(backend: HostBackend): void {
   const device = backend.device as unknown as { createBuffer: (d: unknown) => unknown };
@@ -167,11 +185,24 @@ function installCounting(backend: HostBackend): void {
     count('buffersCreated');
     return createBuffer(d);
   };
-  const queue = backend.queue;
+  const queue = backend.queue as HostBackend['queue'] & { onSubmittedWorkDone(): Promise<void> };
   const submit = queue.submit.bind(queue);
+  // Dawn frees a bind group's descriptor set, and other per-dispatch objects, only when it ticks, and dawn.node
+  // ticks only while a promise of its is pending: keep one pending so that every turn of the event loop recycles
+  // (without it a 300-layer step's 45 000 bind groups pile up, and lavapipe runs out of memory mappings).
+  let watching = false;
+  let collectAt = counters().bindGroups + COLLECT_EVERY;
   queue.submit = (b: unknown[]) => {
     count('submits');
     submit(b);
+    if (!watching) {
+      watching = true;
+      queue.onSubmittedWorkDone().then(() => (watching = false), () => (watching = false));
+    }
+    if (counters().bindGroups >= collectAt) {
+      collectAt = counters().bindGroups + COLLECT_EVERY;
+      setImmediate(collectGarbage);
+    }
   };
 }
 

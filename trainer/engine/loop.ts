@@ -148,6 +148,7 @@ export class TrainingLoop {
     let normSum: tf.Tensor = tf.scalar(0);
     let pending = 0;
     let lastRead = now();
+    let lastYield = performance.now();
     let permEpoch = -1;
     let perm = new Uint32Array(0);
     let lr = train.optimizer.lr;
@@ -314,8 +315,12 @@ export class TrainingLoop {
           if (m) this.emitEval('validation', m, events);
         }
         if (doCkpt && events.onCheckpoint) await this.checkpoint(events);
-        // let cancellation requests and I/O through between steps
-        if (this.step % 8 === 0) await new Promise((r) => setImmediate(r));
+        // let cancellation requests, I/O and the GPU driver's bookkeeping (Dawn recycles bind groups only when the
+        // event loop turns) through between steps: every 8 steps, or after any step that took 20 ms or more
+        if (this.step % 8 === 0 || performance.now() - lastYield >= 20) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
       }
       if (status === 'cancelled') {
         await flushTrain();
