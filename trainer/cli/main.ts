@@ -201,6 +201,7 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = await runPrune(existsSync(target) ? resolve(target) : target, {
           criteria: list(o.criteria), targets: list(o.targets)?.map(Number), schedule: o.schedule as PruneOverrides['schedule'],
           finetuneSteps: num(o, 'finetune-steps'), scoreSteps: num(o, 'score-steps'), seeds: num(o, 'seeds'), route: !!o.route,
+          backend: backendOpt(o.backend),
         }, sessionOpts(o, runsDir));
         bar.done();
         process.stdout.write(o.json ? `${JSON.stringify({ runId: outcome.runId, sweep: outcome.sweep, routing: outcome.routing })}\n` : formatOutcome(outcome));

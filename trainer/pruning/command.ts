@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Reporter } from '../../spec/report';
 import { readPrune, readRoute } from '../../spec/prune-spec';
 import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
+import type { BackendRequest } from '../../protocol/trainer';
 import { initBackend } from '../backend/backends';
 import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
@@ -36,6 +37,8 @@ export interface PruneOverrides {
   scoreSteps?: number;
   seeds?: number;
   route?: boolean;
+  /** The backend of the dense training and the sweep, over the model file's `train.backend`. */
+  backend?: BackendRequest;
 }
 
 export interface PruneOutcome { runId: string; runDir: string; sweep: SweepResult; routing?: RoutingSweepResult & { criterion: string; target: number } }
@@ -77,7 +80,7 @@ export async function runPrune(target: string, o: PruneOverrides, session: Sessi
   if (existsSync(target) && /\.ya?ml$/.test(target)) {
     checkPrunableBeforeTraining(resolve(target));
     log(`training ${target} first (the dense model the sweep prunes)`);
-    const run = await startRun(resolve(target), undefined, session);
+    const run = await startRun(resolve(target), o.backend ? { backend: o.backend } : undefined, session);
     const result = await run.run();
     if (result.status !== 'completed') throw new UserError(`the dense run ${run.runId} ${result.status}${result.error ? `: ${result.error}` : ''}; nothing to prune`);
     runId = run.runId;
@@ -92,7 +95,7 @@ export async function runPrune(target: string, o: PruneOverrides, session: Sessi
   if (!ckpt) throw new UserError(`run ${dir.id} has no readable checkpoint`);
   const spec = pruneSettings(model, o);
   for (const np of notPrunable(model)) log(`not prunable: ${np.layer}: ${np.reason}`);
-  await initBackend(model.train.backend);
+  await initBackend(o.backend ?? model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   const exportsDir = join(dir.dir, 'export', 'pruned');
   let denseWeights: NamedArray[] = ckpt.weights;
