@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { setBetweenSteps } from '../engine/between-steps';
 import { count, counters } from './counters';
 
 /** Dispatches per queue submit (tfjs's default is 15; each submit costs milliseconds of host time on Dawn). */
@@ -161,13 +162,7 @@ function installBindGroupCache(device: HostBackend['device']): void {
   };
 }
 
-/**
- * Bind groups created between garbage collections. V8 sees a bind group as a tiny object and may keep thousands of
- * dead ones, while each holds a descriptor set (on lavapipe a memory mapping): after this many, the next turn of the
- * event loop collects them so that Dawn can recycle their sets. Small models never reach it in a step.
- */
-const COLLECT_EVERY = 16384;
-
+/** A full garbage collection (V8 sees a bind group as a tiny object and keeps dead ones for long). */
 let gc: (() => void) | undefined;
 function collectGarbage(): void {
   if (!gc) {
@@ -187,29 +182,44 @@ function installCounting(backend: HostBackend): void {
   };
   const queue = backend.queue as HostBackend['queue'] & { onSubmittedWorkDone(): Promise<void> };
   const submit = queue.submit.bind(queue);
-  // Dawn frees a bind group's descriptor set, and other per-dispatch objects, only when it ticks, and dawn.node
-  // ticks only while a promise of its is pending: keep one pending so that every turn of the event loop recycles
-  // (without it a 300-layer step's 45 000 bind groups pile up, and lavapipe runs out of memory mappings).
-  let watching = false;
-  let collectAt = counters().bindGroups + COLLECT_EVERY;
   queue.submit = (b: unknown[]) => {
     count('submits');
     submit(b);
-    if (!watching) {
-      watching = true;
-      queue.onSubmittedWorkDone().then(() => (watching = false), () => (watching = false));
-    }
-    if (counters().bindGroups >= collectAt) {
-      collectAt = counters().bindGroups + COLLECT_EVERY;
-      setImmediate(collectGarbage);
-    }
   };
+}
+
+/**
+ * Bind groups the host may create ahead of the GPU's completed work. Dawn frees a bind group's descriptor set only
+ * once the bind group is garbage and the GPU is past the work that used it, and it notices that only when it ticks,
+ * which dawn.node does while one of its promises is pending. A 300-layer step binds 45 000 sets; on lavapipe each
+ * is a memory mapping, of 65 530 a process may have. Past this many, the next pause between steps waits for the GPU,
+ * collects the garbage and lets Dawn recycle. Small models reach it once every few hundred steps.
+ */
+const AHEAD_LIMIT = 16384;
+
+/** Keeps the host within AHEAD_LIMIT bind groups of the GPU, at the loop's pauses between steps. */
+function installBackpressure(backend: HostBackend & { commandEncoder: unknown; endComputePassEncoder(): void; submitQueue(): void }): void {
+  const queue = backend.queue as HostBackend['queue'] & { onSubmittedWorkDone(): Promise<void> };
+  let settledAt = counters().bindGroups;
+  setBetweenSteps(async () => {
+    const created = counters().bindGroups;
+    if (created - settledAt < AHEAD_LIMIT) return;
+    if (backend.commandEncoder) {
+      backend.endComputePassEncoder();
+      backend.submitQueue();
+    }
+    await queue.onSubmittedWorkDone();
+    collectGarbage();
+    await queue.onSubmittedWorkDone(); // a tick after the collection: the freed sets go back to Dawn's pools
+    settledAt = created;
+  });
 }
 
 /** Installs the host-side levers on the active webgpu backend (after tf.setBackend('webgpu')). */
 export function installWebGpuHost(): void {
   const backend = tf.backend() as unknown as HostBackend;
   installCounting(backend);
+  installBackpressure(backend as Parameters<typeof installBackpressure>[0]);
   const off = leversOff();
   if (!off.has('batch')) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', Number(process.env.DYNAXX_WEBGPU_SUBMIT_BATCH) || SUBMIT_BATCH);
   if (!off.has('upload')) installUploads(backend);

@@ -13,6 +13,7 @@ import { gatherBatch, permutation } from '../data/batches';
 import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { HostArray, TrainingHook } from './hooks';
+import { betweenSteps } from './between-steps';
 import { collectStats } from './hooks';
 import { clipScale, correctCounts, crossEntropy, globalNorm } from './loss';
 import { createLrSchedule } from './lr-schedules';
@@ -319,6 +320,7 @@ export class TrainingLoop {
         // event loop turns) through between steps: every 8 steps, or after any step that took 20 ms or more
         if (this.step % 8 === 0 || performance.now() - lastYield >= 20) {
           await new Promise((r) => setImmediate(r));
+          await betweenSteps();
           lastYield = performance.now();
         }
       }
