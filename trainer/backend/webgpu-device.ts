@@ -112,8 +112,9 @@ function watchDevice(device: GpuDevice): void {
     lastBufferBytes = desc.size;
     return create(desc);
   };
+  // every loss counts, `destroyed` too: after it Dawn drops all work without an error, and nothing of ours destroys
+  // the device while the process still trains
   void device.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
     reportFault(`the WebGPU device was lost (${info.message || info.reason || 'no reason given'}): the driver reset or the GPU ` +
       'was removed. The run stops and keeps its last good checkpoint; resume it (`dynaxx resume`, on any backend).');
   });

@@ -95,7 +95,16 @@ function guardBackend(backend: BackendLike): void {
   const read = backend.read.bind(backend);
   backend.read = async (dataId) => {
     throwIfFaulted();
-    const v = await read(dataId);
+    let v: unknown;
+    try {
+      v = await read(dataId);
+    } catch (e) {
+      // a read fails when the device is gone; Dawn may say why a moment later
+      await new Promise((r) => setTimeout(r, 50));
+      throwIfFaulted();
+      const why = (e as Error).message || (e as Error).name || String(e);
+      throw new WebGpuFault(`reading a result back from the GPU failed (${why}). The run stops and keeps its last good checkpoint; resume it (\`dynaxx resume\`, on any backend).`);
+    }
     throwIfFaulted();
     return v;
   };

@@ -48,6 +48,13 @@ test('a kernel binding more storage buffers than the device allows is an error t
   tf.dispose(inputs);
 });
 
+test('a tensor larger than the largest storage binding is an error that says so, before any GPU memory is asked for', (t) => {
+  if (skip) return t.skip(skip);
+  const limit = (tf.backend() as unknown as { device: { limits: Record<string, number> } }).device.limits.maxStorageBufferBindingSize!;
+  const n = Math.floor(limit / 4) + 1024;
+  assert.throws(() => tf.fill([n], 1), (e: Error) => e instanceof WebGpuFault && /needs a tensor \[\d+\] of \d+ MiB, larger than this GPU's largest storage binding/.test(e.message) && /batchSize/.test(e.message));
+});
+
 test('the fused optimizer update equals the op-by-op update (sgd, momentum with decay, adam, adamw; clip scale)', async (t) => {
   if (skip) return t.skip(skip);
   const specs: Array<Partial<OptimizerSpec>> = [
