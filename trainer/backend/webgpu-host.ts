@@ -1,12 +1,13 @@
 /**
  * The host side of a WebGPU step, made cheaper. Profiled on an H200, tfjs spends 250–460 µs of host time per kernel,
  * most of it creating GPU objects: a new staging buffer for every upload (every scalar from a JS number, every
- * batch), a new bind group for every dispatch, and a queue submit every 15 dispatches. Here, without changing what
- * any kernel computes:
+ * batch), a uniform buffer written and a new bind group for every dispatch, and a queue submit every 15 dispatches.
+ * Here, without changing what any kernel computes (each lever can be switched off: leversOff below):
  * - uploads write into a pooled buffer with queue.writeBuffer instead of creating a mapped staging buffer;
- * - bind groups are cached by their layout and buffers (a training step repeats the same bindings step after
- *   step once the buffer pool is warm), bounded in number;
+ * - uniform buffers are kept by content (shapes and constants repeat step after step) and written once;
+ * - bind groups are cached by their layout and buffers, bounded in number;
  * - dispatches are submitted in larger batches (DYNAXX_WEBGPU_SUBMIT_BATCH, default below);
+ * - the host stays within a bounded amount of work ahead of the GPU, so Dawn can recycle what steps used;
  * - buffers created, bind groups created and submits are counted (counters.ts) so the benchmark shows each lever.
  */
 import * as tf from '@tensorflow/tfjs-core';
