@@ -4,12 +4,11 @@
  * row with its reason; the others, the peer and the results file are unaffected.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { BackendId } from '../protocol/trainer';
 import { AUTO_ORDER, BACKENDS, initBackend } from '../trainer/backend/backends';
-import { failureReason, readResult, removeDir, resultDir, runChild, selfCommand } from './child';
+import { failureReason, readResult, removeDir, resultDir, runChild, saveReport, selfCommand } from './child';
 import { enactFault, faultFor } from './fault';
 import { measureCase, type CaseResult } from './measure';
 import { refModel } from './models';
@@ -68,6 +67,15 @@ export async function runCases(o: BenchOptions, defaultOut: (backends: string[])
   const probes = await Promise.all(wanted.map((b) => BACKENDS[b].probe()));
   const runs: BackendRun[] = [];
   const skipped: Array<{ backend: string; reason: string }> = [];
+  const machine = { host: hostname(), cpu: cpus()[0]?.model.trim() ?? 'CPU', cores: cpus().length, os: `${process.platform} ${release()}` };
+  const out = o.out ?? defaultOut(probes.filter((p) => p.available).map((p) => p.name));
+  let torch: TorchRun | undefined;
+  let torchMissing: string | undefined = o.torch ? 'not measured yet' : 'skipped (--no-torch)';
+  const save = () => {
+    const report = { date, machine, node: process.version, runs, skipped, torch: torch ?? { missing: torchMissing }, rows: tableRows(runs, torch) };
+    saveReport(out, report);
+    return report;
+  };
   for (const p of probes) {
     if (!p.available) {
       skipped.push({ backend: p.name, reason: p.detail ?? 'unavailable' });
@@ -76,29 +84,28 @@ export async function runCases(o: BenchOptions, defaultOut: (backends: string[])
     }
     log(`measuring ${p.name} (${p.device ?? ''}), one process per case, ${o.timeout} s each at most`);
     const run: BackendRun = { backend: p.name, device: p.device ?? '', tfjs: '', results: [], failures: [] };
+    runs.push(run);
     for (const c of planCases(p.name, o)) {
       const got = await spawnCase(p.name, c, o);
       if (got.device) run.device = got.device;
       if (got.tfjs) run.tfjs = got.tfjs;
       if (got.result) run.results.push(got.result);
       else run.failures.push({ model: c.ref.name, batch: c.batch, error: got.error ?? 'no result' });
+      save();
     }
-    runs.push(run);
   }
 
-  let torch: TorchRun | undefined;
-  let torchMissing: string | undefined;
   const cases = new Map<string, Case>();
   for (const r of runs) for (const c of planCases(r.backend as BackendId, o)) cases.set(`${c.ref.name}:${c.batch}`, c);
-  if (!o.torch) torchMissing = 'skipped (--no-torch)';
-  else if (cases.size > 0) {
+  if (o.torch && cases.size === 0) torchMissing = 'no case to compare';
+  if (o.torch && cases.size > 0) {
     const device = o.torchDevice ?? (runs.some((r) => r.backend === 'webgpu') ? 'cuda' : 'cpu');
     log(`measuring PyTorch (${device})`);
     const t = await runTorch([...cases.values()], {
       device, python: o.python, script: o.torchScript, timeoutSec: o.timeout * cases.size,
       steps: o.steps ?? (o.quick ? 3 : undefined), warmup: o.warmup ?? (o.quick ? 1 : undefined),
     });
-    if (t.ok) torch = t.run;
+    if (t.ok) [torch, torchMissing] = [t.run, undefined];
     else torchMissing = t.reason;
   }
   if (torchMissing) log(`PyTorch peer missing: ${torchMissing}`);
@@ -107,12 +114,8 @@ export async function runCases(o: BenchOptions, defaultOut: (backends: string[])
       'its dense layers are slow. Debian: apt-get install libopenblas0-pthread for a fair CPU peer.');
   }
 
-  const rows = tableRows(runs, torch);
-  const machine = { host: hostname(), cpu: cpus()[0]?.model.trim() ?? 'CPU', cores: cpus().length, os: `${process.platform} ${release()}` };
-  const report = { date, machine, node: process.version, runs, skipped, torch: torch ?? { missing: torchMissing }, rows };
-  const out = o.out ?? defaultOut(runs.map((r) => r.backend));
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  const report = save();
+  const rows = report.rows;
 
   if (o.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
   const blas = torch?.deviceType === 'cpu' ? `, BLAS ${torch.blasLibrary ?? torch.blas}` : '';

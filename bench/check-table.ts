@@ -12,12 +12,14 @@ import { alignedTable, rate, textTable, type Row } from './report';
 /** One line of parts.jsonl. */
 export interface PartRecord {
   part: string;
-  kind: 'bench' | 'e2e' | 'overhead' | 'train';
+  kind: 'backends' | 'bench' | 'e2e' | 'overhead' | 'train';
   /** The part's JSON, relative to the folder. */
   json: string;
   rc: number;
   seconds: number;
   limit: number;
+  /** Not run: the check's time budget was spent. */
+  skipped?: boolean;
 }
 
 function read<T>(file: string): T | undefined {
@@ -31,6 +33,7 @@ function read<T>(file: string): T | undefined {
 }
 
 function status(p: PartRecord): string {
+  if (p.skipped) return 'skipped (no time left)';
   if (p.rc === 0) return 'ok';
   if (p.rc === 124 || p.rc === 137) return `timed out (${p.limit} s)`;
   return `failed (exit ${p.rc})`;
@@ -63,8 +66,13 @@ function describe(p: PartRecord, dir: string): { line: string; table?: string } 
     const plain = r.rows.find((x) => x.variant === 'plain')?.result;
     return { line: `${plain ? `plain ${plain.msPerStep.toPrecision(3)} ms/step; ` : ''}${parts.join(', ')}`, table: overheadTables(r.rows).text };
   }
+  if (p.kind === 'backends') {
+    const b = read<{ backends: Array<{ name: string; available: boolean; device?: string; detail?: string }> }>(file);
+    const gpu = b?.backends.find((x) => x.name === 'webgpu');
+    return { line: gpu ? `webgpu: ${gpu.available ? gpu.device : `unavailable: ${gpu.detail}`}` : 'no JSON (see the log)' };
+  }
   const s = read<Record<string, unknown>>(file);
-  if (!s) return { line: 'no JSON summary (see the log)' };
+  if (!s) return { line: p.skipped ? '–' : 'no JSON summary (see the log)' };
   const acc = typeof s.testAccuracy === 'number' ? `, test ${(s.testAccuracy * 100).toFixed(1)}%` : typeof s.valAccuracy === 'number' ? `, val ${(s.valAccuracy * 100).toFixed(1)}%` : '';
   const speed = typeof s.samplesPerSec === 'number' ? `, ${rate(s.samplesPerSec)} samples/s` : '';
   return { line: `${s.status} ${s.steps} steps in ${s.seconds} s on ${s.backend}${acc}${speed}${s.error ? `: ${String(s.error).slice(0, 200)}` : ''}` };

@@ -4,9 +4,9 @@
  * its stderr is passed through live, and its last lines are kept as the reason when it fails.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface ChildRun {
   /** Exit code, or undefined when a signal ended it. */
@@ -96,6 +96,16 @@ export function readResult<T>(file: string): T | undefined {
 /** Child side: writes the result atomically (a killed child leaves no half-written file). */
 export function writeResult(file: string, value: unknown): void {
   writeFileSync(`${file}.tmp`, JSON.stringify(value));
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * A mode's results file, rewritten atomically after every measurement: when an outer `timeout` ends the whole
+ * benchmark, what was measured until then is on disk.
+ */
+export function saveReport(file: string, report: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 

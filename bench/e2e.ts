@@ -4,10 +4,10 @@
  * the same invocation. Reports wall time (process start to exit), training time (the CLI's `seconds`: training
  * and evaluation, without start-up and data loading), test accuracy, and the ratios ours/PyTorch and webgpu/wasm.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BackendId } from '../protocol/trainer';
-import { failureReason, lastJsonLine, readResult, removeDir, resultDir, runChild } from './child';
+import { failureReason, lastJsonLine, readResult, removeDir, resultDir, runChild, saveReport } from './child';
 import type { BenchOptions } from './options';
 import { alignedTable, markdown } from './report';
 import { findPython, findScript } from './torch-peer';
@@ -68,7 +68,7 @@ async function runOurs(backend: BackendId, file: string, o: BenchOptions, epochs
   }
   return {
     who, ok: true, wallSeconds: r.seconds, seconds: s.seconds as number, testAccuracy: s.testAccuracy as number,
-    device: `${s.backend}: ${s.device}`, detail: s,
+    device: String(s.device), detail: s,
   };
 }
 
@@ -117,7 +117,7 @@ export function e2eTables(r: E2eReport): { text: string; markdown: string } {
   const ratios = r.ratios.map((q) => `${q.what}: ${q.seconds.toFixed(2)}× the training time, ${q.wallSeconds.toFixed(2)}× the wall time`);
   const notes = [
     ...ratios,
-    ...r.runs.filter((x) => x.device).map((x) => `${x.who} ran on ${x.device}`),
+    ...r.runs.filter((x) => x.device).map((x) => `${x.who}: ${x.device}`),
     ...r.runs.filter((x) => !x.ok).map((x) => `failed: ${x.who}: ${x.error}`),
   ];
   const title = `${r.model}, ${r.epochs} epoch${r.epochs > 1 ? 's' : ''}${r.limit ? `, ${r.limit} training samples` : ''}`;
@@ -133,16 +133,19 @@ export async function runE2e(o: BenchOptions, defaultOut: (mode: string) => stri
   const epochs = o.epochs ?? 3;
   const backends = o.backends ?? (['webgpu', 'wasm'] as BackendId[]);
   const timeoutSec = 3 * o.timeout;
+  const out = o.out ?? defaultOut('e2e');
   const runs: E2eRun[] = [];
-  for (const b of backends) runs.push(await runOurs(b, file, o, epochs, timeoutSec));
+  const report: E2eReport = { date: new Date().toISOString().slice(0, 10), model: name, epochs, limit: o.limit, runs, ratios: [] };
+  const add = (r: E2eRun) => {
+    runs.push(r);
+    report.ratios = e2eRatios(runs);
+    saveReport(out, report);
+  };
+  for (const b of backends) add(await runOurs(b, file, o, epochs, timeoutSec));
   if (o.torch) {
     const device = o.torchDevice ?? (backends.includes('webgpu') ? 'cuda' : 'cpu');
-    runs.push(await runPeer(name.replace(/\.dynaxx\.ya?ml$/, '').replace(/^.*\//, ''), o, epochs, device, timeoutSec));
+    add(await runPeer(name.replace(/\.dynaxx\.ya?ml$/, '').replace(/^.*\//, ''), o, epochs, device, timeoutSec));
   }
-  const report: E2eReport = { date: new Date().toISOString().slice(0, 10), model: name, epochs, limit: o.limit, runs, ratios: e2eRatios(runs) };
-  const out = o.out ?? defaultOut('e2e');
-  mkdirSync(resolve(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   if (o.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
   const t = e2eTables(report);
   console.log(`\n${t.text}\n\nMarkdown:\n\n${t.markdown}\n\nresults: ${out}`);

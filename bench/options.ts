@@ -13,7 +13,7 @@ Options:
   --models a,b          reference models: mlp, mlp-big, cnn (default: mlp, cnn, mlp-big on GPU backends; cnn not on cpu)
   --batch 64,256        batch sizes (default: per model; the cpu backend runs only the smallest; --overhead: 128)
   --steps N             timed steps per case (default: webgpu/tensorflow 50, wasm 20, cpu 3; PyTorch cpu 10, cuda 50;
-                        --overhead: 200 on webgpu/tensorflow, else 40)
+                        --overhead: 100 on webgpu/tensorflow, else 40)
   --warmup N            untimed warm-up steps before them (default: 5, cpu backend 1, PyTorch cpu 3; --overhead: 20)
   --quick               smoke test: smallest batch of each model, 3 steps after 1 warm-up (--overhead: 20 after 10)
   --timeout S           seconds one case (one child process) may take before it is killed and reported (default 300;

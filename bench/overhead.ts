@@ -5,14 +5,13 @@
  * every variant pays the same run-directory writes and host reads a real run pays.
  * Goals on a GPU: stabilize ≤ 10%, modularity ≤ 10% (the technique at the same width), monitors ≤ 5%.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BackendId, RunOverrides } from '../protocol/trainer';
 import { counters, perStep, type BackendCounters } from '../trainer/backend/counters';
 import { DEFAULT_MONITOR_EVERY } from '../trainer/monitors/hook';
 import { DEFAULT_MONITORS } from '../trainer/monitors/registry';
 import { startRun } from '../trainer/session';
-import { failureReason, readResult, removeDir, resultDir, runChild, selfCommand } from './child';
+import { failureReason, readResult, removeDir, resultDir, runChild, saveReport, selfCommand } from './child';
 import { enactFault, faultFor } from './fault';
 import { childArgs, type BenchOptions } from './options';
 import { alignedTable, count, markdown, ms } from './report';
@@ -41,7 +40,7 @@ const LOG_EVERY = 10;
 
 export function overheadSteps(backend: BackendId, o: BenchOptions): { steps: number; warmup: number } {
   const gpu = backend === 'webgpu' || backend === 'tensorflow';
-  const d = o.quick ? { steps: 20, warmup: 10 } : { steps: gpu ? 200 : 40, warmup: 20 };
+  const d = o.quick ? { steps: 20, warmup: 10 } : { steps: gpu ? 100 : 40, warmup: 20 };
   const up = (n: number) => Math.max(LOG_EVERY, Math.ceil(n / LOG_EVERY) * LOG_EVERY);
   return { steps: up(o.steps ?? d.steps), warmup: up(o.warmup ?? d.warmup) };
 }
@@ -171,6 +170,12 @@ export function overheadTables(rows: OverheadRow[]): { text: string; markdown: s
 
 export async function runOverhead(o: BenchOptions, backends: BackendId[], defaultOut: (mode: string) => string): Promise<void> {
   const results: Array<{ backend: string; variant: string; result?: VariantResult; error?: string }> = [];
+  const out = o.out ?? defaultOut('overhead');
+  const save = () => {
+    const report = { date: new Date().toISOString().slice(0, 10), node: process.version, rows: overheadRows(results) };
+    saveReport(out, report);
+    return report;
+  };
   for (const backend of backends) {
     for (const v of VARIANTS) {
       const dir = resultDir();
@@ -182,15 +187,12 @@ export async function runOverhead(o: BenchOptions, backends: BackendId[], defaul
       removeDir(dir);
       const error = got?.error ?? (got?.result ? undefined : failureReason(r, `the ${backend} ${v.name} child`, o.timeout * 1000));
       results.push({ backend, variant: v.name, result: got?.result, error });
+      save();
       process.stderr.write(got?.result ? `overhead: ${backend} ${v.name}: ${ms(got.result.msPerStep)} ms/step\n` : `overhead: ${backend} ${v.name}: failed: ${error}\n`);
     }
   }
-  const rows = overheadRows(results);
-  const report = { date: new Date().toISOString().slice(0, 10), node: process.version, rows };
-  const out = o.out ?? defaultOut('overhead');
-  mkdirSync(resolve(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  const report = save();
   if (o.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
-  const t = overheadTables(rows);
+  const t = overheadTables(report.rows);
   console.log(`\n${t.text}\n\nMarkdown:\n\n${t.markdown}\n\nresults: ${out}`);
 }
