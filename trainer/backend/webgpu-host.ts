@@ -26,6 +26,8 @@ interface TensorData {
   shape: number[];
   values: ArrayLike<number> | null;
   resource: unknown;
+  /** tfjs: the buffer is not the tensor's own (never released to the pool) */
+  external?: boolean;
 }
 interface HostBackend {
   device: Record<string, unknown> & { queue: { submit(b: unknown[]): void; writeBuffer(b: unknown, off: number, data: ArrayBufferView): void } };
@@ -47,9 +49,18 @@ interface BindGroupEntry {
 
 const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8 /* COPY_DST */;
 
-/** Uploads through queue.writeBuffer into a pooled buffer (tfjs creates a staging buffer per upload). */
+/** Distinct scalar constants kept on the GPU (learning rates, clip norms, epsilons: a step uses a handful). */
+const SCALAR_CACHE = 1024;
+
+/**
+ * Uploads through queue.writeBuffer into a pooled buffer (tfjs creates a staging buffer per upload). A one-element
+ * tensor (a scalar made from a JS number, which tfjs ops create all the time) binds a shared read-only buffer per
+ * value instead: no upload at all. tfjs never writes into an input, and a tensor marked `external` never returns its
+ * buffer to the pool, so the shared buffer cannot be overwritten.
+ */
 function installUploads(backend: HostBackend): void {
   const original = backend.uploadToGPU.bind(backend);
+  const scalars = new Map<string, unknown>();
   backend.uploadToGPU = (dataId) => {
     const data = backend.tensorMap.get(dataId);
     const size = data.values ? data.values.length * 4 : 0;
@@ -61,8 +72,22 @@ function installUploads(backend: HostBackend): void {
     const view = data.dtype === 'float32'
       ? (values instanceof Float32Array ? values : Float32Array.from(values))
       : (values instanceof Int32Array ? values : Int32Array.from(values));
-    const buffer = backend.bufferManager.acquireBuffer(size, STORAGE_USAGE);
-    backend.device.queue.writeBuffer(buffer, 0, view);
+    let buffer: unknown;
+    if (view.length === 1) {
+      const key = `${data.dtype === 'float32' ? 'f' : 'i'}${new Int32Array(view.buffer, view.byteOffset, 1)[0]}`;
+      buffer = scalars.get(key);
+      if (!buffer) {
+        buffer = (backend.device.createBuffer as (d: unknown) => unknown)({ size: 4, usage: STORAGE_USAGE });
+        backend.device.queue.writeBuffer(buffer, 0, view);
+        scalars.set(key, buffer);
+        // evicted: dropped; tensors still bound to it keep it alive
+        if (scalars.size > SCALAR_CACHE) scalars.delete(scalars.keys().next().value!);
+      }
+      data.external = true;
+    } else {
+      buffer = backend.bufferManager.acquireBuffer(size, STORAGE_USAGE);
+      backend.device.queue.writeBuffer(buffer, 0, view);
+    }
     data.values = null;
     data.resource = buffer;
   };

@@ -32,7 +32,7 @@ export abstract class Optimizer {
     this.iterations++;
     const fused = hasFusedUpdate();
     tf.tidy(() => {
-      const lrT = tf.scalar(lr);
+      const lrT = fused ? undefined : tf.scalar(lr);
       const attrs = fused ? this.fused(lr) : undefined;
       const s = fused ? scale ?? tf.scalar(1) : scale;
       for (const nv of vars) {
@@ -46,7 +46,7 @@ export abstract class Optimizer {
           nv.variable.assign(outs[0]!);
           slots.forEach((slot, i) => slot.assign(outs[i + 1]!));
         } else {
-          this.update(nv.variable, s ? tf.mul(g, s) : g, slots, lrT);
+          this.update(nv.variable, s ? tf.mul(g, s) : g, slots, lrT!);
         }
       }
     });
