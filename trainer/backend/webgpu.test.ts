@@ -87,6 +87,20 @@ test('the fused optimizer update equals the op-by-op update (sgd, momentum with 
   }
 });
 
+test('the fused update covers a weight too large for one row of workgroups (4.2M+ elements)', async (t) => {
+  if (skip) return t.skip(skip);
+  const n = 65535 * 64 + 4099; // past maxComputeWorkgroupsPerDimension × 64: the dispatch is two-dimensional
+  const w = tf.variable(tf.fill([n], 1));
+  const nv: NamedVariable = { name: 'big', variable: w, layerId: 'l', role: 'kernel' };
+  const opt = createOptimizer({ type: 'sgd', lr: 0.5, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+  const g = tf.range(0, n, 1, 'float32');
+  opt.apply([nv], new Map([['big', g]]), 0.5);
+  const v = await w.data();
+  for (const i of [0, 1, 65535 * 64 - 1, 65535 * 64, n - 1]) assert.equal(v[i], 1 - 0.5 * i, `element ${i}`);
+  tf.dispose([w, g]);
+  opt.dispose();
+});
+
 test('a warm training step creates no GPU buffers and reads the host only at log time', async (t) => {
   if (skip) return t.skip(skip);
   const { model } = parseModelText([
