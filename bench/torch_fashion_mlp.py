@@ -33,6 +33,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_ref import cpu_name, sync  # noqa: E402  (the benchmark's PyTorch peer, beside this file)
+
 DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
 FILES = {
     "train_x": "train-images-idx3-ubyte", "train_y": "train-labels-idx1-ubyte",
@@ -128,22 +131,6 @@ def evaluate(model, x, y, device):
             correct += (logits.argmax(1) == yb).sum()
     model.train()
     return {"loss": loss.item() / len(x), "accuracy": correct.item() / len(x)}
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "CPU"
-
-
-def sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def main():
