@@ -13,7 +13,7 @@ import { gatherBatch, permutation } from '../data/batches';
 import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { HostArray, TrainingHook } from './hooks';
-import { betweenSteps } from './between-steps';
+import { betweenSteps, endStep } from './between-steps';
 import { collectStats } from './hooks';
 import { clipScale, correctCounts, crossEntropy, globalNorm } from './loss';
 import { createLrSchedule } from './lr-schedules';
@@ -298,6 +298,7 @@ export class TrainingLoop {
         normSum = newNorm;
         pending++;
         this.step++;
+        endStep();
         // the step count moves every step (consumers rate-limit); the loss in the message is the last one read
         events.onProgress?.(this.step, this.totalSteps, lastMessage);
 
