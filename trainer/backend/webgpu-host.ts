@@ -273,9 +273,9 @@ export function installWebGpuHost(): void {
 
 /**
  * The levers switched off by DYNAXX_WEBGPU_OFF (comma-separated: batch, upload, bindgroups, uniforms,
- * fused-optimizer, or `all`): the benchmark measures what each one buys, side by side in one run.
+ * fused-optimizer, fused-norm, or `all`): the benchmark measures what each one buys, side by side in one run.
  */
 export function leversOff(): Set<string> {
   const names = (process.env.DYNAXX_WEBGPU_OFF ?? '').split(',').map((s) => s.trim()).filter((s) => s);
-  return new Set(names.includes('all') ? ['batch', 'upload', 'bindgroups', 'uniforms', 'fused-optimizer'] : names);
+  return new Set(names.includes('all') ? ['batch', 'upload', 'bindgroups', 'uniforms', 'fused-optimizer', 'fused-norm'] : names);
 }

@@ -1,15 +1,14 @@
 /**
  * One WebGPU dispatch per weight for the whole optimizer update, instead of about ten kernels (and as many scalar
  * uploads) per weight: SGD, momentum, Adam and AdamW, with the global-norm clip scale and weight decay folded in.
- * Registered as the tfjs kernel OPTIMIZER_UPDATE (contract: engine/optimizer-kernel.ts) for the webgpu backend; engine/optimizers.ts uses it wherever a
+ * Registered as the tfjs kernel OPTIMIZER_UPDATE (contract: engine/fused-kernels.ts) for the webgpu backend; engine/optimizers.ts uses it wherever a
  * backend has it and keeps its op-by-op update everywhere else, with the same formulas (tests hold them equal).
  * The new weight and slots are written to fresh buffers (a weight may be shared with a clone, so never in place)
  * and the variables take them over, like `assign`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { count } from './counters';
-import { OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from '../engine/optimizer-kernel';
-import { throwIfFaulted } from './webgpu-device';
+import { OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from '../engine/fused-kernels';
+import { pipeline, record, uniforms, type WebGpuBackendLike } from './webgpu-dispatch';
 
 const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 const WORKGROUP = 64;
@@ -53,89 +52,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
-interface Gpu {
-  createShaderModule(d: unknown): unknown;
-  createComputePipeline(d: unknown): { getBindGroupLayout(i: number): unknown };
-  createBindGroup(d: unknown): unknown;
-  createBuffer(d: unknown): unknown;
-  queue: { writeBuffer(b: unknown, off: number, data: ArrayBufferView): void };
-  limits: Record<string, number>;
-}
-interface WebGpuBackendLike {
-  device: Gpu;
-  commandEncoder: { beginComputePass(d: unknown): Pass } | null;
-  computePassEncoder: Pass | null;
-  dispatchCountInPass: number;
-  commandQueueOwnedIds: WeakSet<object>;
-  tensorMap: { get(id: tf.DataId): { resource: unknown } };
-  bufferManager: { acquireBuffer(size: number, usage: number): unknown };
-  uniformPendingDisposal: unknown[];
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  uploadToGPU(id: tf.DataId): void;
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
-}
-interface Pass {
-  setPipeline(p: unknown): void;
-  setBindGroup(i: number, g: unknown): void;
-  dispatchWorkgroups(x: number, y: number, z: number): void;
-}
-
-const pipelines = new Map<string, { getBindGroupLayout(i: number): unknown }>();
-
-function pipelineFor(device: Gpu, kind: OptimizerUpdateAttrs['kind']) {
-  let p = pipelines.get(kind);
-  if (!p) {
-    p = device.createComputePipeline({ label: `OptimizerUpdate-${kind}`, layout: 'auto', compute: { module: device.createShaderModule({ code: shader(kind) }), entryPoint: 'main' } });
-    pipelines.set(kind, p);
-  }
-  return p;
-}
-
-/**
- * The parameters as a uniform buffer from tfjs's pool, returned to it at the next submit like tfjs's own uniforms
- * (they change every step: learning rate, bias corrections), so a warm step creates no buffer.
- */
-function paramsBuffer(backend: WebGpuBackendLike, a: OptimizerUpdateAttrs): unknown {
-  const values = new Float32Array([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2, a.weightDecay, a.decoupled ? 1 : 0]);
-  const b = backend.bufferManager.acquireBuffer(values.byteLength, 0x40 /* UNIFORM */ | 0x8 /* COPY_DST */);
-  backend.device.queue.writeBuffer(b, 0, values);
-  backend.uniformPendingDisposal.push(b);
-  return b;
-}
-
 function update(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: unknown }): tf.TensorInfo[] {
-  throwIfFaulted();
   const backend = args.backend as WebGpuBackendLike;
   const a = args.attrs as unknown as OptimizerUpdateAttrs;
   const { w, g, scale } = args.inputs as Record<string, tf.TensorInfo>;
   const slots = (['m', 'v'] as const).slice(0, SLOTS[a.kind]).map((k) => args.inputs[k]!);
-  const ins = [g!, w!, ...slots, scale!];
   const outs = [w!, ...slots].map((t) => backend.makeTensorInfo(t.shape, 'float32'));
-  for (const t of [...ins, ...outs]) backend.uploadToGPU(t.dataId);
-  const device = backend.device;
-  const pipeline = pipelineFor(device, a.kind);
-  const entries = [...ins, ...outs].map((t, i) => ({ binding: i, resource: { buffer: backend.tensorMap.get(t.dataId).resource } }));
-  entries.push({ binding: entries.length, resource: { buffer: paramsBuffer(backend, a) } });
-  const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  // the parameters change every step (learning rate, bias corrections): a pooled uniform, so a warm step creates no buffer
+  const params = uniforms(backend, new Float32Array([a.lr, a.beta1, a.beta2, a.epsilon, a.c1, a.c2, a.weightDecay, a.decoupled ? 1 : 0]));
   const n = w!.shape.reduce((x, y) => x * y, 1);
-  const groups = Math.ceil(n / WORKGROUP);
-  const maxX = device.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const x = Math.min(groups, maxX);
-  const y = Math.ceil(groups / x);
-  backend.ensureCommandEncoderReady();
-  if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder!.beginComputePass({});
-  backend.computePassEncoder.setPipeline(pipeline);
-  backend.computePassEncoder.setBindGroup(0, group);
-  backend.computePassEncoder.dispatchWorkgroups(x, y, 1);
-  count('dispatches');
-  for (const t of [...ins, ...outs]) backend.commandQueueOwnedIds.add(t.dataId);
-  backend.dispatchCountInPass++;
-  if (backend.dispatchCountInPass >= (tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') as number)) {
-    backend.endComputePassEncoder();
-    backend.submitQueue();
-  }
+  record(backend, pipeline(backend, `OptimizerUpdate-${a.kind}`, () => shader(a.kind)), [g!, w!, ...slots, scale!, ...outs], params, Math.ceil(n / WORKGROUP));
   return outs;
 }
 

@@ -12,7 +12,8 @@ import { parseModelText } from '../../spec';
 import { loadDataset } from '../data/load';
 import { TrainingLoop } from '../engine/loop';
 import type { NamedVariable } from '../engine/module';
-import { OPTIMIZER_UPDATE } from '../engine/optimizer-kernel';
+import { OPTIMIZER_UPDATE, SUM_SQUARES } from '../engine/fused-kernels';
+import { globalNorm } from '../engine/loss';
 import { createOptimizer } from '../engine/optimizers';
 import { initBackend } from './backends';
 import { counters, perStep } from './counters';
@@ -99,6 +100,20 @@ test('the fused update covers a weight too large for one row of workgroups (4.2M
   for (const i of [0, 1, 65535 * 64 - 1, 65535 * 64, n - 1]) assert.equal(v[i], 1 - 0.5 * i, `element ${i}`);
   tf.dispose([w, g]);
   opt.dispose();
+});
+
+test('the fused gradient norm equals square-and-sum over 40 tensors of every size', async (t) => {
+  if (skip) return t.skip(skip);
+  const sizes = Array.from({ length: 40 }, (_, i) => [1, 7, 255, 256, 257, 1000, 4099, 1 << 20][i % 8]!);
+  const xs = sizes.map((n, i) => tf.randomUniform([n], -1, 1, 'float32', i + 1));
+  const kernel = tf.getKernel(SUM_SQUARES, 'webgpu');
+  assert.ok(kernel, 'the webgpu backend registers the fused sum of squares');
+  const fused = (await globalNorm(xs).data())[0]!;
+  tf.unregisterKernel(SUM_SQUARES, 'webgpu');
+  const ops = (await globalNorm(xs).data())[0]!;
+  tf.registerKernel(kernel!);
+  assert.ok(Math.abs(fused - ops) <= 1e-5 * ops, `fused ${fused} vs ops ${ops}`);
+  tf.dispose(xs);
 });
 
 test('a warm training step creates no GPU buffers and reads the host only at log time', async (t) => {

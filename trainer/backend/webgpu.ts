@@ -11,6 +11,7 @@ import { BackendError, type Backend } from './backends';
 import { registerWebGpuFactory, type GpuAdapter } from './webgpu-device';
 import { installWebGpuHost, leversOff } from './webgpu-host';
 import { installWebGpuOptimizer } from './webgpu-optimizer';
+import { installWebGpuSumSquares } from './webgpu-sum-squares';
 import { installWebGpuKernels } from './webgpu-kernels';
 
 interface DawnModule {
@@ -116,7 +117,9 @@ export const webgpuBackend: Backend = {
     await tf.ready();
     installWebGpuKernels();
     installWebGpuHost();
-    if (!leversOff().has('fused-optimizer')) installWebGpuOptimizer();
+    const off = leversOff();
+    if (!off.has('fused-optimizer')) installWebGpuOptimizer();
+    if (!off.has('fused-norm')) installWebGpuSumSquares();
     return a.device;
   },
 };

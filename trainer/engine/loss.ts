@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { positionsOf } from '../data/positions';
+import { hasFused, SUM_SQUARES } from './fused-kernels';
 
 export interface TaskSlice {
   name: string;
@@ -58,9 +59,18 @@ export function correctCounts(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskS
   });
 }
 
-/** Global L2 norm of a set of gradients, as a scalar tensor (no host read). */
+/**
+ * Global L2 norm of a set of gradients, as a scalar tensor (no host read). Where the backend has the fused sum of
+ * squares (engine/fused-kernels.ts) it is a few dispatches for all gradients, otherwise two ops per gradient.
+ */
 export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  return tf.tidy(() => {
+    if (grads.length > 0 && hasFused(SUM_SQUARES)) {
+      const squares = tf.engine().runKernel(SUM_SQUARES, Object.fromEntries(grads.map((g, i) => [`x${i}`, g]))) as tf.Tensor;
+      return tf.sqrt(tf.sum(squares)) as tf.Scalar;
+    }
+    return tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSpec, OptimizerType } from '../../spec/types';
 import type { NamedVariable } from './module';
-import { hasFusedUpdate, OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from './optimizer-kernel';
+import { hasFused, OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from './fused-kernels';
 
 export abstract class Optimizer {
   /** Number of updates applied so far (restored from checkpoints). */
@@ -21,7 +21,7 @@ export abstract class Optimizer {
   /** Updates one weight in place. `grad` is already clipped; called inside tf.tidy. */
   protected abstract update(v: tf.Variable, grad: tf.Tensor, slots: tf.Variable[], lr: tf.Scalar): void;
 
-  /** The same update as attributes of the fused kernel (optimizer-kernel.ts), at the current iteration. */
+  /** The same update as attributes of the fused kernel (fused-kernels.ts), at the current iteration. */
   protected abstract fused(lr: number): OptimizerUpdateAttrs;
 
   /**
@@ -30,7 +30,7 @@ export abstract class Optimizer {
    */
   apply(vars: NamedVariable[], grads: Map<string, tf.Tensor>, lr: number, scale?: tf.Scalar): void {
     this.iterations++;
-    const fused = hasFusedUpdate();
+    const fused = hasFused(OPTIMIZER_UPDATE);
     tf.tidy(() => {
       const lrT = fused ? undefined : tf.scalar(lr);
       const attrs = fused ? this.fused(lr) : undefined;

@@ -1,0 +1,33 @@
+/**
+ * Contracts of fused kernels a backend may register with tfjs (trainer/backend/webgpu-*.ts do for WebGPU), each the
+ * one-dispatch form of a few tfjs ops the engine runs every step. Where no backend registers one, the engine runs the
+ * ops, with the same formulas (tests hold the two equal).
+ * - OPTIMIZER_UPDATE: inputs w, g, the slots (m; m and v) and the clip scale; outputs the new weight and slots.
+ * - SUM_SQUARES: inputs x0…x(k−1), any number; output [k], the sum of squares of each.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export const OPTIMIZER_UPDATE = 'DynaxxOptimizerUpdate';
+
+/** Attributes of one update; `kind` picks the slots: sgd none, momentum [m], adam [m, v]. */
+export interface OptimizerUpdateAttrs {
+  kind: 'sgd' | 'momentum' | 'adam';
+  lr: number;
+  /** momentum μ, or Adam's β1 */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Adam's bias corrections 1−β1^t and 1−β2^t */
+  c1: number;
+  c2: number;
+  weightDecay: number;
+  /** AdamW: decay applied to the weight, not folded into the gradient */
+  decoupled: boolean;
+}
+
+export const SUM_SQUARES = 'DynaxxSumSquares';
+
+/** Whether the active backend has the fused kernel `name`. */
+export function hasFused(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
