@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setStepBoundary } from '../engine/between-steps';
+import { BackendError } from './backends';
 import { count, counters } from './counters';
 
 /**
@@ -260,22 +261,46 @@ function installStepBoundary(backend: HostBackend & { commandEncoder: unknown; e
 }
 
 /** Installs the host-side levers on the active webgpu backend (after tf.setBackend('webgpu')). */
-export function installWebGpuHost(): void {
+export function installWebGpuHost(settings: HostSettings): void {
   const backend = tf.backend() as unknown as HostBackend;
   installCounting(backend);
-  const off = leversOff();
+  const { off } = settings;
   installStepBoundary(backend as Parameters<typeof installStepBoundary>[0], !off.has('batch'));
-  if (!off.has('batch')) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', Number(process.env.DYNAXX_WEBGPU_SUBMIT_BATCH) || SUBMIT_BATCH);
+  if (!off.has('batch')) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', settings.submitBatch);
   if (!off.has('upload')) installUploads(backend);
   if (!off.has('uniforms')) installUniformCache(backend);
   if (!off.has('bindgroups')) installBindGroupCache(backend.device);
+}
+
+export interface HostSettings {
+  /** Levers switched off (leversOff). */
+  off: Set<string>;
+  submitBatch: number;
+}
+
+/** The settings from the environment, checked before the backend starts: a typo is an error, not a silent default. */
+export function hostSettings(): HostSettings {
+  return { off: leversOff(), submitBatch: submitBatch() };
 }
 
 /**
  * The levers switched off by DYNAXX_WEBGPU_OFF (comma-separated: batch, upload, bindgroups, uniforms,
  * fused-optimizer, fused-norm, or `all`): the benchmark measures what each one buys, side by side in one run.
  */
-export function leversOff(): Set<string> {
+function leversOff(): Set<string> {
   const names = (process.env.DYNAXX_WEBGPU_OFF ?? '').split(',').map((s) => s.trim()).filter((s) => s);
-  return new Set(names.includes('all') ? ['batch', 'upload', 'bindgroups', 'uniforms', 'fused-optimizer', 'fused-norm'] : names);
+  const unknown = names.filter((n) => n !== 'all' && !LEVERS.includes(n));
+  if (unknown.length > 0) throw new BackendError('webgpu', `DYNAXX_WEBGPU_OFF names ${unknown.map((n) => `'${n}'`).join(', ')}: use any of ${LEVERS.join(', ')}, or all`);
+  return new Set(names.includes('all') ? LEVERS : names);
+}
+
+const LEVERS = ['batch', 'upload', 'uniforms', 'bindgroups', 'fused-optimizer', 'fused-norm'];
+
+/** Most dispatches per submit within a step: DYNAXX_WEBGPU_SUBMIT_BATCH (a whole number ≥ 1) or SUBMIT_BATCH. */
+function submitBatch(): number {
+  const v = process.env.DYNAXX_WEBGPU_SUBMIT_BATCH;
+  if (v === undefined || v === '') return SUBMIT_BATCH;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new BackendError('webgpu', `DYNAXX_WEBGPU_SUBMIT_BATCH must be a whole number of dispatches ≥ 1, not '${v}'`);
+  return n;
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backends';
 import { registerWebGpuFactory, type GpuAdapter } from './webgpu-device';
-import { installWebGpuHost, leversOff } from './webgpu-host';
+import { hostSettings, installWebGpuHost } from './webgpu-host';
 import { installWebGpuOptimizer } from './webgpu-optimizer';
 import { installWebGpuSumSquares } from './webgpu-sum-squares';
 import { installWebGpuKernels } from './webgpu-kernels';
@@ -111,15 +111,15 @@ export const webgpuBackend: Backend = {
     // loading the package registers tfjs's kernels (and its own device factory, which ours replaces)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-backend-webgpu');
+    const settings = hostSettings();
     registerWebGpuFactory(a.adapter);
     const ok = await tf.setBackend('webgpu');
     if (!ok) throw new BackendError('webgpu', `tfjs could not start its webgpu backend on ${a.device}`);
     await tf.ready();
     installWebGpuKernels();
-    installWebGpuHost();
-    const off = leversOff();
-    if (!off.has('fused-optimizer')) installWebGpuOptimizer();
-    if (!off.has('fused-norm')) installWebGpuSumSquares();
+    installWebGpuHost(settings);
+    if (!settings.off.has('fused-optimizer')) installWebGpuOptimizer();
+    if (!settings.off.has('fused-norm')) installWebGpuSumSquares();
     return a.device;
   },
 };
