@@ -34,7 +34,7 @@ from torch import nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_ref import cpu_name, sync  # noqa: E402  (the benchmark's PyTorch peer, beside this file)
+from torch_ref import open_device, sync  # noqa: E402  (the benchmark's PyTorch peer, beside this file)
 
 DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
 FILES = {
@@ -143,16 +143,7 @@ def main():
     a = ap.parse_args()
 
     wall0 = time.perf_counter()
-    device = torch.device(a.device)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SystemExit("torch_fashion_mlp.py: --device cuda but torch.cuda.is_available() is False")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        name = torch.cuda.get_device_name(0)
-    else:
-        torch.set_num_threads(os.cpu_count() or 1)
-        name = f"{cpu_name()} ({os.cpu_count()} cores)"
+    device, name = open_device(a.device, "torch_fashion_mlp.py")
     (x, y), (vx, vy), (tx, ty), folder = load(a.limit, a.seed)
     model = build(a.seed).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=EPS)

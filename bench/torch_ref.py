@@ -88,6 +88,19 @@ def cpu_name():
     return platform.processor() or "CPU"
 
 
+def open_device(kind, script):
+    """The torch device for `cpu` or `cuda` and its name: fp32 without TF32 on CUDA, every core on the CPU."""
+    device = torch.device(kind)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit(f"{script}: --device cuda but torch.cuda.is_available() is False")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        return device, torch.cuda.get_device_name(0)
+    torch.set_num_threads(os.cpu_count() or 1)
+    return device, f"{cpu_name()} ({os.cpu_count()} cores)"
+
+
 def blas_info():
     """BLAS_INFO of the build: `mkl`, `open`, or `generic` (Debian: whatever the system libblas.so.3 is)."""
     m = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
@@ -116,17 +129,9 @@ def main():
     ap.add_argument("--out", help="also write the JSON here, after every case")
     a = ap.parse_args()
 
-    device = torch.device(a.device)
+    device, name = open_device(a.device, "torch_ref.py")
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SystemExit("torch_ref.py: --device cuda but torch.cuda.is_available() is False")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
         torch.backends.cudnn.benchmark = True
-        name = torch.cuda.get_device_name(0)
-    else:
-        torch.set_num_threads(os.cpu_count() or 1)
-        name = f"{cpu_name()} ({os.cpu_count()} cores)"
     steps = a.steps or DEFAULT_STEPS[a.device][0]
     warmup = a.warmup if a.warmup is not None else DEFAULT_STEPS[a.device][1]
 
