@@ -74,18 +74,9 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
 }
 
 /**
- * Scales gradients so that their global norm is at most `clipNorm` (a no-op when below). Stays on
- * the device: the scale is min(1, clip/norm) as a tensor, no host read.
+ * The factor min(1, clip/norm) that scales every gradient so that their global norm is at most `clipNorm` (a no-op
+ * when below); the optimizer folds it into its update. Stays on the device: no host read.
  */
-export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clipNorm: number, norm: tf.Scalar): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
-  const scale = clipScale(norm, clipNorm);
-  for (const [k, g] of grads) out.set(k, tf.mul(g, scale));
-  scale.dispose();
-  return out;
-}
-
-/** The factor min(1, clip/norm) that clipByGlobalNorm applies (the optimizer folds it into its update). */
 export function clipScale(norm: tf.Scalar, clipNorm: number): tf.Scalar {
   return tf.tidy(() => tf.minimum(tf.scalar(1), tf.div(tf.scalar(clipNorm), tf.add(norm, 1e-6))));
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { OptimizerSpec } from '../../spec/types';
-import { clipByGlobalNorm, globalNorm } from './loss';
+import { clipScale, globalNorm } from './loss';
 import { createLrSchedule } from './lr-schedules';
 import type { NamedVariable } from './module';
 import { createOptimizer } from './optimizers';
@@ -56,14 +56,21 @@ test('learning-rate schedules: constant, linear warm-up, cosine to a floor', () 
   assert.throws(() => createLrSchedule({ type: 'nope' as 'constant', warmupSteps: 0, minFactor: 0 }), /use one of constant, warmup, cosine/);
 });
 
-test('clipping by global norm scales all gradients together, and leaves small ones alone', async () => {
+test('clipping by global norm scales all gradients together in the update, and leaves small ones alone', async () => {
   await tf.setBackend('cpu');
   const g = new Map<string, tf.Tensor>([['a', tf.tensor([3, 0])], ['b', tf.tensor([4])]]);
   const n = globalNorm([...g.values()]);
   assert.equal(n.dataSync()[0], 5);
-  const c = clipByGlobalNorm(g, 1, n);
-  assert.ok(Math.abs(globalNorm([...c.values()]).dataSync()[0] - 1) < 1e-5);
-  assert.deepEqual(Array.from(c.get('a')!.dataSync()).map((x) => Math.round(x * 1e5) / 1e5), [0.6, 0]);
-  const k = clipByGlobalNorm(g, 10, n);
-  assert.deepEqual(Array.from(k.get('b')!.dataSync()), [4]);
+  const step = (clip: number) => {
+    const vars: NamedVariable[] = ['a', 'b'].map((name) => ({ name, variable: tf.variable(tf.zerosLike(g.get(name)!)), layerId: name, role: 'kernel' }));
+    const opt = createOptimizer(spec({ type: 'sgd', lr: 1 }));
+    const scale = clipScale(n, clip);
+    opt.apply(vars, g, 1, scale);
+    const out = vars.map((v) => Array.from(v.variable.dataSync()).map((x) => Math.round(x * 1e5) / 1e5));
+    tf.dispose([scale, ...vars.map((v) => v.variable)]);
+    return out;
+  };
+  // clipped to norm 1: every gradient times 1/5
+  assert.deepEqual(step(1), [[-0.6, 0], [-0.8]]);
+  assert.deepEqual(step(10), [[-3, 0], [-4]]);
 });
