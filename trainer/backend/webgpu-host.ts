@@ -285,7 +285,7 @@ export function hostSettings(): HostSettings {
 
 /**
  * The levers switched off by DYNAXX_WEBGPU_OFF (comma-separated: batch, upload, bindgroups, uniforms,
- * fused-optimizer, fused-norm, or `all`): the benchmark measures what each one buys, side by side in one run.
+ * fused-optimizer, fused-norm, fused-loss, or `all`): the benchmark measures what each one buys, side by side in one run.
  */
 function leversOff(): Set<string> {
   const names = (process.env.DYNAXX_WEBGPU_OFF ?? '').split(',').map((s) => s.trim()).filter((s) => s);
@@ -294,7 +294,7 @@ function leversOff(): Set<string> {
   return new Set(names.includes('all') ? LEVERS : names);
 }
 
-const LEVERS = ['batch', 'upload', 'uniforms', 'bindgroups', 'fused-optimizer', 'fused-norm'];
+const LEVERS = ['batch', 'upload', 'uniforms', 'bindgroups', 'fused-optimizer', 'fused-norm', 'fused-loss'];
 
 /** Most dispatches per submit within a step: DYNAXX_WEBGPU_SUBMIT_BATCH (a whole number ≥ 1) or SUBMIT_BATCH. */
 function submitBatch(): number {

@@ -12,8 +12,8 @@ import { parseModelText } from '../../spec';
 import { loadDataset } from '../data/load';
 import { TrainingLoop } from '../engine/loop';
 import type { NamedVariable } from '../engine/module';
-import { OPTIMIZER_UPDATE, SUM_SQUARES } from '../engine/fused-kernels';
-import { globalNorm } from '../engine/loss';
+import { OPTIMIZER_UPDATE, SOFTMAX_XENT, SOFTMAX_XENT_GRAD, SUM_SQUARES } from '../engine/fused-kernels';
+import { crossEntropy, globalNorm } from '../engine/loss';
 import { createOptimizer } from '../engine/optimizers';
 import { initBackend } from './backends';
 import { counters, perStep } from './counters';
@@ -137,6 +137,31 @@ test('a warm training step creates no GPU buffers and reads the host only at log
   assert.ok(per.dispatches > 0 && per.submits <= 3, JSON.stringify(per));
 });
 
+test('the fused softmax cross-entropy equals logSoftmax and one-hot, in value and gradient, with an out-of-range label', async (t) => {
+  if (skip) return t.skip(skip);
+  const v = tf.variable(tf.randomNormal([37, 11], 0, 3, 'float32', 5));
+  // row 5's label is 11, outside 0..10: it counts 0 and gets no gradient, as a one-hot of it would
+  const labels = tf.tensor2d(Array.from({ length: 37 }, (_, i) => [i === 5 ? 11 : (i * 7) % 11]), [37, 1], 'int32');
+  const tasks = [{ name: 'y', classes: 11 }];
+  const lossAndGrad = async () => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(v, labels, tasks), [v]);
+    const out = { loss: (await value.data())[0]!, grad: Array.from(await grads[v.name]!.data()) };
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  const kernels = [SOFTMAX_XENT, SOFTMAX_XENT_GRAD].map((k) => tf.getKernel(k, 'webgpu'));
+  assert.ok(kernels.every((k) => k), 'the webgpu backend registers the fused loss');
+  const fused = await lossAndGrad();
+  for (const k of kernels) tf.unregisterKernel(k!.kernelName, 'webgpu');
+  const ops = await lossAndGrad();
+  for (const k of kernels) tf.registerKernel(k!);
+  assert.ok(Math.abs(fused.loss - ops.loss) <= 1e-5 * ops.loss, `loss: fused ${fused.loss} vs ops ${ops.loss}`);
+  fused.grad.forEach((g, i) => assert.ok(Math.abs(g - ops.grad[i]!) <= 1e-6, `gradient ${i}: fused ${g} vs ops ${ops.grad[i]}`));
+  assert.ok(fused.grad.slice(5 * 11, 6 * 11).every((g) => g === 0), 'the row with an out-of-range label has no gradient');
+  tf.dispose([v, labels]);
+});
+
+// last: it leaves the device faulted for the rest of this process
 test('a Dawn validation error fails the next op with a message, never garbage', async (t) => {
   if (skip) return t.skip(skip);
   const device = (tf.backend() as unknown as { device: { createShaderModule(d: unknown): unknown; createComputePipeline(d: unknown): unknown } }).device;

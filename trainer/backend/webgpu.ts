@@ -12,6 +12,7 @@ import { registerWebGpuFactory, type GpuAdapter } from './webgpu-device';
 import { hostSettings, installWebGpuHost } from './webgpu-host';
 import { installWebGpuOptimizer } from './webgpu-optimizer';
 import { installWebGpuSumSquares } from './webgpu-sum-squares';
+import { installWebGpuXent } from './webgpu-xent';
 import { installWebGpuKernels } from './webgpu-kernels';
 
 interface DawnModule {
@@ -120,6 +121,7 @@ export const webgpuBackend: Backend = {
     installWebGpuHost(settings);
     if (!settings.off.has('fused-optimizer')) installWebGpuOptimizer();
     if (!settings.off.has('fused-norm')) installWebGpuSumSquares();
+    if (!settings.off.has('fused-loss')) installWebGpuXent();
     return a.device;
   },
 };

@@ -4,6 +4,10 @@
  * ops, with the same formulas (tests hold the two equal).
  * - OPTIMIZER_UPDATE: inputs w, g, the slots (m; m and v) and the clip scale; outputs the new weight and slots.
  * - SUM_SQUARES: inputs x0…x(k−1), any number; output [k], the sum of squares of each.
+ * - SOFTMAX_XENT: inputs logits [N, C] and int32 labels [N]; outputs the negative log-likelihood [N] and the
+ *   log-sum-exp [N] of each row (a label outside 0…C−1 counts 0, as a one-hot of it would).
+ * - SOFTMAX_XENT_GRAD: inputs logits, labels, lse (from SOFTMAX_XENT) and dy [N]; output ∂/∂logits [N, C] =
+ *   (softmax − one-hot)·dy (0 on a row whose label is out of range).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -26,6 +30,8 @@ export interface OptimizerUpdateAttrs {
 }
 
 export const SUM_SQUARES = 'DynaxxSumSquares';
+export const SOFTMAX_XENT = 'DynaxxSoftmaxXent';
+export const SOFTMAX_XENT_GRAD = 'DynaxxSoftmaxXentGrad';
 
 /** Whether the active backend has the fused kernel `name`. */
 export function hasFused(name: string): boolean {

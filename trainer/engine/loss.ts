@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { positionsOf } from '../data/positions';
-import { hasFused, SUM_SQUARES } from './fused-kernels';
+import { hasFused, SOFTMAX_XENT, SOFTMAX_XENT_GRAD, SUM_SQUARES } from './fused-kernels';
 
 export interface TaskSlice {
   name: string;
@@ -45,10 +45,27 @@ function taskViews(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): Ar
  */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, tasks: TaskSlice[]): tf.Scalar {
   return tf.tidy(() => {
+    const fused = hasFused(SOFTMAX_XENT);
     const nlls = taskViews(logits, labels, tasks).map(({ l, y, classes }) =>
-      tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(y, classes)), 1))));
+      tf.mean(fused ? fusedXent(l, y) : tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(y, classes)), 1))));
     return (nlls.length === 1 ? nlls[0]! : tf.addN(nlls)) as tf.Scalar;
   });
+}
+
+/**
+ * Per-row softmax cross-entropy [N] by the backend's fused kernels (fused-kernels.ts): one dispatch forward, one
+ * backward, instead of about a dozen each; the same values and gradient as the logSoftmax form above.
+ */
+function fusedXent(l: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  const f = tf.customGrad(((logits: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [nll, lse] = tf.engine().runKernel(SOFTMAX_XENT, { logits, labels: y }) as tf.Tensor[];
+    save([logits, lse!]);
+    return {
+      value: nll!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { logits: saved[0]!, labels: y, lse: saved[1]!, dy }) as tf.Tensor,
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(l) as tf.Tensor1D;
 }
 
 /** Correct predictions per task, counted over every position (B·P per task): int-valued float tensor [tasks]. */
