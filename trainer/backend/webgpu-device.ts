@@ -6,6 +6,7 @@
  * garbage weights: the run fails at once and keeps its last good checkpoint.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { count } from './counters';
 
 /** Minimal view of Dawn's objects (the `webgpu` package has no TypeScript types we can rely on in a bundle). */
 export interface GpuAdapter {
@@ -101,15 +102,17 @@ export function registerWebGpuFactory(adapter: GpuAdapter): void {
   }, 3);
 }
 
-/** Captures uncaptured errors (without Dawn's own print) and the loss of the device. */
+/** Captures uncaptured errors (without Dawn's own print) and the loss of the device; watches buffer creation. */
 function watchDevice(device: GpuDevice): void {
   device.onuncapturederror = (e) => {
     e.preventDefault();
     reportFault(describeGpuError(e.error.constructor.name, e.error.message));
   };
+  // every buffer goes through here: its size for out-of-memory messages, its count for the benchmark (counters.ts)
   const create = device.createBuffer.bind(device);
   device.createBuffer = (desc) => {
     lastBufferBytes = desc.size;
+    count('buffersCreated');
     return create(desc);
   };
   // every loss counts, `destroyed` too: after it Dawn drops all work without an error, and nothing of ours destroys
