@@ -12,3 +12,4 @@ export { STABILIZE_MONITORS } from './stabilize-spec';
 export {
   autoWarmupSteps, depthLrFactor, autoPeakLr, autoSpectralEvery, autoMonitorEvery, suggestedBatchSize,
 } from './stabilize-auto';
+export { DEFAULT_LIMITS, LIMIT_ENV, specLimits, howToRaise, quoteValue, type SpecLimits } from './limits';
