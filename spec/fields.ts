@@ -6,6 +6,7 @@
 import { describe, type SMap, type SNode } from './source';
 import type { Reporter } from './report';
 import { didYouMean } from './suggest';
+import { quoteValue } from './limits';
 
 interface Base { doc: string; required?: boolean }
 export interface IntField extends Base { kind: 'int'; min?: number; max?: number; default?: number }
@@ -52,7 +53,7 @@ export function readFields(
   for (const e of map.entries) {
     if (allowed.includes(e.key)) continue;
     const s = didYouMean(e.key, allowed);
-    r.error(e.keyRange, 'unknown-key', `unknown key '${e.key}' in ${where}`, s);
+    r.error(e.keyRange, 'unknown-key', `unknown key '${quoteValue(e.key)}' in ${where}`, s);
   }
   for (const [key, field] of Object.entries(table)) {
     const e = map.entries.find((x) => x.key === key);
@@ -92,7 +93,7 @@ export function readValue(node: SNode, field: Field, r: Reporter, what: string):
     case 'enum': {
       if (typeof v === 'string' && field.values.includes(v)) return v;
       if (typeof v !== 'string') return bad();
-      r.error(node.range, 'unknown-value', `${what} must be one of ${field.values.join(', ')}; got '${v}'`, didYouMean(v, field.values));
+      r.error(node.range, 'unknown-value', `${what} must be one of ${field.values.join(', ')}; got '${quoteValue(v)}'`, didYouMean(v, field.values));
       return NOT_READ;
     }
     case 'bool':

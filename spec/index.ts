@@ -13,3 +13,4 @@ export {
   autoWarmupSteps, depthLrFactor, autoPeakLr, autoSpectralEvery, autoMonitorEvery, suggestedBatchSize,
 } from './stabilize-auto';
 export { DEFAULT_LIMITS, LIMIT_ENV, specLimits, howToRaise, quoteValue, type SpecLimits } from './limits';
+export { readTextFileBounded, ReadFileError } from './read-file';

@@ -7,6 +7,7 @@ import { LAYER_TYPES, layerKind, type SimpleLayerType } from './layers/registry'
 import type { Reporter } from './report';
 import { describe, entry, type SNode } from './source';
 import { didYouMean } from './suggest';
+import { quoteValue } from './limits';
 import type { LayerType, ResidualConfig, SourceRange } from './types';
 
 export interface LayerTemplate {
@@ -18,6 +19,8 @@ export interface LayerTemplate {
   /** Resolved config; undefined when the item had errors. */
   config?: unknown;
   repeat: number;
+  /** Where `repeat:` is written (for limit errors). */
+  repeatRange?: SourceRange;
   /** Residual body. */
   body?: LayerTemplate[];
   /** The whole list item. */
@@ -29,7 +32,8 @@ export interface LayerTemplate {
 /** Layer names become id segments: no dots, brackets or spaces. */
 export const NAME_FIELD: FieldTable = {
   name: {
-    kind: 'string', pattern: /^[^\s.[\]]+$/, patternDoc: 'a name without spaces, dots or brackets',
+    kind: 'string', pattern: /^[^\s.[\]\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+$/,
+    patternDoc: 'a name without spaces, dots or brackets (nor control characters)',
     doc: 'Name of the layer: its id segment (default `layers[<index>]`). Names are what hooks, pruning and the dashboards show.',
   },
 };
@@ -72,7 +76,7 @@ function parseLayer(item: SNode, index: number, r: Reporter): LayerTemplate | un
   }
   const type = tv.value as LayerType;
   if (!LAYER_TYPES.includes(type)) {
-    r.error(tv.range, 'unknown-value', `unknown layer type '${tv.value}'; known types: ${LAYER_TYPES.join(', ')}`, didYouMean(tv.value, LAYER_TYPES));
+    r.error(tv.range, 'unknown-value', `unknown layer type '${quoteValue(tv.value)}'; known types: ${LAYER_TYPES.join(', ')}`, didYouMean(tv.value, LAYER_TYPES));
     return undefined;
   }
   if (type === 'residual') {
@@ -87,6 +91,7 @@ function parseLayer(item: SNode, index: number, r: Reporter): LayerTemplate | un
       ...(raw?.name !== undefined ? { name: raw.name as string } : nameOf(item)),
       ...(config ? { config } : {}),
       repeat: (raw?.repeat as number | undefined) ?? 1,
+      ...(entry(item, 'repeat') ? { repeatRange: entry(item, 'repeat')!.range } : {}),
     };
   }
   const kind = layerKind(type as SimpleLayerType);

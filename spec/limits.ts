@@ -45,9 +45,10 @@ export function specLimits(env: Record<string, string | undefined> = process.env
   return out;
 }
 
-/** "… (limit N; set DYNAXX_X to raise it)". */
+/** "the limit is N; set DYNAXX_X to raise it", for messages. */
 export function howToRaise(key: keyof SpecLimits, limits: SpecLimits): string {
-  return `the limit is ${limits[key].toLocaleString('en-US')}; set ${LIMIT_ENV[key]} to raise it`;
+  const unit = key.endsWith('Bytes') ? ' bytes' : '';
+  return `the limit is ${limits[key].toLocaleString('en-US')}${unit}; set ${LIMIT_ENV[key]} to raise it`;
 }
 
 /** Characters never printed raw: controls (NUL, escape), bidi overrides (U+202E) and other invisible formatting. */

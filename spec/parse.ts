@@ -2,15 +2,16 @@
  * Entry points: `parseModelText` (never throws; every diagnostic it can find, for the language
  * server) and `loadModelFile` (reads a file, throws SpecError listing every error).
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { expectedLogits, readData } from './data-spec';
 import { expandLayers } from './expand';
 import { readFields, headRange, type FieldTable } from './fields';
 import { parseLayerList, type LayerTemplate } from './layer-list';
 import { fmt } from './layers/kind';
+import { howToRaise, quoteValue, specLimits, type SpecLimits } from './limits';
+import { mb, readTextFileBounded } from './read-file';
 import { importModelJson } from './model-json';
 import { Reporter } from './report';
 import { describe, entry, fromYaml, Positions, toJs, type SMap, type SNode } from './source';
@@ -22,8 +23,13 @@ import { readTrain } from './train-spec';
 import { SpecError, type ModelFile, type Shape, type SourceRange, type SpecDiagnostic } from './types';
 
 export interface ParseOptions {
-  /** Reads files the model refers to (`modelJson:`); default `fs.readFileSync(path, 'utf8')`. */
+  /**
+   * Reads files the model refers to (`modelJson:`); default: a regular file of at most `limits.maxModelJsonBytes`
+   * (readTextFileBounded). A throw becomes a positioned error quoting its message.
+   */
   readFile?: (path: string) => string;
+  /** Caps on text size, aliases, nesting and layers; default `specLimits()` (the environment can raise them). */
+  limits?: SpecLimits;
 }
 
 export interface ParseResult {
@@ -36,7 +42,11 @@ export interface ParseResult {
 export const EXTRA_SECTIONS = ['dna'] as const;
 
 export const TOP_FIELDS: FieldTable = {
-  name: { kind: 'string', doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.' },
+  name: {
+    kind: 'string', pattern: /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]{1,200}$/,
+    patternDoc: '1 to 200 characters without control or text-direction characters',
+    doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.',
+  },
 };
 
 export const MODEL_FIELDS: FieldTable = {
@@ -52,14 +62,25 @@ export function parseModelText(text: string, file: string, options: ParseOptions
     return { ...(model && r.errorCount === 0 ? { model } : {}), diagnostics };
   } catch (e) {
     const at: SourceRange = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
-    r.error(at, 'internal', `internal error while reading the model file: ${(e as Error).stack ?? String(e)}`);
+    r.error(at, 'internal', `internal error while reading the model file (please report it with the file): ${quoteValue((e as Error).message ?? String(e), 200)}`);
     return { diagnostics: r.diagnostics };
   }
 }
 
-/** Reads and resolves a model file; throws SpecError with every error. */
+/** Reads (a regular file within the size cap) and resolves a model file; throws SpecError with every error. */
 export function loadModelFile(path: string): ModelFile {
-  return loadModelText(readFileSync(path, 'utf8'), resolve(path));
+  const file = resolve(path);
+  return loadModelText(readModelText(file), file);
+}
+
+/** The text of a model file: a regular file within `maxModelBytes`, or a SpecError positioned at its start. */
+export function readModelText(file: string, limits: SpecLimits = specLimits()): string {
+  try {
+    return readTextFileBounded(file, limits.maxModelBytes, howToRaise('maxModelBytes', limits));
+  } catch (e) {
+    const at: SourceRange = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
+    throw new SpecError([{ range: at, severity: 'error', code: 'read', message: `cannot read the model file: ${(e as Error).message}` }]);
+  }
 }
 
 /**
@@ -74,14 +95,19 @@ export function loadModelText(text: string, file: string): ModelFile {
 }
 
 function parseInto(text: string, file: string, options: ParseOptions, r: Reporter): ModelFile | undefined {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
-  const pos = new Positions(file, lines, text);
-  for (const e of doc.errors) r.error(pos.range(e.pos[0], e.pos[1]), 'yaml', e.message.split('\n')[0]!);
-  for (const w of doc.warnings) r.warning(pos.range(w.pos[0], w.pos[1]), 'yaml', w.message.split('\n')[0]!);
-  if (doc.errors.length > 0) return undefined;
-
-  const root = fromYaml(doc, pos);
+  const limits = options.limits ?? specLimits();
+  const doc = readYaml(text, file, limits, r);
+  if (!doc) return undefined;
+  const { pos } = doc;
+  const converted = fromYaml(doc.doc, pos, limits);
+  if (converted.problem) {
+    const { range, what } = converted.problem;
+    r.error(range, 'limit', what === 'aliases'
+      ? `YAML aliases here expand to too many values (an "alias bomb"); write the layers out or use 'repeat:' (${howToRaise('maxAliasNodes', limits)})`
+      : `mappings and lists nest too deep here (${howToRaise('maxNesting', limits)})`);
+    return undefined;
+  }
+  const root = converted.root;
   const start = pos.range(0, 0);
   if (root === undefined || (root.kind === 'scalar' && root.value === null)) {
     r.error(start, 'missing-key', "the model file is empty; it needs at least 'model:' with 'input:' and 'layers:'");
@@ -102,15 +128,17 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
 
   const modelEntry = entry(root, 'model');
   if (modelEntry === undefined) r.error(headRange(root), 'missing-key', "the model file needs 'model:' with 'input:' and 'layers:' (or 'modelJson:')");
-  const section = modelEntry ? readModelSection(modelEntry.value, modelEntry.keyRange, r, resolvePath, options) : undefined;
+  const read = modelEntry ? readModelSection(modelEntry.value, modelEntry.keyRange, r, resolvePath, options, limits) : undefined;
+  const section = read && modelEntry?.value.kind === 'map' && entry(modelEntry.value, 'input') ? { ...read, inputGiven: true } : read;
   const { data, inputShape } = readData(present(entry(root, 'data')?.value), section?.input, r, resolvePath);
   const train = readTrain(present(entry(root, 'train')?.value), r);
 
-  if (section && section.templates && inputShape === undefined && section.input === undefined) {
+  if (section && section.templates && inputShape === undefined && section.input === undefined && !section.inputGiven) {
     r.error(section.at, 'missing-key', "'model' needs 'input' (the shape of one sample, e.g. [784]) or 'data.shape'");
   }
   if (!section?.templates || !inputShape) return undefined;
   const baseUnits = modularity.draft ? overparameterize(modularity.draft, section.templates, r) : undefined;
+  if (!withinLayerLimit(section.templates, limits, r)) return undefined;
   const expanded = expandLayers(section.templates, inputShape, r);
   if (!top || !data || !train || stabilize.failed || modularity.failed || prune.failed || route.failed) return undefined;
   const layers = expanded.layers;
@@ -149,10 +177,17 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   };
 }
 
-interface ModelSection { input?: Shape; templates?: LayerTemplate[]; modelJson?: string; at: SourceRange }
+interface ModelSection {
+  input?: Shape;
+  /** The section has an `input:` key (valid or not): no second error that it is missing. */
+  inputGiven?: boolean;
+  templates?: LayerTemplate[];
+  modelJson?: string;
+  at: SourceRange;
+}
 
 function readModelSection(
-  node: SNode, keyRange: SourceRange, r: Reporter, resolvePath: (p: string) => string, options: ParseOptions,
+  node: SNode, keyRange: SourceRange, r: Reporter, resolvePath: (p: string) => string, options: ParseOptions, limits: SpecLimits,
 ): ModelSection | undefined {
   if (node.kind !== 'map') {
     r.error(node.kind === 'scalar' && node.value === null ? keyRange : node.range, 'type', `'model' must be a mapping with 'input' and 'layers', got ${describe(node)}`);
@@ -170,9 +205,10 @@ function readModelSection(
     const what = raw.modelJson;
     let json: unknown;
     try {
-      json = JSON.parse((options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path));
+      const read = options.readFile ?? ((p: string) => readTextFileBounded(p, limits.maxModelJsonBytes, howToRaise('maxModelJsonBytes', limits)));
+      json = JSON.parse(read(path));
     } catch (e) {
-      r.error(jsonEntry.range, 'model-json', `cannot read ${what}: ${(e as Error).message}`);
+      r.error(jsonEntry.range, 'model-json', `cannot read ${quoteValue(what)}: ${quoteValue((e as Error).message, 300)}`);
       return { at, modelJson: path };
     }
     const imported = importModelJson(json, jsonEntry.range, r, what);
@@ -222,4 +258,91 @@ function baseDir(file: string): string {
 
 function defaultName(file: string): string {
   return basename(file.startsWith('file:') ? fileURLToPath(file) : file).replace(/(\.dynaxx)?\.ya?ml$/i, '');
+}
+
+/**
+ * Parses the YAML text within the limits: size first, then flow nesting (the YAML parser recurses on `[[[…`),
+ * one document only. Syntax errors are reported positioned; undefined when there is nothing to read.
+ */
+function readYaml(text: string, file: string, limits: SpecLimits, r: Reporter): { doc: Document; pos: Positions } | undefined {
+  const start: SourceRange = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
+  const bytes = text.length > limits.maxModelBytes ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxModelBytes) {
+    r.error(start, 'limit', `the model file is ${mb(bytes)}, too large for a model file (${howToRaise('maxModelBytes', limits)})`);
+    return undefined;
+  }
+  const lines = new LineCounter();
+  const deep = flowTooDeep(text, limits.maxNesting);
+  let doc: Document;
+  try {
+    if (deep !== undefined) throw new RangeError('nesting');
+    doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const at = deep !== undefined ? lineCol(text, deep, file) : start;
+    r.error(at, 'limit', `mappings and lists nest too deep here (${howToRaise('maxNesting', limits)})`);
+    return undefined;
+  }
+  const pos = new Positions(file, lines, text);
+  for (const e of doc.errors) r.error(pos.range(e.pos[0], e.pos[1]), 'yaml', yamlMessage(e.code, e.message));
+  for (const w of doc.warnings) r.warning(pos.range(w.pos[0], w.pos[1]), 'yaml', w.message.split('\n')[0]!);
+  return doc.errors.length > 0 ? undefined : { doc, pos };
+}
+
+function yamlMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return "a model file holds one YAML document; remove the '---' line here (or put the second document in its own file)";
+  return quoteValue(message.split('\n')[0]!, 200);
+}
+
+/** Offset of the first `[`/`{` opening past `max` levels of flow nesting (outside quotes and comments), if any. */
+function flowTooDeep(text: string, max: number): number | undefined {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      else if (c === '\n' && depth === 0) quote = '';
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) {
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
+function lineCol(text: string, offset: number, file: string): SourceRange {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  const col = offset - last;
+  return { file, line, col, endLine: line, endCol: col + 1 };
+}
+
+/** Refuses `repeat:` blocks that would expand past `maxLayers` nodes, before anything is expanded. */
+function withinLayerLimit(templates: LayerTemplate[], limits: SpecLimits, r: Reporter): boolean {
+  const count = (ts: LayerTemplate[]): number =>
+    ts.reduce((a, t) => a + (t.type === 'residual' ? t.repeat * (1 + count(t.body ?? [])) : 1), 0);
+  const total = count(templates);
+  if (total <= limits.maxLayers) return true;
+  // point at the outermost repeated block that contributes most
+  const worst = [...walkTemplates(templates)].filter((t) => t.repeat > 1).sort((a, b) => b.repeat * (1 + count(b.body ?? [])) - a.repeat * (1 + count(a.body ?? [])))[0];
+  const at = worst?.repeatRange ?? worst?.head ?? templates[0]!.head;
+  r.error(at, 'limit', `'repeat:' expands the model to ${total.toExponential(2)} layers, too many to build (${howToRaise('maxLayers', limits)}); lower 'repeat:'`);
+  return false;
+}
+
+function* walkTemplates(ts: LayerTemplate[]): Generator<LayerTemplate> {
+  for (const t of ts) {
+    yield t;
+    if (t.body) yield* walkTemplates(t.body);
+  }
 }

@@ -4,6 +4,7 @@
  * files), so the same validation code serves both.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode } from 'yaml';
+import { quoteValue } from './limits';
 import type { SourceRange } from './types';
 
 export interface SScalar { kind: 'scalar'; value: unknown; range: SourceRange }
@@ -24,13 +25,34 @@ export class Positions {
   }
 }
 
-/** Converts a composed YAML document into an SNode tree (aliases resolved). */
-export function fromYaml(doc: Document, pos: Positions): SNode | undefined {
-  const convert = (node: unknown, fallback: SourceRange, depth: number): SNode => {
-    if (depth > 64) return { kind: 'scalar', value: null, range: fallback };
-    if (isAlias(node)) node = node.resolve(doc);
+/** Where conversion hit a limit: the first such place is reported by the caller, the rest of the tree is cut. */
+export interface ConvertProblem { range: SourceRange; what: 'aliases' | 'nesting' }
+
+/**
+ * Converts a composed YAML document into an SNode tree (aliases resolved), bounded: at most `maxAliasNodes`
+ * nodes are produced by alias expansion (a "billion laughs" file stops there) and mappings/lists nest at most
+ * `maxNesting` deep. Past a limit the offending value becomes `null` and `problem` says where.
+ */
+export function fromYaml(
+  doc: Document, pos: Positions, limits: { maxAliasNodes: number; maxNesting: number } = { maxAliasNodes: Infinity, maxNesting: 64 },
+): { root: SNode | undefined; problem?: ConvertProblem } {
+  let aliasNodes = 0;
+  let problem: ConvertProblem | undefined;
+  const stop = (range: SourceRange, what: ConvertProblem['what']): SNode => {
+    problem ??= { range, what };
+    return { kind: 'scalar', value: null, range };
+  };
+  /** `alias`: where the outermost alias this node came through is written (nodes keep their anchor's ranges). */
+  const convert = (node: unknown, fallback: SourceRange, depth: number, alias: SourceRange | undefined): SNode => {
+    if (problem) return { kind: 'scalar', value: null, range: fallback };
+    if (isAlias(node)) {
+      const at = alias ?? (node.range ? pos.range(node.range[0], node.range[1]) : fallback);
+      return convert(node.resolve(doc), fallback, depth, at);
+    }
+    if (alias && ++aliasNodes > limits.maxAliasNodes) return stop(alias, 'aliases');
     const r = (node as YamlNode | null)?.range;
     const range = r ? pos.range(r[0], r[1]) : fallback;
+    if ((isMap(node) || isSeq(node)) && depth >= limits.maxNesting) return stop(range, 'nesting');
     if (isMap(node)) {
       const entries: SEntry[] = [];
       for (const item of node.items) {
@@ -39,17 +61,18 @@ export function fromYaml(doc: Document, pos: Positions): SNode | undefined {
         const kr = k?.range;
         const keyRange = kr ? pos.range(kr[0], kr[1]) : range;
         const key = isScalar(k) ? String(k.value) : String(k);
-        const value = convert(item.value, { ...keyRange, line: keyRange.endLine, col: keyRange.endCol }, depth + 1);
+        const value = convert(item.value, { ...keyRange, line: keyRange.endLine, col: keyRange.endCol }, depth + 1, alias);
         entries.push({ key, keyRange, value, range: span(keyRange, value.range) });
       }
       return { kind: 'map', entries, range };
     }
-    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => convert(i, range, depth + 1)), range };
+    if (isSeq(node)) return { kind: 'seq', items: node.items.map((i) => convert(i, range, depth + 1, alias)), range };
     if (isScalar(node)) return { kind: 'scalar', value: node.value, range };
     return { kind: 'scalar', value: null, range };
   };
-  if (doc.contents === null || doc.contents === undefined) return undefined;
-  return convert(doc.contents, pos.range(0, 0), 0);
+  if (doc.contents === null || doc.contents === undefined) return { root: undefined };
+  const root = convert(doc.contents, pos.range(0, 0), 0, undefined);
+  return { root, ...(problem ? { problem } : {}) };
 }
 
 /** Converts plain JSON data into an SNode tree whose every node sits at `range`. */
@@ -86,5 +109,5 @@ export function describe(node: SNode): string {
   if (node.kind === 'seq') return 'a list';
   if (node.kind === 'map') return 'a mapping';
   if (node.value === null) return 'nothing';
-  return typeof node.value === 'string' ? `'${node.value}'` : String(node.value);
+  return typeof node.value === 'string' ? `'${quoteValue(node.value)}'` : quoteValue(String(node.value));
 }

@@ -19,6 +19,7 @@ export function editDistance(a: string, b: string): number {
 
 /** The best candidate within a length-dependent budget (1 edit up to 4 chars, 2 up to 8, then 3). */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > 64) return undefined; // no name is that long; and the table would be word.length rows
   const w = word.toLowerCase();
   const budget = w.length <= 4 ? 1 : w.length <= 8 ? 2 : 3;
   let best: string | undefined;
