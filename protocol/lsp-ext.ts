@@ -72,6 +72,20 @@ export namespace ServerStatusNotification {
   export const type = new NotificationType<ServerStatusParams>(method);
 }
 
+export interface WorkspaceTrustParams {
+  /** Whether the workspace is trusted now. */
+  trusted: boolean;
+}
+/**
+ * Extension -> server: the workspace's trust changed (granted after the server started; it starts with
+ * `initializationOptions.workspaceTrusted`). Untrusted (Restricted Mode), `modelJson:` reads only files inside
+ * the workspace folders; the server re-parses its open documents when this changes.
+ */
+export namespace WorkspaceTrustNotification {
+  export const method = 'dynaxx/workspaceTrust';
+  export const type = new NotificationType<WorkspaceTrustParams>(method);
+}
+
 export interface LayerAtParams {
   uri: string;
   /** 0-based LSP position. */

@@ -17,6 +17,8 @@ const entries = {
   bench: 'bench/bench.ts',
   'bench-stability': 'bench/stability/main.ts',
   server: 'server/main.ts',
+  // the language server's parse workers: found beside dist/server.js (server/parse-pool.ts)
+  'server-parse-worker': 'server/parse-worker.ts',
   extension: 'extension/main.ts',
 };
 

@@ -1,15 +1,19 @@
 /**
- * The parse cache: one `ParsedDocument` per model file, version-aware. Open documents are re-parsed
- * `debounceMs` after the last edit (and at once when a request needs the current version); files that are
- * not open (a run's model file, for its alerts) are read from disk and cached by modification time.
- * The last model without errors is kept, so hovers and alerts still work while the file is being edited.
+ * The parse cache: one `ParsedDocument` per model file, version-aware. Open documents are parsed in a parse
+ * worker (parse-pool.ts) `debounceMs` after the last edit, and at once when a request needs the current version;
+ * a result for an older version than the one now open is dropped. Files that are not open (a run's model file,
+ * for its alerts) are read from disk and cached by modification time. The last model without errors is kept,
+ * so hovers and alerts still work while the file is being edited.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseModelText, type ModelFile, type ParseResult } from '../spec';
-import { parseYaml, type YamlTree } from './yaml-ast';
+import { outcomeResult } from './parse-outcome';
+import type { ParsePool } from './parse-pool';
+import { safeReadFile, TRUSTED, type ReadPolicy } from './safe-read';
+import { emptyTree, parseYaml, type YamlTree } from './yaml-ast';
 
 export interface ParsedDocument {
   uri: string;
@@ -21,15 +25,20 @@ export interface ParsedDocument {
   /** The current model, or the last one without errors (see `modelIsCurrent`). */
   model?: ModelFile;
   modelIsCurrent: boolean;
-  /** The YAML syntax tree, built on first use. */
+  /** The YAML syntax tree, built on first use (empty for a text whose parse was stopped). */
   yaml(): YamlTree;
 }
 
 export interface DocumentsOptions {
   debounceMs: number;
-  /** Called after every parse of an open document (publish diagnostics here). */
+  pool: Pick<ParsePool, 'run'>;
+  /** Heap of a parse worker (MB), for the message when a parse runs out of it. */
+  heapMb: number;
+  /** Where `modelJson:` may be read from now (Restricted Mode: the workspace folders). */
+  policy(): ReadPolicy;
+  /** Called after every parse of an open document that is still current (publish diagnostics here). */
   onParsed(doc: ParsedDocument): void;
-  /** Called when the number of pending parses changes (for the server status). */
+  /** Called when the number of pending parses (waiting for the debounce, or running) changes. */
   onPending?(pending: number): void;
 }
 
@@ -51,16 +60,20 @@ export function normalizeUri(uri: string): string {
   }
 }
 
+interface Running { version: number; done: Promise<ParsedDocument | undefined> }
+
 export class ModelDocuments {
   private readonly parsed = new Map<string, ParsedDocument>();
+  private readonly running = new Map<string, Running>();
   private readonly lastGood = new Map<string, ModelFile>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly disk = new Map<string, { mtimeMs: number; doc: ParsedDocument }>();
+  private readonly disk = new Map<string, { mtimeMs: number; size: number; doc: Promise<ParsedDocument | undefined> }>();
 
   constructor(private readonly documents: TextDocuments<TextDocument>, private readonly options: DocumentsOptions) {
-    documents.onDidOpen((e) => this.parseNow(e.document.uri));
+    documents.onDidOpen((e) => void this.parseNow(e.document.uri));
     documents.onDidChangeContent((e) => {
-      if (this.parsed.get(e.document.uri)?.version !== e.document.version) this.schedule(e.document.uri);
+      const { uri, version } = e.document;
+      if (this.parsed.get(uri)?.version !== version && this.running.get(uri)?.version !== version) this.schedule(uri);
     });
     documents.onDidClose((e) => {
       this.cancel(e.document.uri);
@@ -69,7 +82,7 @@ export class ModelDocuments {
   }
 
   /** The current parse of a document: an open one (parsed now if an edit is pending) or the file on disk. */
-  get(uri: string): ParsedDocument | undefined {
+  async get(uri: string): Promise<ParsedDocument | undefined> {
     const open = this.openDocument(uri);
     if (!open) return this.fromDisk(uri);
     const cached = this.parsed.get(open.uri);
@@ -82,14 +95,14 @@ export class ModelDocuments {
     return this.openDocument(uri)?.uri;
   }
 
-  /** Parses every open document again (a file they read, such as a `model.json`, changed on disk). */
+  /** Parses every open document again (a file they read, such as a `model.json`, changed, or the workspace's trust). */
   reparseAll(): void {
     this.disk.clear();
-    for (const d of this.documents.all()) this.parseNow(d.uri);
+    for (const d of this.documents.all()) void this.parseNow(d.uri, true);
   }
 
   pending(): number {
-    return this.timers.size;
+    return this.timers.size + this.running.size;
   }
 
   private openDocument(uri: string): TextDocument | undefined {
@@ -103,10 +116,9 @@ export class ModelDocuments {
     this.cancel(uri);
     this.timers.set(uri, setTimeout(() => {
       this.timers.delete(uri);
-      this.options.onPending?.(this.timers.size);
-      this.parseNow(uri);
+      void this.parseNow(uri);
     }, this.options.debounceMs));
-    this.options.onPending?.(this.timers.size);
+    this.pendingChanged();
   }
 
   private cancel(uri: string): void {
@@ -114,55 +126,90 @@ export class ModelDocuments {
     if (t === undefined) return;
     clearTimeout(t);
     this.timers.delete(uri);
-    this.options.onPending?.(this.timers.size);
+    this.pendingChanged();
   }
 
-  private parseNow(uri: string): ParsedDocument | undefined {
+  private pendingChanged(): void {
+    this.options.onPending?.(this.pending());
+  }
+
+  /** Parses the open document `uri` in a worker (or joins the parse of its version already running). */
+  private parseNow(uri: string, force = false): Promise<ParsedDocument | undefined> {
     const doc = this.documents.get(uri);
-    if (!doc) return undefined;
+    if (!doc) return Promise.resolve(undefined);
     this.cancel(uri);
-    const parsed = this.parse(doc, true);
-    this.parsed.set(uri, parsed);
-    this.options.onParsed(parsed);
-    return parsed;
+    const already = this.running.get(uri);
+    if (already && already.version === doc.version && !force) return already.done;
+    const key = normalizeUri(uri);
+    const run: Running = { version: doc.version, done: Promise.resolve(undefined) };
+    run.done = this.parse(uri, doc, true).then((parsed) => {
+      const latest = this.running.get(uri) === run;
+      if (latest) this.running.delete(uri);
+      this.pendingChanged();
+      if (!parsed) return latest ? undefined : this.running.get(uri)?.done; // replaced before it started
+      // an older version's result, or one replaced by a newer parse: answer who asked, but do not keep it
+      if (latest && this.documents.get(uri)?.version === parsed.version) {
+        if (parsed.modelIsCurrent && parsed.model) this.lastGood.set(key, parsed.model);
+        this.parsed.set(uri, parsed);
+        this.options.onParsed(parsed);
+      }
+      return parsed;
+    });
+    this.running.set(uri, run);
+    this.pendingChanged();
+    return run.done;
   }
 
-  private parse(textDocument: TextDocument, open: boolean): ParsedDocument {
-    const readFile = (path: string): string => this.openDocument(pathToFileURL(path).href)?.getText() ?? readFileSync(path, 'utf8');
-    const key = normalizeUri(textDocument.uri);
-    const parsed = parseDocument(textDocument, open, { readFile, lastGood: this.lastGood.get(key) });
-    if (parsed.modelIsCurrent && parsed.model) this.lastGood.set(key, parsed.model);
-    return parsed;
+  /** One parse in a worker; undefined when a newer job for the same document replaced it in the queue. */
+  private async parse(uri: string, current: TextDocument, open: boolean): Promise<ParsedDocument | undefined> {
+    // a snapshot: the client's edits update the open TextDocument in place while the worker parses
+    const text = current.getText();
+    const textDocument = TextDocument.create(current.uri, current.languageId, current.version, text);
+    const file = uriToPath(textDocument.uri);
+    const key = normalizeUri(uri);
+    const outcome = await this.options.pool.run(open ? key : `disk:${key}`, { text, file, openJson: this.openJson(), policy: this.options.policy() });
+    if (outcome.kind === 'superseded') return undefined;
+    const result = outcomeResult(outcome, file, text, this.options.heapMb);
+    return fromResult(textDocument, open, result, { lastGood: this.lastGood.get(key), treeSafe: outcome.kind === 'done' });
   }
 
-  private fromDisk(uri: string): ParsedDocument | undefined {
+  /** The texts of the open `.json` documents by path: `modelJson:` reads them instead of the disk. */
+  private openJson(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of this.documents.all()) if (d.uri.startsWith('file:') && d.uri.toLowerCase().endsWith('.json')) out[uriToPath(d.uri)] = d.getText();
+    return out;
+  }
+
+  private fromDisk(uri: string): Promise<ParsedDocument | undefined> {
     const path = uriToPath(uri);
-    let mtimeMs: number;
+    let st: { mtimeMs: number; size: number };
     try {
-      mtimeMs = statSync(path).mtimeMs;
+      st = statSync(path);
     } catch {
-      return undefined;
+      return Promise.resolve(undefined);
     }
     const cached = this.disk.get(uri);
-    if (cached && cached.mtimeMs === mtimeMs) return cached.doc;
+    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.doc;
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = safeReadFile(path, TRUSTED, 'maxModelBytes');
     } catch {
-      return undefined;
+      return Promise.resolve(undefined);
     }
-    const doc = this.parse(TextDocument.create(uri, 'dynaxx', 0, text), false);
-    this.disk.set(uri, { mtimeMs, doc });
+    const doc = this.parse(uri, TextDocument.create(uri, 'dynaxx', 0, text), false);
+    this.disk.set(uri, { mtimeMs: st.mtimeMs, size: st.size, doc });
     return doc;
   }
 }
 
-/** Parses one document; `lastGood` is the model to keep showing while this text has errors. */
-export function parseDocument(
-  textDocument: TextDocument, open: boolean, options: { readFile?: (path: string) => string; lastGood?: ModelFile | undefined } = {},
+/**
+ * A `ParsedDocument` from a parse result; `lastGood` is the model to keep showing while this text has errors,
+ * `treeSafe` false (the parse was stopped) leaves the syntax tree empty.
+ */
+export function fromResult(
+  textDocument: TextDocument, open: boolean, result: ParseResult, options: { lastGood?: ModelFile | undefined; treeSafe?: boolean } = {},
 ): ParsedDocument {
   const text = textDocument.getText();
-  const result = parseModelText(text, uriToPath(textDocument.uri), options.readFile ? { readFile: options.readFile } : {});
   const model = result.model ?? options.lastGood;
   let tree: YamlTree | undefined;
   return {
@@ -173,6 +220,14 @@ export function parseDocument(
     result,
     ...(model ? { model } : {}),
     modelIsCurrent: result.model !== undefined,
-    yaml: () => (tree ??= parseYaml(text)),
+    yaml: () => (tree ??= options.treeSafe === false ? emptyTree(text) : parseYaml(text)),
   };
+}
+
+/** Parses one document on this thread (tests and tools; the server parses in its workers). */
+export function parseDocument(
+  textDocument: TextDocument, open: boolean, options: { readFile?: (path: string) => string; lastGood?: ModelFile | undefined } = {},
+): ParsedDocument {
+  const result = parseModelText(textDocument.getText(), uriToPath(textDocument.uri), options.readFile ? { readFile: options.readFile } : {});
+  return fromResult(textDocument, open, result, { lastGood: options.lastGood });
 }

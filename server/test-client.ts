@@ -17,6 +17,12 @@ export interface StartOptions {
   debounceMs?: number;
   /** Run dist/server.js (after `node scripts/bundle.mjs`) instead of the TypeScript sources. */
   bundled?: boolean;
+  /** More `initializationOptions` (`parseTimeoutMs`, `workspaceTrusted`, …). */
+  init?: Record<string, unknown>;
+  /** Workspace folder paths (default: the repository root, as `rootUri`). */
+  folders?: string[];
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 export interface Published { params: PublishDiagnosticsParams; at: number }
@@ -42,15 +48,19 @@ export class TestClient {
 
   static async start(options: StartOptions = {}): Promise<TestClient> {
     const args = options.bundled ? [join(ROOT, 'dist', 'server.js'), '--stdio'] : ['--import', 'tsx', join(__dirname, 'main.ts'), '--stdio'];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...options.env } });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new TestClient(connection, child);
     connection.listen();
     await connection.sendRequest('initialize', {
       processId: process.pid,
-      rootUri: pathToFileURL(ROOT).href,
-      capabilities: { textDocument: { publishDiagnostics: { dataSupport: true }, codeAction: { dataSupport: true } } },
-      initializationOptions: options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {},
+      rootUri: pathToFileURL(options.folders?.[0] ?? ROOT).href,
+      ...(options.folders ? { workspaceFolders: options.folders.map((f) => ({ uri: pathToFileURL(f).href, name: f })) } : {}),
+      capabilities: {
+        textDocument: { publishDiagnostics: { dataSupport: true }, codeAction: { dataSupport: true } },
+        workspace: { workspaceFolders: true },
+      },
+      initializationOptions: { ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}), ...options.init },
     });
     await connection.sendNotification('initialized', {});
     return client;

@@ -1,8 +1,17 @@
 /**
  * The YAML syntax tree of a model file with offsets, for the features that work on text rather than on the
  * resolved model: completion and key hovers (the path at the cursor), links, the outline and edits.
+ * It is built on the server's main thread, so only for texts that cannot stall or crash it: at most
+ * `MAX_TREE_BYTES`, nested within the spec's limit, aliases never expanded past 100 nodes. Other texts get an
+ * empty tree (no completion, outline or key hovers; their diagnostics come from the parse worker).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { specLimits } from '../spec/limits';
+import { overBytes } from './text-limits';
+import { yamlNestingDepth } from './yaml-depth';
+
+/** Texts larger than this get no syntax tree (about 150 ms of parsing on the main thread). */
+export const MAX_TREE_BYTES = 256 * 1024;
 
 export type PathSegment = string | number;
 
@@ -11,9 +20,14 @@ export interface YamlTree {
   doc: Document;
   /** The document as plain data (`undefined` where it cannot be converted). */
   value: unknown;
+  /** Set when the text was not parsed (too large or too deep): the tree is empty, edits must not be made. */
+  skipped?: boolean;
 }
 
 export function parseYaml(text: string): YamlTree {
+  const limits = specLimits();
+  if (overBytes(text, Math.min(MAX_TREE_BYTES, limits.maxModelBytes))) return emptyTree(text);
+  if (yamlNestingDepth(text, limits.maxNesting) > limits.maxNesting) return emptyTree(text);
   const doc = parseDocument(text, { lineCounter: new LineCounter(), keepSourceTokens: false, prettyErrors: false, uniqueKeys: false });
   let value: unknown;
   try {
@@ -22,6 +36,11 @@ export function parseYaml(text: string): YamlTree {
     value = undefined;
   }
   return { text, doc, value };
+}
+
+/** A tree with nothing in it, for a text that is not parsed on the main thread. */
+export function emptyTree(text: string): YamlTree {
+  return { text, doc: new Document(), value: undefined, skipped: true };
 }
 
 /** The plain value at `path` inside `value`. */

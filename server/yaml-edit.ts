@@ -14,7 +14,8 @@ import { pairOf } from './yaml-ast';
 export const SHORTHAND_KEYS: Readonly<Record<string, string>> = { optimizer: 'type', schedule: 'type' };
 
 export function setValueEdit(doc: ParsedDocument, path: readonly string[], value: string): TextEdit | undefined {
-  const { text, doc: ydoc } = doc.yaml();
+  const { text, doc: ydoc, skipped } = doc.yaml();
+  if (skipped) return undefined;
   const edit = (start: number, end: number, newText: string): TextEdit => ({ range: offsetRange(doc.textDocument, start, end), newText });
   let node = ydoc.contents as Node | null;
   if (node === null || (isScalar(node) && node.value === null)) {

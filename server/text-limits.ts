@@ -1,0 +1,38 @@
+/**
+ * Checks on a model file's text before anything parses it: its size (`maxModelBytes`) and how deeply it nests
+ * (`maxNesting`, measured without recursion, see yaml-depth.ts). A text that fails one is not parsed at all,
+ * on the main thread or in a worker; the file gets one error at 1:1 that says which limit and how to raise it.
+ */
+import type { SpecDiagnostic } from '../spec';
+import { howToRaise, type SpecLimits } from '../spec/limits';
+import { yamlNestingDepth } from './yaml-depth';
+
+/** The code of the diagnostics for texts (or parses) over a limit. */
+export const LIMIT_CODE = 'limit';
+
+/** Whether `text` has more than `max` bytes in UTF-8 (without encoding it when the length decides). */
+export function overBytes(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
+  return Buffer.byteLength(text, 'utf8') > max;
+}
+
+/** Why `text` must not be parsed, or undefined. */
+export function textProblem(text: string, limits: SpecLimits): string | undefined {
+  if (overBytes(text, limits.maxModelBytes)) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    return `this file is ${bytes.toLocaleString('en-US')} bytes, too large for a model file, and was not parsed (${howToRaise('maxModelBytes', limits)}). `
+      + 'A model file this large is generated or hostile: check where it came from.';
+  }
+  if (yamlNestingDepth(text, limits.maxNesting) > limits.maxNesting) {
+    return `this file nests mappings and lists more than ${limits.maxNesting} levels deep and was not parsed (${howToRaise('maxNesting', limits)}). `
+      + 'Nesting this deep is a sign of a hostile file: check where it came from.';
+  }
+  return undefined;
+}
+
+/** One error at 1:1 (the first line) of `file`. */
+export function fileDiagnostic(file: string, text: string, code: string, message: string): SpecDiagnostic {
+  const firstLine = text.slice(0, Math.min(text.length, 200)).split(/\r?\n/, 1)[0] ?? '';
+  return { range: { file, line: 1, col: 1, endLine: 1, endCol: Math.max(2, firstLine.length + 1) }, severity: 'error', code, message };
+}
