@@ -88,15 +88,41 @@ export function cleanStaleTemps(dir: string): string[] {
   return removed;
 }
 
-/** Whether a process with this id exists (EPERM means it exists but belongs to someone else). */
+/**
+ * Whether a process with this id is running (EPERM means it exists but belongs to someone else). A zombie (killed,
+ * not yet reaped by its parent, as right after `kill -9` of a child whose parent is busy) is not running: on Linux
+ * its state in /proc is Z or X.
+ */
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const state = procStat(pid)?.[0];
+  return state !== 'Z' && state !== 'X' && state !== 'x';
+}
+
+/**
+ * When the process started (Linux: clock ticks since boot, /proc/<pid>/stat field 22), undefined where unknown. With
+ * the pid it names one process: a pid reused by a later process has another start time.
+ */
+export function processStartTime(pid: number): number | undefined {
+  const start = Number(procStat(pid)?.[19]);
+  return Number.isSafeInteger(start) ? start : undefined;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state first), or undefined off Linux or for no such pid. */
+function procStat(pid: number): string[] | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the command name is in parentheses and may itself hold spaces and parentheses
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Writes a new file (it must not exist) with `data` and fsyncs it; the caller renames its directory into place. */

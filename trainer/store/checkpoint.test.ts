@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listCheckpoints, readCheckpoint, readLatestPointer, stepDirName, writeCheckpoint, type CheckpointData, type NamedArray } from './checkpoint';
 import { weightsForStep } from './fixtures/fake-data';
+import { UserError } from '../errors';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dynaxx-ckpt-'));
 
@@ -102,7 +103,7 @@ test('a damaged latest checkpoint falls back to the previous one, with a warning
 
   // unreadable model.json everywhere: no readable checkpoint is an error, not a silent restart
   fs.writeFileSync(path.join(run, 'checkpoints', stepDirName(1), 'model.json'), '{"format": "dyn');
-  assert.throws(() => readCheckpoint(run), /no readable checkpoint/);
+  assert.throws(() => readCheckpoint(run), (e: Error) => e instanceof UserError && /no readable checkpoint/.test(e.message) && /start a new run/.test(e.message));
 });
 
 test('leftover temp directories are ignored and cleaned up', () => {

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UserError } from '../errors';
 import { cleanStaleTemps, fsyncDir, TEMP_MARKER, writeDurable, writeJsonAtomic } from './atomic';
 import { crc32c } from './crc32c';
 
@@ -156,14 +157,19 @@ export function writeCheckpoint(runDir: string, step: number, ckpt: CheckpointDa
 /**
  * Read a checkpoint. With `step`, exactly that one (throws if missing or damaged). Without, the
  * newest complete one: a damaged newer checkpoint is skipped with a warning. Returns undefined when
- * the run has no checkpoints at all; throws when it has some and none of them is readable.
+ * the run has no checkpoints at all; throws a UserError (what is damaged, what to do) when it has some
+ * and none of them is readable.
  */
 export function readCheckpoint(runDir: string, step?: number): Checkpoint | undefined {
   const all = listCheckpoints(runDir);
   if (step !== undefined) {
     const c = all.find((x) => x.step === step);
-    if (!c) throw new Error(`no checkpoint for step ${step} in ${checkpointsDir(runDir)} (have: ${all.map((x) => x.step).join(', ') || 'none'})`);
-    return { ...loadCheckpointDir(c.dir, c.step), step: c.step, dir: c.dir, warnings: [] };
+    if (!c) throw new UserError(`no checkpoint for step ${step} in ${checkpointsDir(runDir)} (have: ${all.map((x) => x.step).join(', ') || 'none'})`);
+    try {
+      return { ...loadCheckpointDir(c.dir, c.step), step: c.step, dir: c.dir, warnings: [] };
+    } catch (e) {
+      throw new UserError(`checkpoint ${c.dir} is damaged: ${(e as Error).message}`);
+    }
   }
   if (all.length === 0) return undefined;
   const warnings: string[] = [];
@@ -174,7 +180,10 @@ export function readCheckpoint(runDir: string, step?: number): Checkpoint | unde
       warnings.push(`checkpoint ${path.basename(c.dir)} is damaged and was skipped: ${(e as Error).message}`);
     }
   }
-  throw new Error(`no readable checkpoint in ${checkpointsDir(runDir)}:\n  ${warnings.join('\n  ')}`);
+  throw new UserError(
+    `run ${path.basename(runDir)} has no readable checkpoint: every checkpoint in ${checkpointsDir(runDir)} is damaged, so it cannot be resumed; ` +
+    `start a new run from its model file (${path.join(runDir, 'model.dynaxx.yaml')}):\n  ${warnings.join('\n  ')}`,
+  );
 }
 
 /** The step `latest.json` points at, if it is present and valid. */
@@ -237,8 +246,10 @@ function loadCheckpointDir(dir: string, step: number): CheckpointData {
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as CheckpointManifest;
   } catch (e) {
-    throw new Error(`model.json unreadable: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code === 'ENOENT' ? 'model.json is missing' : err instanceof SyntaxError ? 'model.json is not valid JSON' : `model.json unreadable: ${err.message}`);
   }
+  if (typeof manifest !== 'object' || manifest === null) throw new Error('model.json is not a checkpoint manifest');
   if (manifest.format !== 'dynaxx-checkpoint') throw new Error(`model.json has format '${String(manifest.format)}', expected 'dynaxx-checkpoint'`);
   if (manifest.step !== step) throw new Error(`model.json says step ${String(manifest.step)}, the directory says ${step}`);
   const weights = unpackGroup(dir, manifest.weightsManifest?.[0], manifest);
@@ -251,8 +262,10 @@ function unpackGroup(dir: string, group: ManifestGroup | undefined, manifest: Ch
     throw new Error('model.json has a malformed weights manifest');
   }
   const file = group.paths[0];
+  if (typeof file !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(file) || file.startsWith('.')) throw new Error('model.json names a data file outside the checkpoint');
   const bytes = fs.readFileSync(path.join(dir, file));
   const sizes = group.weights.map((w) => {
+    if (!Array.isArray(w?.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${file}: an entry has a malformed shape`);
     if (w.dtype !== 'float32' && w.dtype !== 'int32') throw new Error(`${file}: '${w.name}' has unsupported dtype ${String(w.dtype)}`);
     return w.shape.reduce((p, d) => p * d, 1);
   });

@@ -100,8 +100,9 @@ function endOfLastLine(fd: number, size: number): number {
 }
 
 /**
- * Parse a JSON-lines file (missing file = no records). A line that does not parse is skipped:
- * normally only the last one can be torn, by a writer killed mid-write.
+ * Parse a JSON-lines file (missing file = no records). A line that does not parse, or that is not a JSON object
+ * (`null`, a number, a list: a damaged or hand-edited file), is skipped: normally only the last one can be torn, by
+ * a writer killed mid-write.
  */
 export function readJsonl<T>(file: string): T[] {
   let text: string;
@@ -114,11 +115,13 @@ export function readJsonl<T>(file: string): T[] {
   const out: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line, decodeNonFinite) as T);
+      value = JSON.parse(line, decodeNonFinite);
     } catch {
-      // torn or damaged line
+      continue; // torn or damaged line
     }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) out.push(value as T);
   }
   return out;
 }

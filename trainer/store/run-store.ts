@@ -13,6 +13,11 @@
  *
  * A kill never corrupts a run: every file is either replaced atomically or append-only with torn
  * tails tolerated. A run left 'running' by a dead process reads back as 'interrupted' (resumable).
+ *
+ * What is a run: a folder of the runs directory that holds a `run.json` file. Other folders are not runs: not
+ * listed, never opened or deleted. A run whose run.json is damaged is listed as 'corrupt'. Readers open a run by
+ * its id or a unique prefix of it; `delete` takes the exact id only, and deletes a run with a damaged run.json
+ * only when the folder holds nothing but what the store writes.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,8 +25,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { MetricRecord, RunStatus, RunSummary } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
+import { quoteValue } from '../../spec/limits';
 import { UserError } from '../errors';
-import { cleanStaleTemps, isPidAlive, isTempName, tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { cleanStaleTemps, isPidAlive, isTempName, processStartTime, tempPathFor, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointData, type CheckpointInfo } from './checkpoint';
 import { JsonlAppender, readJsonl, toJsonl } from './jsonl';
 import { EventWriter } from './tensorboard';
@@ -34,6 +40,8 @@ export interface RunMeta extends RunSummary {
   /** Trainer process, while running; with `host`, used to detect a dead trainer. */
   pid?: number;
   host?: string;
+  /** Start time of `pid` (atomic.ts processStartTime), so that a reused pid is not taken for the trainer. */
+  pidStart?: number;
   /** Newest checkpoint; `dir` is relative to the run directory. */
   checkpoint?: { step: number; dir: string };
 }
@@ -57,6 +65,14 @@ const RUN_JSON = 'run.json';
 const METRICS = 'metrics.jsonl';
 const ALERTS = 'alerts.jsonl';
 const LAYER_STATS = 'layer-stats.jsonl';
+/** Everything the store and the commands write into a run folder (`delete` of a corrupt run checks for it). */
+const RUN_LAYOUT = new Set([RUN_JSON, 'spec.json', 'model.dynaxx.yaml', METRICS, ALERTS, LAYER_STATS, 'reports', 'checkpoints', 'tb', 'export', 'report.html']);
+const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
+/** The fields every run.json has, with their JSON types. */
+const REQUIRED: Array<[keyof RunMeta, 'string' | 'number']> = [
+  ['name', 'string'], ['modelFile', 'string'], ['status', 'string'], ['backend', 'string'], ['device', 'string'],
+  ['createdAt', 'string'], ['updatedAt', 'string'], ['step', 'number'], ['totalSteps', 'number'],
+];
 
 export class RunStore {
   /** The runs directory itself (by convention `<workspace>/.dynaxx/runs`): runs are its sub-folders. */
@@ -93,8 +109,7 @@ export class RunStore {
       updatedAt: now.toISOString(),
       step: 0,
       totalSteps: opts.totalSteps,
-      pid: process.pid,
-      host: os.hostname(),
+      ...trainerIdentity(),
     };
     writeJsonAtomic(path.join(run.dir, RUN_JSON), meta);
     run.writeSpec(model, opts.sourceText);
@@ -106,20 +121,18 @@ export class RunStore {
     return new RunDir(path.join(this.runsDir, this.resolve(idOrPrefix)), this.opts);
   }
 
-  /** The full id for an id or unique prefix. */
+  /** The full id for an id or unique prefix of a run (a folder with a run.json). */
   resolve(idOrPrefix: string): string {
-    if (idOrPrefix === '' || /[\\/]/.test(idOrPrefix) || idOrPrefix.startsWith('.')) throw new UserError(`invalid run id '${idOrPrefix}'`);
+    checkIdSyntax(idOrPrefix);
     const ids = this.ids();
     if (ids.includes(idOrPrefix)) return idOrPrefix;
     const matches = ids.filter((id) => id.startsWith(idOrPrefix));
     if (matches.length === 1) return matches[0];
-    if (matches.length > 1) throw new UserError(`run id '${idOrPrefix}' is ambiguous; it matches: ${matches.join(', ')}`);
-    const known = ids.slice(-20).reverse();
-    const more = ids.length > known.length ? `, ... (${ids.length - known.length} more)` : '';
-    throw new UserError(`no run '${idOrPrefix}' in ${this.runsDir}; known runs: ${known.join(', ') || '(none)'}${more}`);
+    if (matches.length > 1) throw new UserError(`run id '${quoteValue(idOrPrefix)}' is ambiguous; it matches: ${listIds(matches)}`);
+    throw this.noSuchRun(idOrPrefix, ids);
   }
 
-  /** Run ids, oldest first (ids sort by creation time). */
+  /** Run ids, oldest first (ids sort by creation time): the folders that hold a run.json. */
   ids(): string[] {
     let entries: fs.Dirent[];
     try {
@@ -128,25 +141,49 @@ export class RunStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !isTempName(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !isTempName(e.name) && isFile(path.join(this.runsDir, e.name, RUN_JSON)))
+      .map((e) => e.name)
+      .sort();
   }
 
-  /** Every run, newest first. Unreadable run directories are listed with status 'corrupt'. */
+  /** Every run, newest first. Runs whose run.json is damaged are listed with status 'corrupt'. */
   list(): RunMeta[] {
     const metas = this.ids().map((id) => new RunDir(path.join(this.runsDir, id), this.opts).meta());
     return metas.sort((a, b) => (a.createdAt === b.createdAt ? cmp(b.id, a.id) : cmp(b.createdAt, a.createdAt)));
   }
 
-  /** Delete a run. Refuses a run whose trainer is still alive unless `force`. */
-  delete(idOrPrefix: string, opts: { force?: boolean } = {}): void {
-    const id = this.resolve(idOrPrefix);
+  /**
+   * Delete a run, by its exact id (no prefixes: deleting is not undone). Refuses a folder without run.json (not a
+   * run), a run whose trainer is still alive unless `force`, and a run whose run.json is damaged when its folder
+   * holds anything the store does not write (it may not be a run: the user checks and deletes it by hand).
+   */
+  delete(id: string, opts: { force?: boolean } = {}): void {
+    checkIdSyntax(id);
     const dir = path.join(this.runsDir, id);
+    if (!this.ids().includes(id)) {
+      if (isDirectory(dir)) throw new UserError(`'${quoteValue(id)}' in ${this.runsDir} is not a run (it has no run.json); nothing was deleted`);
+      throw this.noSuchRun(id, this.ids(), ' (run/delete needs the exact id)');
+    }
     const meta = new RunDir(dir, this.opts).meta();
+    if (meta.status === 'corrupt') {
+      const foreign = fs.readdirSync(dir).filter((n) => !RUN_LAYOUT.has(n) && !isTempName(n));
+      if (foreign.length > 0) {
+        throw new UserError(`run ${id}: ${meta.error}, and its folder holds files a run does not have (${listIds(foreign, 5)}); ` +
+          `nothing was deleted: check ${dir} and delete it by hand if it is not needed`);
+      }
+    }
     if (meta.status === 'running' && !opts.force) throw new UserError(`run ${id} is still running (pid ${meta.pid}); stop it first`);
     // Rename first so the run disappears at once; a crash mid-delete leaves only a temp dir.
     const aside = tempPathFor(dir);
     fs.renameSync(dir, aside);
     fs.rmSync(aside, { recursive: true, force: true });
+  }
+
+  private noSuchRun(id: string, ids: string[], note = ''): UserError {
+    const known = ids.slice(-20).reverse();
+    const more = ids.length > known.length ? `, ... (${ids.length - known.length} more)` : '';
+    return new UserError(`no run '${quoteValue(id)}' in ${this.runsDir}${note}; known runs: ${known.join(', ') || '(none)'}${more}`);
   }
 }
 
@@ -165,18 +202,17 @@ export class RunDir {
     this.layerStats = new JsonlAppender(path.join(dir, LAYER_STATS), opts.flushIntervalMs ?? 2000);
   }
 
-  /** run.json as stored, or undefined with the reason when it is missing or broken. */
+  /** run.json as stored, or undefined with the reason when it is missing or damaged. */
   private readRaw(): { meta?: RunMeta; problem?: string } {
-    try {
-      const meta = JSON.parse(fs.readFileSync(path.join(this.dir, RUN_JSON), 'utf8')) as RunMeta;
-      if (typeof meta !== 'object' || meta === null || typeof meta.status !== 'string' || typeof meta.createdAt !== 'string') {
-        return { problem: 'run.json is missing required fields' };
-      }
-      return { meta };
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      return { problem: err.code === 'ENOENT' ? 'run.json is missing' : `run.json is unreadable: ${err.message}` };
+    const read = readJsonFile(path.join(this.dir, RUN_JSON), RUN_JSON);
+    if (read.problem) return { problem: read.problem };
+    const meta = read.value as RunMeta;
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return { problem: 'run.json is damaged: not a JSON object' };
+    for (const [key, type] of REQUIRED) {
+      if (typeof meta[key] !== type) return { problem: `run.json is damaged: '${key}' is missing or not a ${type}` };
     }
+    if (!STATUSES.has(meta.status)) return { problem: `run.json is damaged: unknown status '${quoteValue(meta.status)}'` };
+    return { meta };
   }
 
   /** The run's metadata; a 'running' run whose trainer died reads as 'interrupted'. */
@@ -188,11 +224,21 @@ export class RunDir {
     return m;
   }
 
-  /** Merge `patch` into run.json (atomically) and return the result. */
+  /** Throws a UserError (which file, what to do) when run.json or spec.json is damaged: the run cannot be resumed. */
+  checkResumable(): void {
+    const m = this.meta();
+    if (m.status === 'corrupt') {
+      throw new UserError(`run ${this.id}: ${m.error} (${path.join(this.dir, RUN_JSON)}); the run cannot be resumed: start a new run from its model file (${path.join(this.dir, 'model.dynaxx.yaml')})`);
+    }
+    this.readSpec();
+  }
+
+  /** Merge `patch` into run.json (atomically) and return the result. Setting `pid` to this process records its identity. */
   updateMeta(patch: Partial<Omit<RunMeta, 'id'>>): RunMeta {
     const { meta, problem } = this.readRaw();
-    if (!meta) throw new Error(`cannot update run ${this.id}: ${problem}`);
-    const next: RunMeta = { ...meta, ...patch, id: this.id, updatedAt: new Date().toISOString() };
+    if (!meta) throw new UserError(`cannot update run ${this.id}: ${problem} (${path.join(this.dir, RUN_JSON)}); the run cannot go on: start a new run from its model file`);
+    const who = 'pid' in patch ? (patch.pid === process.pid ? trainerIdentity() : { pidStart: undefined }) : {};
+    const next: RunMeta = { ...meta, ...patch, ...who, id: this.id, updatedAt: new Date().toISOString() };
     writeJsonAtomic(path.join(this.dir, RUN_JSON), next);
     return next;
   }
@@ -211,8 +257,13 @@ export class RunDir {
     if (text !== undefined) writeFileAtomic(path.join(this.dir, 'model.dynaxx.yaml'), text);
   }
 
+  /** `spec.json`; a UserError (which file, what to do) when it is missing or damaged. */
   readSpec(): ModelFile {
-    return JSON.parse(fs.readFileSync(path.join(this.dir, 'spec.json'), 'utf8')) as ModelFile;
+    const { value, problem } = readJsonFile(path.join(this.dir, 'spec.json'), 'spec.json');
+    const spec = value as ModelFile | undefined;
+    const why = problem ?? (typeof spec !== 'object' || spec === null || !Array.isArray(spec.layers) || typeof spec.train !== 'object' ? 'spec.json is damaged: not a resolved model' : undefined);
+    if (why) throw new UserError(`run ${this.id}: ${why} (${path.join(this.dir, 'spec.json')}); the run cannot be resumed or evaluated: start a new run from its model file (${path.join(this.dir, 'model.dynaxx.yaml')})`);
+    return spec!;
   }
 
   /** Buffered; on disk within `flushIntervalMs` (2 s), or at `flush()`/`close()`/process exit. */
@@ -263,9 +314,13 @@ export class RunDir {
     return file;
   }
 
+  /** `reports/<name>.json`, or undefined when the run has none; a UserError when it is damaged. */
   readReport(name: string): unknown {
     const file = this.reportPath(name);
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown) : undefined;
+    if (!fs.existsSync(file)) return undefined;
+    const { value, problem } = readJsonFile(file, `reports/${path.basename(file)}`);
+    if (problem) throw new UserError(`run ${this.id}: ${problem} (${file}); delete it and run the analysis again`);
+    return value;
   }
 
   /** Report names (without `.json`). */
@@ -340,7 +395,56 @@ export class RunDir {
 function trainerIsDead(m: RunMeta): boolean {
   if (m.pid === undefined) return true;
   if (m.host !== undefined && m.host !== os.hostname()) return false; // another machine: cannot tell
-  return !isPidAlive(m.pid);
+  if (!isPidAlive(m.pid)) return true;
+  // alive, but maybe a later process that got the same pid
+  const start = m.pidStart === undefined ? undefined : processStartTime(m.pid);
+  return start !== undefined && start !== m.pidStart;
+}
+
+/** This process as the trainer of a run: pid, host, and the pid's start time where the system tells it. */
+function trainerIdentity(): Pick<RunMeta, 'pid' | 'host' | 'pidStart'> {
+  return { pid: process.pid, host: os.hostname(), pidStart: processStartTime(process.pid) };
+}
+
+/** A JSON file's value, or what is wrong with it (never its content: it may not be ours). */
+function readJsonFile(file: string, name: string): { value?: unknown; problem?: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { problem: err.code === 'ENOENT' ? `${name} is missing` : `${name} is unreadable (${err.code ?? err.message})` };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { problem: `${name} is damaged: not valid JSON` };
+  }
+}
+
+/** Ids name folders of the runs directory: never empty, a path, or a dot name. */
+function checkIdSyntax(id: string): void {
+  if (typeof id !== 'string' || id === '' || /[\\/\0]/.test(id) || id.startsWith('.')) throw new UserError(`invalid run id '${quoteValue(String(id))}'`);
+}
+
+function listIds(ids: string[], max = 20): string {
+  return ids.slice(0, max).map((i) => quoteValue(i)).join(', ') + (ids.length > max ? `, ... (${ids.length - max} more)` : '');
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** `YYYYMMDD-HHMMSS` in UTC, so ids sort by creation time everywhere. */
