@@ -1,6 +1,7 @@
 /** Importing a Keras / tfjs layers-model `model.json`. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseModelText } from './parse';
 import { errors, parse } from './test-helpers';
 
 const SEQUENTIAL = {
@@ -103,4 +104,17 @@ test('bad Keras values are reported with the model.json name', () => {
   (bad.modelTopology.config.layers[4]!.config as Record<string, unknown>).activation = 'hard_sigmoid';
   const [d] = errors(parse(MODEL_FILE, { readFile: readFrom({ '/models/keras/model.json': bad }) }));
   assert.match(d!.message, /^\.\/keras\/model\.json: 'activation' must be one of/);
+});
+
+test('Keras Softmax and ReLU layers import as activation layers; a softmax over another axis is refused', () => {
+  const json = (extra: object) => JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [
+    { class_name: 'Dense', config: { name: 'd', units: 3, batch_input_shape: [null, 4] } },
+    { class_name: 'ReLU', config: { name: 'r' } },
+    { class_name: 'Softmax', config: { name: 's', ...extra } },
+  ] } } });
+  const ok = parseModelText('model:\n  modelJson: m.json\n', '/x/a.dynaxx.yaml', { readFile: () => json({ axis: -1 }) });
+  assert.deepEqual(ok.model!.layers.map((l) => [l.id, l.type, (l.config as { activation?: string }).activation]),
+    [['d', 'dense', 'linear'], ['r', 'activation', 'relu'], ['s', 'activation', 'softmax']]);
+  const bad = parseModelText('model:\n  modelJson: m.json\n', '/x/a.dynaxx.yaml', { readFile: () => json({ axis: 1 }) });
+  assert.match(bad.diagnostics[0]!.message, /softmax over axis 1/);
 });

@@ -10,7 +10,7 @@ import type { Shape, SourceRange } from './types';
 type Json = Record<string, unknown>;
 
 /** Keras class -> our layer type and its config keys (Keras key -> our key). */
-const CLASSES: Record<string, { type: string; keys: Record<string, string> }> = {
+const CLASSES: Record<string, { type: string; keys: Record<string, string>; fixed?: Record<string, string> }> = {
   Dense: { type: 'dense', keys: { units: 'units', activation: 'activation', use_bias: 'useBias' } },
   Conv2D: { type: 'conv2d', keys: { filters: 'filters', kernel_size: 'kernelSize', strides: 'strides', padding: 'padding', activation: 'activation', use_bias: 'useBias' } },
   MaxPooling2D: { type: 'maxPool2d', keys: { pool_size: 'poolSize', strides: 'strides', padding: 'padding' } },
@@ -22,6 +22,8 @@ const CLASSES: Record<string, { type: string; keys: Record<string, string> }> = 
   BatchNormalization: { type: 'batchNorm', keys: { epsilon: 'epsilon', momentum: 'momentum' } },
   Activation: { type: 'activation', keys: { activation: 'activation' } },
   Embedding: { type: 'embedding', keys: { input_dim: 'inputDim', output_dim: 'outputDim' } },
+  Softmax: { type: 'activation', keys: {}, fixed: { activation: 'softmax' } },
+  ReLU: { type: 'activation', keys: {}, fixed: { activation: 'relu' } },
 };
 const ALIASES: Record<string, string> = {
   Convolution2D: 'Conv2D', MaxPool2D: 'MaxPooling2D', AvgPool2D: 'AveragePooling2D', GlobalAvgPool2D: 'GlobalAveragePooling2D',
@@ -68,9 +70,13 @@ export function importModelJson(json: unknown, range: SourceRange, r: Reporter, 
       return fail(`layer '${name}' has class '${className}', which is not supported; supported classes: ${SUPPORTED_KERAS_CLASSES.join(', ')}`);
     }
     if (lc.data_format === 'channels_first') return fail(`layer '${name}' uses data_format channels_first; only channels_last is supported`);
+    if (className === 'Softmax' && lc.axis !== undefined && lc.axis !== -1) return fail(`layer '${name}' is a softmax over axis ${JSON.stringify(lc.axis)}; only the last axis (-1) is supported`);
+    if (className === 'ReLU' && ((lc.max_value ?? null) !== null || (lc.negative_slope ?? 0) !== 0 || (lc.threshold ?? 0) !== 0)) {
+      return fail(`layer '${name}' is a ReLU with max_value, negative_slope or threshold; only the plain ReLU is supported`);
+    }
     const dil = lc.dilation_rate;
     if (dil !== undefined && [dil].flat().some((d) => d !== 1)) return fail(`layer '${name}' uses dilation_rate ${JSON.stringify(dil)}; only 1 is supported`);
-    const item: Json = { type: spec.type, name };
+    const item: Json = { type: spec.type, name, ...spec.fixed };
     for (const [k, ours] of Object.entries(spec.keys)) {
       let v = lc[k];
       if (v === undefined || v === null) continue;

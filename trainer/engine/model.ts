@@ -1,6 +1,8 @@
 /**
  * A sequential model: one module per top-level LayerNode, built deterministically from a seed.
  * Variables are created on the current tfjs backend at construction; dispose() frees them.
+ * The model computes logits: a final softmax (every Keras classifier ends with one) is left out, because every
+ * loss, metric and confidence in the trainer takes logits (see `withoutFinalSoftmax`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradient functions by itself (the @tensorflow/tfjs union package does);
@@ -17,7 +19,7 @@ export class SequentialModel {
 
   constructor(readonly layers: LayerNode[], readonly seed: number) {
     const init = new Initializer(seed);
-    this.modules = layers.map((node) => createModule(node, init));
+    this.modules = withoutFinalSoftmax(layers).map((node) => createModule(node, init));
   }
 
   /**
@@ -56,4 +58,23 @@ export class SequentialModel {
   dispose(): void {
     for (const m of this.modules) m.dispose();
   }
+}
+
+/**
+ * The layers as the trainer runs them: a final `activation: softmax` (on a dense or conv2d layer, or a standalone
+ * activation layer) becomes linear, so the output is the logits. The softmax cross-entropy then equals the
+ * cross-entropy of the file's probabilities, computed stably; applying log-softmax to probabilities (a softmax
+ * twice) would train a different, worse model. Argmax, so accuracy, is unchanged; exports keep the file's layers.
+ */
+export function withoutFinalSoftmax(layers: LayerNode[]): LayerNode[] {
+  const last = layers[layers.length - 1];
+  if (!last || !hasSoftmax(last)) return layers;
+  const linear = { ...last, config: { ...(last.config as object), activation: 'linear' } } as LayerNode;
+  return [...layers.slice(0, -1), linear];
+}
+
+/** Whether a node ends in a softmax over its last axis. */
+export function hasSoftmax(node: LayerNode): boolean {
+  if (node.type !== 'dense' && node.type !== 'conv2d' && node.type !== 'activation') return false;
+  return (node.config as { activation?: string }).activation === 'softmax';
 }
