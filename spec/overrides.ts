@@ -66,7 +66,9 @@ export function valueProblem(rule: OverrideRule, value: unknown, who: string, sh
   const r = new Reporter();
   readValue({ kind: 'scalar', value, range: AT }, rule.field, r, rule.path);
   if (r.errorCount === 0) return undefined;
-  return `${who} ${shown}: ${rule.path} must be ${expected(rule.field)}`;
+  const s = r.diagnostics.find((d) => d.suggestion !== undefined)?.suggestion;
+  const subject = rule.path === who ? '' : `${rule.path} `;
+  return `${who} ${shown}: ${subject}must be ${expected(rule.field)}${s ? ` (did you mean '${s}'?)` : ''}`;
 }
 
 /**

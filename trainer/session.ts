@@ -8,12 +8,14 @@ import { parseDocument } from 'yaml';
 import { dirname, join } from 'node:path';
 import type { Alert, BackendId, LayerStats, MetricRecord, RunOverrides } from '../protocol/trainer';
 import { loadModelText } from '../spec';
+import { RUN_OVERRIDE_RULES, overrideProblems, type OverrideRule } from '../spec/overrides';
+import { readModelText } from '../spec/parse';
 import { Reporter } from '../spec/report';
 import { resolveStabilize } from '../spec/stabilize-auto';
 import { readStabilize } from '../spec/stabilize-spec';
-import { SpecError, type LayerNode, type ModelFile, type SpecDiagnostic } from '../spec/types';
+import { SpecError, formatDiagnostic, type LayerNode, type ModelFile, type SpecDiagnostic } from '../spec/types';
 import { walkLayers } from '../spec/walk';
-import { initBackend } from './backend/backends';
+import { initBackend, type BackendChoice } from './backend/backends';
 import { UserError } from './errors';
 import { loadDataset } from './data/load';
 import { logitWidth, positionsOf, requireOnePositionPerTask } from './data/positions';
@@ -27,6 +29,7 @@ import { modularityHooks } from './modularity/run-hooks';
 import { routingHooks } from './dna/run-hooks';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore, type RunDir } from './store/run-store';
+import { checkResources } from './resources';
 
 export interface SessionEvents {
   onMetrics?(runId: string, records: MetricRecord[]): void;
@@ -64,8 +67,23 @@ export interface PreparedRun {
   run(): Promise<LoopResult>;
 }
 
-/** Applies command-line / editor overrides to a resolved model. */
+/** A rule for every RunOverrides key, and no rule for a key it lacks (a compile error when the two drift apart). */
+const OVERRIDE_RULES: Record<keyof RunOverrides, OverrideRule> = RUN_OVERRIDE_RULES;
+const NO_EXTRA_RULES: Record<Exclude<keyof typeof RUN_OVERRIDE_RULES, keyof RunOverrides>, never> = {};
+void NO_EXTRA_RULES;
+
+/**
+ * Checks overrides with the model file's own rules (spec/overrides.ts): `--batch-size 0` or `overrides.epochs: -1`
+ * is a UserError naming the setting, the value and the rule. `where` is how the caller's user names them.
+ */
+export function checkOverrides(o: unknown, where = 'overrides'): void {
+  const problems = overrideProblems(o, OVERRIDE_RULES, where);
+  if (problems.length > 0) throw new UserError(problems.join('\n'));
+}
+
+/** Applies command-line / editor overrides to a resolved model, after checking them (checkOverrides). */
 export function applyOverrides(model: ModelFile, o: RunOverrides = {}): ModelFile {
+  checkOverrides(o);
   const train = { ...model.train, optimizer: { ...model.train.optimizer } };
   if (o.backend) train.backend = o.backend;
   if (o.epochs !== undefined) { train.epochs = o.epochs; train.steps = 0; }
@@ -103,9 +121,11 @@ function withModularity(text: string, overrides: RunOverrides | undefined): stri
 /** Starts a new run from a model file. Throws SpecError/BackendError/data errors before anything is written. */
 export async function startRun(modelFile: string, overrides: RunOverrides | undefined, opts: SessionOptions, modelText?: string): Promise<PreparedRun> {
   // one read: the text parsed is the text stored with the run (or the text a remote client sent)
-  const sourceText = withModularity(modelText ?? readFileSync(modelFile, 'utf8'), overrides);
+  checkOverrides(overrides);
+  const sourceText = withModularity(modelText ?? readModelText(modelFile), overrides);
   const model = applyOverrides(loadModelText(sourceText, modelFile), overrides);
   const backend = await initBackend(model.train.backend);
+  checkFits(model, backend, sourceText, opts);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
   const stats = statsHooks(model, opts);
@@ -137,10 +157,12 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const meta = dir.meta();
   if (meta.status === 'completed') throw new UserError(`run ${dir.id} already completed; start a new run instead`);
   if (meta.status === 'running') throw new UserError(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
-  const model = applyOverrides(JSON.parse(readFileSync(join(dir.dir, 'spec.json'), 'utf8')) as ModelFile, { backend: backendOverride });
+  const model = applyOverrides(dir.readSpec(), { backend: backendOverride });
   const ckpt = readCheckpoint(dir.dir);
   for (const w of ckpt?.warnings ?? []) opts.events?.onLog?.('warning', w);
   const backend = await initBackend(model.train.backend);
+  const sourceText = readSource(dir.dir);
+  checkFits(model, backend, sourceText, opts);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   checkCompatible(model, dataset);
   const resume: Snapshot | undefined = ckpt
@@ -161,11 +183,19 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   dir.updateMeta({ status: 'running', pid: process.pid, backend: backend.backend, device: backend.device, error: undefined });
   opts.events?.onLog?.('info', `run ${dir.id}: resuming at step ${resume?.step ?? 0} on ${backend.backend} (${backend.device})`);
   logStabilize(dir.id, model, loop, opts);
-  const sourceText = readSource(dir.dir);
   return wire(dir, loop, model, dataset, backend, opts, finishers([
     modular && ((l) => modular.finish(l, model, dataset, sourceText)),
     routing && ((l) => routing.finish(l, model, dataset)),
   ]));
+}
+
+/**
+ * The resource check on the chosen backend, before the data is generated or a weight allocated: what cannot be
+ * allocated is a SpecError at the layer (or data key) to shrink, never a RangeError mid-run; warnings are logged.
+ */
+function checkFits(model: ModelFile, backend: BackendChoice, sourceText: string | undefined, opts: SessionOptions): void {
+  const { warnings } = checkResources(model, backend.backend, sourceText);
+  for (const w of warnings) opts.events?.onLog?.('warning', formatDiagnostic(w));
 }
 
 type Finisher = (loop: TrainingLoop) => Promise<string[]>;

@@ -122,3 +122,51 @@ function brief(detail: string | undefined): string {
   if (!detail) return 'unavailable';
   return detail.split(/: | \(|\. |; /)[0].trim() || detail;
 }
+
+/**
+ * What one backend can allocate, for the resource check (trainer/resources): the largest tensor and, where the
+ * backend has its own memory, how much of it there is. Every backend also reads weights back into JavaScript typed
+ * arrays (checkpoints), so the typed-array cap applies to all of them.
+ */
+export interface BackendLimits {
+  /** Values one tensor may hold: a typed array's length (node allows 2^32; 2^31 − 1 keeps clear of int32 indexing). */
+  maxTensorValues: number;
+  /** Bytes one tensor may take on the backend (wasm: a 32-bit offset; webgpu: the buffer and binding limits). */
+  maxTensorBytes: number;
+  /** Why maxTensorBytes is what it is, for messages. */
+  tensorBytesWhy: string;
+  /** All tensors together, when the backend has a fixed memory (the wasm heap); undefined: the machine's memory. */
+  maxResidentBytes?: number;
+  /** Where the tensors live: `host` memory (cpu, tensorflow, wasm's heap) or a `gpu` whose size is not known. */
+  memory: 'host' | 'gpu';
+  /** Whether the limits were read from the device (false: defaults; a tensor over them is a warning, not an error). */
+  measured: boolean;
+}
+
+export const MAX_TYPED_ARRAY_VALUES = 2 ** 31 - 1;
+/** tfjs-backend-wasm 4.x grows its heap to at most 4 GiB − 64 KiB (Emscripten `getHeapMax()` = 4294901760). */
+export const WASM_HEAP_MAX_BYTES = 4294901760;
+/** WebGPU's default maxStorageBufferBindingSize (128 MiB), what a device offers at least, when it was not asked. */
+export const WEBGPU_DEFAULT_BINDING_BYTES = 2 ** 27;
+
+/** The limits of each backend (exhaustive, like BACKENDS). */
+export const BACKEND_LIMITS: Record<BackendId, () => BackendLimits> = {
+  cpu: () => ({ maxTensorValues: MAX_TYPED_ARRAY_VALUES, maxTensorBytes: Infinity, tensorBytesWhy: '', memory: 'host', measured: true }),
+  tensorflow: () => ({ maxTensorValues: MAX_TYPED_ARRAY_VALUES, maxTensorBytes: Infinity, tensorBytesWhy: '', memory: 'host', measured: true }),
+  wasm: () => ({
+    maxTensorValues: MAX_TYPED_ARRAY_VALUES, maxTensorBytes: 2 ** 31 - 1, tensorBytesWhy: 'a wasm32 tensor is addressed with a signed 32-bit offset',
+    maxResidentBytes: WASM_HEAP_MAX_BYTES, memory: 'host', measured: true,
+  }),
+  webgpu: () => {
+    const device = current?.backend === 'webgpu' ? (tf.backend() as unknown as { device?: { limits?: Record<string, number> } }).device : undefined;
+    const l = device?.limits;
+    const bytes = l ? Math.min(l.maxBufferSize ?? Infinity, l.maxStorageBufferBindingSize ?? Infinity) : WEBGPU_DEFAULT_BINDING_BYTES;
+    return {
+      maxTensorValues: MAX_TYPED_ARRAY_VALUES,
+      maxTensorBytes: bytes,
+      tensorBytesWhy: l ? "the device's maxBufferSize / maxStorageBufferBindingSize" : "WebGPU's default maxStorageBufferBindingSize (this adapter's own limit is read when training starts)",
+      memory: 'gpu',
+      measured: l !== undefined,
+    };
+  },
+};

@@ -14,22 +14,21 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BackendRequest, RunOverrides } from '../../protocol/trainer';
-import { SpecError } from '../../spec/types';
-import { BackendError, describeAuto, probeAll } from '../backend/backends';
-import { DataError } from '../data/errors';
+import { RUN_OVERRIDE_RULES } from '../../spec/overrides';
+import { describeAuto, probeAll } from '../backend/backends';
 import { UserError } from '../errors';
 import { evaluateRun } from '../evaluate';
-import { monitorIds } from '../monitors/registry';
 import { serveTcp } from '../remote';
 import { resumeRun, startRun, type PreparedRun } from '../session';
 import { RunStore } from '../store/run-store';
-import { ProgressBar, formatNumber, table } from './progress';
-import { printModel } from './model-table';
+import { ProgressBar, formatNumber, printable, table } from './progress';
+import { checkCommand } from './check';
+import { CLI_RULES, backendFlag, flag, monitorsFlag, pruneOverrides, runOverrides, type Opts } from './flags';
+import { reportError, UsageError } from './report-error';
 import { modulesCommand, transferCommand } from './modules';
 import { pathsCommand } from './paths';
 import { startGrowth } from '../modularity/growth';
-import { formatOutcome, runPrune, type PruneOverrides } from '../pruning/command';
+import { formatOutcome, runPrune } from '../pruning/command';
 import { writeReport } from '../report/command';
 import { existsSync } from 'node:fs';
 
@@ -42,7 +41,9 @@ commands:
   resume <run-id>             continue an interrupted or cancelled run from its last checkpoint
   eval <run-id>               evaluate a run's latest checkpoint (--split test|validation)
   runs                        list the runs in the runs directory
-  check <model.dynaxx.yaml>   validate a model file; print shapes, parameters and FLOPs per layer
+  check <model.dynaxx.yaml>   validate a model file; print shapes, parameters and FLOPs per layer, and the memory a
+                              training step needs on the backend (--backend, --batch-size, ...: as for train);
+                              exit 2 when it cannot be allocated there
   backends                    list the compute backends this machine can use
   modules <run-id>            the subnetworks a modular run found (reports/modularity.json);
                               --extract 0,2 [--out DIR] exports those subnetworks as a smaller model
@@ -65,6 +66,7 @@ commands:
 options:
   --backend auto|tensorflow|webgpu|wasm|cpu
   --epochs N  --steps N  --batch-size N  --lr X  --limit N  --seed N
+                              checked with the rules of the model file's train: and data: fields
   --runs-dir DIR              default: $DYNAXX_RUNS_DIR or ./.dynaxx/runs
   --log-every N               read training metrics back every N steps (default 20)
   --monitors LIST|none        per-layer alert monitors, comma-separated: ${MONITORS}
@@ -128,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    process.stderr.write(`dynaxx: ${(e as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`dynaxx: ${printable((e as Error).message)}\n\n${USAGE}`);
     return 2;
   }
   const { values: o, positionals } = parsed;
@@ -142,15 +144,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train':
         if (!target) throw new UsageError('train needs a model file: dynaxx train examples/fashion-mlp.dynaxx.yaml');
-        return await train(o, () => startRun(resolve(target), overrides(o), sessionOpts(o, runsDir)));
+        return await train(o, () => startRun(resolve(target), runOverrides(o), sessionOpts(o, runsDir)));
       case 'resume':
         if (!target) throw new UsageError('resume needs a run id (see `dynaxx runs`)');
-        return await train(o, () => resumeRun(target, sessionOpts(o, runsDir), backendOpt(o.backend)));
+        return await train(o, () => resumeRun(target, sessionOpts(o, runsDir), backendFlag(o)));
       case 'eval': {
         if (!target) throw new UsageError('eval needs a run id (see `dynaxx runs`)');
         const split = (o.split ?? 'test') as 'test' | 'validation';
-        if (split !== 'test' && split !== 'validation') throw new UsageError(`--split must be test or validation, not '${o.split}'`);
-        const r = await evaluateRun(runsDir, target, split, backendOpt(o.backend));
+        if (split !== 'test' && split !== 'validation') throw new UsageError(`--split must be test or validation, not '${printable(String(o.split))}'`);
+        const r = await evaluateRun(runsDir, target, split, backendFlag(o));
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else process.stdout.write(`${table(['run', 'step', 'split', 'samples', 'loss', 'accuracy'], [[r.runId, r.step, r.split, r.samples, r.loss, r.accuracy]])}\n`);
         return 0;
@@ -167,10 +169,13 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
-      case 'check':
+      case 'check': {
         if (!target) throw new UsageError('check needs a model file');
-        process.stdout.write(printModel(resolve(target), !!o.json));
-        return 0;
+        const out = await checkCommand(target, o);
+        process.stdout.write(out.stdout);
+        process.stderr.write(out.stderr);
+        return out.code;
+      }
       case 'backends': {
         const probes = await probeAll();
         const auto = await describeAuto(probes);
@@ -187,110 +192,47 @@ export async function main(argv: string[]): Promise<number> {
       case 'paths':
         if (!target) throw new UsageError('paths needs a run id (see `dynaxx runs`)');
         process.stdout.write(await pathsCommand(runsDir, target, {
-          analyze: !!o.analyze, samples: num(o, 'samples'), json: !!o.json, log: (l) => process.stderr.write(`${l}\n`),
+          analyze: !!o.analyze, samples: flag(o, CLI_RULES.samples), json: !!o.json, log: (l) => process.stderr.write(`${printable(l)}\n`),
         }));
         return 0;
       case 'grow':
         if (!target || !o.data) throw new UsageError('grow needs a run id and the new data: dynaxx grow <run-id> --data new-data.dynaxx.yaml');
         return await train(o, () => startGrowth(target, resolve(o.data as string), {
-          add: num(o, 'add'), epochs: num(o, 'epochs'), steps: num(o, 'steps'), lr: num(o, 'lr', false), jointSteps: num(o, 'joint-steps'), backend: backendOpt(o.backend),
+          add: flag(o, CLI_RULES.add), epochs: flag(o, RUN_OVERRIDE_RULES.epochs), steps: flag(o, RUN_OVERRIDE_RULES.steps), lr: flag(o, RUN_OVERRIDE_RULES.lr),
+          jointSteps: flag(o, CLI_RULES.jointSteps), backend: backendFlag(o),
         }, sessionOpts(o, runsDir)));
       case 'prune': {
         if (!target) throw new UsageError('prune needs a model file or a completed run id: dynaxx prune examples/fashion-cnn.dynaxx.yaml');
-        const list = (v: unknown) => (v === undefined ? undefined : String(v).split(',').map((x) => x.trim()).filter(Boolean));
         const outcome = await runPrune(existsSync(target) ? resolve(target) : target, {
-          criteria: list(o.criteria), targets: list(o.targets)?.map(Number), schedule: o.schedule as PruneOverrides['schedule'],
-          finetuneSteps: num(o, 'finetune-steps'), scoreSteps: num(o, 'score-steps'), seeds: num(o, 'seeds'), route: !!o.route,
-          backend: backendOpt(o.backend),
+          ...pruneOverrides(o), route: !!o.route, backend: backendFlag(o),
         }, sessionOpts(o, runsDir));
         bar.done();
-        process.stdout.write(o.json ? `${JSON.stringify({ runId: outcome.runId, sweep: outcome.sweep, routing: outcome.routing })}\n` : formatOutcome(outcome));
+        process.stdout.write(o.json ? `${JSON.stringify({ runId: outcome.runId, sweep: outcome.sweep, routing: outcome.routing })}\n` : printable(formatOutcome(outcome)));
         return 0;
       }
       case 'transfer':
         if (!target) throw new UsageError('transfer needs a run id (see `dynaxx runs`)');
-        process.stdout.write(await transferCommand(runsDir, target, o.data as string | undefined, { samples: num(o, 'samples'), json: !!o.json }));
+        const out = await transferCommand(runsDir, target, o.data as string | undefined, { samples: flag(o, CLI_RULES.samples), json: !!o.json });
+        process.stdout.write(o.json ? out : printable(out));
         return 0;
       case 'report': {
         const ids = positionals.slice(1);
         if (ids.length === 0) throw new UsageError('report needs a run id (see `dynaxx runs`): dynaxx report <run-id> [<run-id>...] [--out report.html]');
         const r = writeReport(runsDir, ids, o.out as string | undefined);
-        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `report: ${r.file} (${Math.ceil(r.bytes / 1024)} KiB)\n`);
+        process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : printable(`report: ${r.file} (${Math.ceil(r.bytes / 1024)} KiB)\n`));
         return 0;
       }
       default:
-        throw new UsageError(`unknown command '${command}'`);
+        throw new UsageError(`unknown command '${printable(command)}'`);
     }
   } catch (e) {
-    return reportError(e);
+    return reportError(e, USAGE);
   }
-}
-
-class UsageError extends Error {}
-
-function reportError(e: unknown): number {
-  if (e instanceof UsageError) {
-    process.stderr.write(`dynaxx: ${e.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (e instanceof SpecError || e instanceof DataError || e instanceof BackendError || e instanceof UserError) {
-    process.stderr.write(`${e.message}\n`);
-    return 2;
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') {
-    process.stderr.write(`dynaxx: ${err.path ?? err.message}: no such file\n`);
-    return 2;
-  }
-  process.stderr.write(`dynaxx: ${err?.stack ?? String(e)}\n`);
-  return 1;
-}
-
-type Opts = Record<string, string | boolean | undefined>;
-
-function num(o: Opts, key: string, integer = true): number | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new UsageError(`--${key} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, not '${v}'`);
-  }
-  return n;
-}
-
-function backendOpt(v: unknown): BackendRequest | undefined {
-  if (v === undefined) return undefined;
-  const ok = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-  if (!ok.includes(String(v))) throw new UsageError(`--backend must be one of ${ok.join(', ')}, not '${v}'`);
-  return v as BackendRequest;
-}
-
-function overrides(o: Opts): RunOverrides {
-  return {
-    backend: backendOpt(o.backend),
-    epochs: num(o, 'epochs'),
-    steps: num(o, 'steps'),
-    batchSize: num(o, 'batch-size'),
-    lr: num(o, 'lr', false),
-    limit: num(o, 'limit'),
-    seed: num(o, 'seed'),
-    ...(o.discover ? { modularity: 'on' as const } : {}),
-  };
-}
-
-function monitorsOpt(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'none' || v === '') return [];
-  const ids = String(v).split(',').map((x) => x.trim()).filter(Boolean);
-  const unknown = ids.filter((id) => !monitorIds().includes(id));
-  if (unknown.length) throw new UsageError(`--monitors: unknown monitor '${unknown[0]}'; known: ${monitorIds().join(', ')}, or none`);
-  return ids;
 }
 
 /** `dynaxx serve`: until Ctrl-C, which cancels the active run (with a checkpoint) and exits 0. */
 async function serve(o: Opts, runsDir: string): Promise<number> {
-  const port = num(o, 'port') ?? 7470;
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, not ${port}`);
+  const port = flag(o, CLI_RULES.port) ?? 7470;
   const token = (o.token as string | undefined) ?? process.env.DYNAXX_TRAINER_TOKEN;
   if (token === '') throw new UsageError('--token must not be empty');
   if (token === undefined && !o.insecure) {
@@ -336,15 +278,15 @@ function sessionOpts(o: Opts, runsDir: string) {
   return {
     runsDir,
     signal: controller.signal,
-    logEvery: num(o, 'log-every'),
-    monitors: monitorsOpt(o.monitors),
+    logEvery: flag(o, CLI_RULES.logEvery),
+    monitors: monitorsFlag(o.monitors),
     events: {
       onMetrics: (_id: string, recs: Array<Record<string, unknown>>) => {
         for (const r of recs) if (r.split === 'train') bar.metrics(r.loss as number, r.samplesPerSec as number);
       },
       onProgress: (_id: string, step: number, total: number) => bar.update(step, total),
-      onAlert: (_id: string, a: { message: string; layerId?: string }) => process.stderr.write(`\nalert${a.layerId ? ` [${a.layerId}]` : ''}: ${a.message}\n`),
-      onLog: (level: string, msg: string) => { if (!o.quiet && !o.json) process.stderr.write(`${level === 'info' ? '' : `${level}: `}${msg}\n`); },
+      onAlert: (_id: string, a: { message: string; layerId?: string }) => process.stderr.write(printable(`\nalert${a.layerId ? ` [${a.layerId}]` : ''}: ${a.message}\n`)),
+      onLog: (level: string, msg: string) => { if (!o.quiet && !o.json) process.stderr.write(printable(`${level === 'info' ? '' : `${level}: `}${msg}\n`)); },
     },
   };
 }
@@ -376,7 +318,7 @@ async function train(o: Opts, prepare: () => Promise<PreparedRun>): Promise<numb
   }
   if (result.status === 'completed') return 0;
   if (result.status === 'cancelled') return 130;
-  if (!o.json) process.stderr.write(`run ${run.runId} failed: ${result.error}\n`);
+  if (!o.json) process.stderr.write(printable(`run ${run.runId} failed: ${result.error}\n`));
   return 1;
 }
 
@@ -384,12 +326,11 @@ function acc(v: number | undefined): string {
   return v === undefined ? '' : `${(v * 100).toFixed(2)}%`;
 }
 
+export { reportError };
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`dynaxx: ${(e as Error).stack}\n`);
-      process.exit(1);
-    },
-  );
+  const fail = (e: unknown) => process.exit(reportError(e));
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  main(process.argv.slice(2)).then((code) => process.exit(code), fail);
 }

@@ -1,10 +1,9 @@
 /** `dynaxx check`: the per-layer table of a model file (shapes, parameters, FLOPs), then the stabilize choices. */
-import { loadModelFile } from '../../spec';
-import type { LayerNode } from '../../spec/types';
-import { formatNumber, table } from './progress';
+import type { LayerNode, ModelFile } from '../../spec/types';
+import { formatNumber, printable, table } from './progress';
 
-export function printModel(file: string, json: boolean): string {
-  const model = loadModelFile(file);
+/** The table (or, with `json`, the model as JSON plus `extra`). */
+export function printModel(model: ModelFile, json: boolean, extra: Record<string, unknown> = {}): string {
   const rows: Array<Array<string | number>> = [];
   const walk = (nodes: LayerNode[], depth: number) => {
     for (const n of nodes) {
@@ -16,7 +15,7 @@ export function printModel(file: string, json: boolean): string {
   if (json) {
     const stabilize = model.stabilize ? { stabilize: model.stabilize } : {};
     const modularity = model.modularity ? { modularity: model.modularity } : {};
-    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, ...stabilize, ...modularity, layers: model.layers })}\n`;
+    return `${JSON.stringify({ name: model.name, input: model.inputShape, params: model.params, flops: model.flops, depth: model.depth, ...stabilize, ...modularity, ...extra, layers: model.layers })}\n`;
   }
   const m = model.modularity;
   const choices = (model.stabilize
@@ -30,6 +29,6 @@ export function printModel(file: string, json: boolean): string {
   const routing = routed.length > 0
     ? `\nrouted layers (${routed.join(', ')}): their FLOPs are the static bound (every hop running its k most expensive modules on every token); a run measures the average (metric flopsPerSample, \`dynaxx paths <run>\`)\n`
     : '';
-  const head = `${model.name}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
+  const head = `${printable(model.name)}: input [${model.inputShape.join(', ')}], ${formatNumber(model.params)} parameters, ${formatNumber(model.flops)} FLOPs per sample (forward), depth ${model.depth}\n\n`;
   return `${head}${table(['layer', 'type', 'output', 'params', 'FLOPs', 'line:col'], rows.slice(0, 400))}\n${rows.length >= 400 ? '… (truncated)\n' : ''}${routing}${choices}`;
 }

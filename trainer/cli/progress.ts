@@ -1,4 +1,13 @@
 /** Terminal output for the CLI: a progress bar (step, loss, samples/s, ETA) and tables. */
+import { quoteValue } from '../../spec/limits';
+
+/**
+ * Text as the terminal may show it: every line's control and text-direction characters (NUL, ESC, U+202E) escaped
+ * as `\u202e`, line breaks kept. Names, ids, paths and messages that carry them pass through here before printing.
+ */
+export function printable(text: string): string {
+  return text.split('\n').map((line) => quoteValue(line, Infinity)).join('\n');
+}
 
 export class ProgressBar {
   private readonly start = Date.now();
@@ -61,7 +70,7 @@ export function formatDuration(s: number): string {
 
 /** Renders rows as an aligned text table (numbers right-aligned). */
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
-  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : printable(c).replace(/\n/g, ' '))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();

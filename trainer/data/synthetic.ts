@@ -225,6 +225,20 @@ function sequence(n: number, classes: number, length: number, seed: number) {
 }
 
 /** Generates one synthetic dataset as raw (unsplit) data. */
+/**
+ * What `generateSynthetic` would allocate, without generating: the sample count and the values per sample (the
+ * defaults as there), for the resource check before training. Invalid settings are left to the generator.
+ */
+export function syntheticSize(opts: Pick<SyntheticOptions, 'kind' | 'samples' | 'features' | 'parts'>): { samples: number; values: number; labels: number } {
+  const samples = opts.samples ?? SYNTHETIC_DEFAULTS.samples;
+  if (opts.kind === 'multi-task') {
+    const parts = opts.parts ?? SYNTHETIC_DEFAULTS.parts;
+    return { samples, values: opts.features ?? parts * SYNTHETIC_DEFAULTS.partFeatures, labels: parts };
+  }
+  if (opts.kind === 'sequence') return { samples, values: opts.features ?? SYNTHETIC_DEFAULTS.sequenceLength, labels: 1 };
+  return { samples, values: opts.features ?? SYNTHETIC_DEFAULTS.features, labels: opts.kind === 'two-task' ? 2 : 1 };
+}
+
 export function generateSynthetic(opts: SyntheticOptions): RawData {
   const kind = opts.kind;
   const n = positiveInt(opts.samples ?? SYNTHETIC_DEFAULTS.samples, 'samples', 1);
