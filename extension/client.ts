@@ -1,12 +1,14 @@
 /**
  * The language client for the Dynaxx language server (`dist/server.js`), and the status-bar item that
- * renders its `dynaxx/serverStatus` (health, busy, message; click: its logs).
+ * renders its `dynaxx/serverStatus` (health, busy, message; click: its logs). The server is told whether the
+ * workspace is trusted (at start, and when trust is granted): in Restricted Mode it reads `modelJson:` files
+ * only inside the workspace folders (which vscode-languageclient sends it).
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { NotificationType } from 'vscode-jsonrpc';
 import { LanguageClient, RevealOutputChannelOn, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ServerStatusNotification, type ServerStatusParams } from '../protocol/lsp-ext';
+import { ServerStatusNotification, WorkspaceTrustNotification, type ServerStatusParams } from '../protocol/lsp-ext';
 import type { ServerSink } from './alerts';
 
 export const DOCUMENT_SELECTOR = [
@@ -28,6 +30,8 @@ export class ServerClient implements ServerSink, vscode.Disposable {
       documentSelector: DOCUMENT_SELECTOR,
       outputChannelName: 'Dynaxx Language Server',
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // read at every (re)start
+      initializationOptions: () => ({ workspaceTrusted: vscode.workspace.isTrusted }),
     };
     this.client = new LanguageClient('dynaxx', 'Dynaxx Language Server', serverOptions, clientOptions);
     this.item = vscode.window.createStatusBarItem('dynaxx.server', vscode.StatusBarAlignment.Left, 9);
@@ -36,10 +40,15 @@ export class ServerClient implements ServerSink, vscode.Disposable {
     this.subscriptions.push(
       this.client.onNotification(ServerStatusNotification.type, (s) => this.render(s)),
       this.client.onDidChangeState((e) => {
-        if (e.newState === State.Running) onReady();
+        if (e.newState === State.Running) {
+          // trust granted while the server was starting
+          if (vscode.workspace.isTrusted) this.sendNotification(WorkspaceTrustNotification.type, { trusted: true });
+          onReady();
+        }
         if (e.newState === State.Stopped) this.render({ health: 'error', quiescent: true, message: 'The language server stopped.' });
       }),
       vscode.commands.registerCommand('dynaxx.showServerLogs', () => this.client.outputChannel.show()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.sendNotification(WorkspaceTrustNotification.type, { trusted: true })),
     );
     this.render({ health: 'ok', quiescent: false, message: 'Starting' });
   }
