@@ -2,7 +2,7 @@
 // (or override), the value and the rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PRUNE_OVERRIDE_RULES, RUN_OVERRIDE_RULES, flagValue, overrideProblems } from './overrides';
+import { PRUNE_OVERRIDE_RULES, PRUNE_TARGET_RULE, RUN_OVERRIDE_RULES, flagValue, overrideProblems, pruneOverrideProblems } from './overrides';
 import { TRAIN_FIELDS } from './train-spec';
 
 const R = RUN_OVERRIDE_RULES;
@@ -31,7 +31,7 @@ test('enum flags say what is allowed, with a did-you-mean', () => {
   const r = flagValue(R.backend, 'wsam');
   assert.ok('problem' in r);
   assert.match(r.problem, /--backend 'wsam': train\.backend must be one of auto, tensorflow, webgpu, wasm, cpu \(did you mean 'wasm'\?\)/);
-  assert.ok('problem' in flagValue(PRUNE_OVERRIDE_RULES.target, '100'));
+  assert.ok('problem' in flagValue(PRUNE_TARGET_RULE, '100'));
   assert.ok('problem' in flagValue(PRUNE_OVERRIDE_RULES.seeds, '0'));
 });
 
@@ -43,4 +43,12 @@ test('protocol overrides: wrong values, wrong types and unknown keys are problem
   assert.match(overrideProblems([1], R)[0]!, /must be an object/);
   assert.deepEqual(overrideProblems({ epochs: undefined, steps: null, stabilize: 'auto', modularity: 'on', backend: 'cpu' }, R), []);
   assert.deepEqual(overrideProblems(undefined, R), []);
+});
+
+test('prune overrides: the prune: block rules, lists included', () => {
+  assert.deepEqual(pruneOverrideProblems({ criteria: ['l1', 'agf'], targets: [25, 50], seeds: 2, route: true, backend: 'cpu' }), []);
+  assert.deepEqual(pruneOverrideProblems({ targets: [25, 100] }), ['overrides.targets 100: prune.targets must be an integer in [1, 99]']);
+  assert.match(pruneOverrideProblems({ targets: [] })[0]!, /prune\.targets must be a non-empty list of integers >= 1/);
+  assert.match(pruneOverrideProblems({ criteria: ['l1', 'wandaa'] })[0]!, /prune\.criteria must be a list of names out of .* \(did you mean 'wanda'\?\)/);
+  assert.match(pruneOverrideProblems({ finetuneSteps: -1, seeds: 0 }).join('\n'), /finetuneSteps -1.*\n.*seeds 0/);
 });

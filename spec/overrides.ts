@@ -9,6 +9,7 @@ import { expected, readValue, type Field } from './fields';
 import { quoteValue } from './limits';
 import { PRUNE_FIELDS } from './prune-spec';
 import { Reporter } from './report';
+import type { SNode } from './source';
 import { didYouMean } from './suggest';
 import { OPTIMIZER_FIELDS, TRAIN_FIELDS } from './train-spec';
 
@@ -36,17 +37,27 @@ export const RUN_OVERRIDE_RULES = {
   modularity: { path: 'modularity', field: { kind: 'enum', values: ['on'], doc: 'Train with `modularity: on`.' }, flag: '--discover' },
 } satisfies Record<string, OverrideRule>;
 
-/** The numeric and named settings of `dynaxx prune` (and `prune/sweep`), from the `prune:` block's table. */
+/** The settings of `dynaxx prune` and the protocol's `prune/sweep` (PruneOverrides), from the `prune:` block's table. */
 export const PRUNE_OVERRIDE_RULES = {
+  criteria: { path: 'prune.criteria', field: PRUNE_FIELDS.criteria!, flag: '--criteria' },
+  targets: { path: 'prune.targets', field: PRUNE_FIELDS.targets!, flag: '--targets' },
+  schedule: { path: 'prune.schedule', field: PRUNE_FIELDS.schedule!, flag: '--schedule' },
   finetuneSteps: { path: 'prune.finetuneSteps', field: PRUNE_FIELDS.finetuneSteps!, flag: '--finetune-steps' },
   scoreSteps: { path: 'prune.scoreSteps', field: PRUNE_FIELDS.scoreSteps!, flag: '--score-steps' },
   seeds: { path: 'prune.seeds', field: PRUNE_FIELDS.seeds!, flag: '--seeds' },
-  schedule: { path: 'prune.schedule', field: PRUNE_FIELDS.schedule!, flag: '--schedule' },
-  /** One FLOP reduction of `prune.targets`, in percent below 100 (the list's own check in prune-spec.ts). */
-  target: { path: 'prune.targets', field: { kind: 'int', min: 1, max: 99, doc: PRUNE_FIELDS.targets!.doc }, flag: '--targets' },
+  route: { path: 'route', field: { kind: 'bool', doc: 'Run the confidence-routing sweep.' }, flag: '--route' },
+  backend: RUN_OVERRIDE_RULES.backend,
 } satisfies Record<string, OverrideRule>;
 
+/** One FLOP reduction of `prune.targets`: percent below 100 (the list's own check in prune-spec.ts). */
+export const PRUNE_TARGET_RULE: OverrideRule = { path: 'prune.targets', field: { kind: 'int', min: 1, max: 99, doc: PRUNE_FIELDS.targets!.doc }, flag: '--targets' };
+
 const AT = { file: '', line: 1, col: 1, endLine: 1, endCol: 1 };
+
+/** A JSON value as the source node `readValue` reads: lists as sequences, anything else as a scalar. */
+function toNode(value: unknown): SNode {
+  return Array.isArray(value) ? { kind: 'seq', items: value.map(toNode), range: AT } : { kind: 'scalar', value, range: AT };
+}
 
 /** How a value is shown in a message: numbers as written, strings quoted and cut, anything else as JSON, cut. */
 export function showValue(value: unknown): string {
@@ -64,7 +75,7 @@ export function showValue(value: unknown): string {
 /** What is wrong with `value` under `rule`, or undefined when it is fine. `who` names it: `--batch-size`, `overrides.batchSize`. */
 export function valueProblem(rule: OverrideRule, value: unknown, who: string, shown = showValue(value)): string | undefined {
   const r = new Reporter();
-  readValue({ kind: 'scalar', value, range: AT }, rule.field, r, rule.path);
+  readValue(toNode(value), rule.field, r, rule.path);
   if (r.errorCount === 0) return undefined;
   const s = r.diagnostics.find((d) => d.suggestion !== undefined)?.suggestion;
   const subject = rule.path === who ? '' : `${rule.path} `;
@@ -103,4 +114,12 @@ export function overrideProblems(o: unknown, rules: Record<string, OverrideRule>
     if (p) problems.push(p);
   }
   return problems;
+}
+
+/** Every problem of `prune/sweep`'s overrides (PruneOverrides): the rules above, each target below 100. */
+export function pruneOverrideProblems(o: unknown, where = 'overrides'): string[] {
+  const problems = overrideProblems(o, PRUNE_OVERRIDE_RULES, where);
+  const targets = (o as { targets?: unknown } | undefined)?.targets;
+  if (problems.length > 0 || !Array.isArray(targets)) return problems;
+  return targets.map((t) => valueProblem(PRUNE_TARGET_RULE, t, `${where}.targets`)).filter((p): p is string => p !== undefined);
 }

@@ -6,10 +6,9 @@
  */
 import type { BackendRequest, RunOverrides } from '../../protocol/trainer';
 import { didYouMean } from '../../spec';
-import { PRUNE_OVERRIDE_RULES, RUN_OVERRIDE_RULES, flagValue, showValue, type OverrideRule } from '../../spec/overrides';
+import { PRUNE_OVERRIDE_RULES, PRUNE_TARGET_RULE, RUN_OVERRIDE_RULES, flagValue, showValue, valueProblem, type OverrideRule } from '../../spec/overrides';
 import { UserError } from '../errors';
 import { monitorIds } from '../monitors/registry';
-import { CRITERIA } from '../pruning/criteria/registry';
 import type { PruneOverrides } from '../pruning/command';
 
 export type Opts = Record<string, string | boolean | undefined>;
@@ -59,15 +58,14 @@ export function runOverrides(o: Opts): RunOverrides {
   };
 }
 
-/** `prune`: criteria (known ids), targets (percent, 1–99), schedule, steps and seeds, with the `prune:` block's rules. */
+/** `prune`: criteria, targets (percent, 1–99), schedule, steps and seeds, with the `prune:` block's rules. */
 export function pruneOverrides(o: Opts): Omit<PruneOverrides, 'route' | 'backend'> {
   const P = PRUNE_OVERRIDE_RULES;
   const criteria = list(o.criteria, '--criteria');
-  for (const c of criteria ?? []) {
-    if (!(c in CRITERIA)) throw new UserError(withSuggestion(`--criteria: unknown criterion ${showValue(c)}; known: ${Object.keys(CRITERIA).join(', ')}`, c, Object.keys(CRITERIA)));
-  }
+  const bad = criteria && valueProblem(P.criteria, criteria, '--criteria', showValue(String(o.criteria)));
+  if (bad) throw new UserError(bad);
   const targets = list(o.targets, '--targets')?.map((t) => {
-    const r = flagValue(P.target, t, '--targets');
+    const r = flagValue(PRUNE_TARGET_RULE, t, '--targets');
     if ('problem' in r) throw new UserError(r.problem);
     return r.value as number;
   });

@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
         if (o.json) {
           process.stdout.write(`${JSON.stringify(runs)}\n`);
         } else if (runs.length === 0) {
-          process.stdout.write(`no runs in ${runsDir}\n`);
+          process.stdout.write(printable(`no runs in ${runsDir}\n`));
         } else {
           const rows = runs.map((r) => [r.id, r.status, r.backend, `${r.step}/${r.totalSteps}`, acc(r.final?.testAccuracy ?? r.final?.valAccuracy ?? r.best?.valAccuracy), r.error ?? '']);
           process.stdout.write(`${table(['run', 'status', 'backend', 'step', 'accuracy', 'note'], rows)}\n`);
@@ -185,16 +185,20 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'serve':
         return await serve(o, runsDir);
-      case 'modules':
+      case 'modules': {
         if (!target) throw new UsageError('modules needs a run id (see `dynaxx runs`)');
-        process.stdout.write(await modulesCommand(runsDir, target, { extract: o.extract as string | undefined, out: o.out as string | undefined, json: !!o.json }));
+        const out = await modulesCommand(runsDir, target, { extract: o.extract as string | undefined, out: o.out as string | undefined, json: !!o.json });
+        process.stdout.write(o.json ? out : printable(out));
         return 0;
-      case 'paths':
+      }
+      case 'paths': {
         if (!target) throw new UsageError('paths needs a run id (see `dynaxx runs`)');
-        process.stdout.write(await pathsCommand(runsDir, target, {
+        const out = await pathsCommand(runsDir, target, {
           analyze: !!o.analyze, samples: flag(o, CLI_RULES.samples), json: !!o.json, log: (l) => process.stderr.write(`${printable(l)}\n`),
-        }));
+        });
+        process.stdout.write(o.json ? out : printable(out));
         return 0;
+      }
       case 'grow':
         if (!target || !o.data) throw new UsageError('grow needs a run id and the new data: dynaxx grow <run-id> --data new-data.dynaxx.yaml');
         return await train(o, () => startGrowth(target, resolve(o.data as string), {
@@ -210,11 +214,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(o.json ? `${JSON.stringify({ runId: outcome.runId, sweep: outcome.sweep, routing: outcome.routing })}\n` : printable(formatOutcome(outcome)));
         return 0;
       }
-      case 'transfer':
+      case 'transfer': {
         if (!target) throw new UsageError('transfer needs a run id (see `dynaxx runs`)');
         const out = await transferCommand(runsDir, target, o.data as string | undefined, { samples: flag(o, CLI_RULES.samples), json: !!o.json });
         process.stdout.write(o.json ? out : printable(out));
         return 0;
+      }
       case 'report': {
         const ids = positionals.slice(1);
         if (ids.length === 0) throw new UsageError('report needs a run id (see `dynaxx runs`): dynaxx report <run-id> [<run-id>...] [--out report.html]');
@@ -239,14 +244,14 @@ async function serve(o: Opts, runsDir: string): Promise<number> {
     throw new UsageError('serve needs a token: --token T (or $DYNAXX_TRAINER_TOKEN); clients send it in initialize (VS Code: dynaxx.trainer.token). --insecure serves without one');
   }
   const host = (o.host as string | undefined) ?? '127.0.0.1';
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${printable(line)}\n`);
   const remote = await serveTcp({ port, host, token, runsDir, log }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') throw new UserError(`dynaxx serve: ${host}:${port} is in use; pick another --port (0 picks a free one)`);
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UserError(`dynaxx serve: cannot bind to ${host}: not an address of this machine; try --host 127.0.0.1`);
     throw e;
   });
-  process.stderr.write(`listening on ${remote.host}:${remote.port} (runs in ${runsDir}${token === undefined ? '; NO TOKEN: anyone who can connect can train and read files' : ''})\n`);
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) process.stderr.write(`warning: ${host} is reachable from other machines; keep the token secret, or use an SSH tunnel\n`);
+  process.stderr.write(printable(`listening on ${remote.host}:${remote.port} (runs in ${runsDir}${token === undefined ? '; NO TOKEN: anyone who can connect can train and read files' : ''})\n`));
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) process.stderr.write(printable(`warning: ${host} is reachable from other machines; keep the token secret, or use an SSH tunnel\n`));
   return new Promise((resolvePromise) => {
     let stopping = false;
     const stop = async () => {
