@@ -38,7 +38,7 @@ export interface ImportedModel { layers: SNode; inputShape?: Shape }
  * Converts parsed model.json content. Every produced node sits at `range` (the `modelJson:` line);
  * problems are reported there, prefixed with `what` (the model.json path).
  */
-export function importModelJson(json: unknown, range: SourceRange, r: Reporter, what: string): ImportedModel | undefined {
+export function importModelJson(json: unknown, range: SourceRange, r: Reporter, what: string, maxLayers = Infinity): ImportedModel | undefined {
   const fail = (msg: string): undefined => { r.error(range, 'model-json', `${what}: ${msg}`); return undefined; };
   let topo = obj(obj(json)?.modelTopology) ?? obj(json);
   topo = obj(topo?.model_config) ?? topo;
@@ -47,6 +47,7 @@ export function importModelJson(json: unknown, range: SourceRange, r: Reporter, 
   const config = topo.config;
   const layers = (Array.isArray(config) ? config : obj(config)?.layers) as unknown[] | undefined;
   if (!Array.isArray(layers)) return fail(`model of class '${cls}' has no 'layers' list`);
+  if (layers.length > maxLayers) return fail(`the model has ${layers.length.toLocaleString('en-US')} layers, too many to build (the limit is ${maxLayers.toLocaleString('en-US')}; set DYNAXX_MAX_LAYERS to raise it)`);
   if (cls !== 'Sequential') {
     if (cls !== 'Functional' && cls !== 'Model') return fail(`unsupported model class '${cls}' (expected Sequential, Functional or Model)`);
     const chain = checkChain(layers);

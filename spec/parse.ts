@@ -129,7 +129,8 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
   const modelEntry = entry(root, 'model');
   if (modelEntry === undefined) r.error(headRange(root), 'missing-key', "the model file needs 'model:' with 'input:' and 'layers:' (or 'modelJson:')");
   const read = modelEntry ? readModelSection(modelEntry.value, modelEntry.keyRange, r, resolvePath, options, limits) : undefined;
-  const section = read && modelEntry?.value.kind === 'map' && entry(modelEntry.value, 'input') ? { ...read, inputGiven: true } : read;
+  const inputNode = modelEntry?.value.kind === 'map' ? present(entry(modelEntry.value, 'input')?.value) : undefined;
+  const section = read && inputNode ? { ...read, inputGiven: true } : read;
   const { data, inputShape } = readData(present(entry(root, 'data')?.value), section?.input, r, resolvePath);
   const train = readTrain(present(entry(root, 'train')?.value), r);
 
@@ -211,7 +212,7 @@ function readModelSection(
       r.error(jsonEntry.range, 'model-json', `cannot read ${quoteValue(what)}: ${quoteValue((e as Error).message, 300)}`);
       return { at, modelJson: path };
     }
-    const imported = importModelJson(json, jsonEntry.range, r, what);
+    const imported = importModelJson(json, jsonEntry.range, r, quoteValue(what), limits.maxLayers);
     if (!imported) return { at, modelJson: path };
     if (input && imported.inputShape && fmt(input) !== fmt(imported.inputShape)) {
       r.error(entry(node, 'input')!.range, 'shape-mismatch', `'input' ${fmt(input)} differs from the input shape ${fmt(imported.inputShape)} in ${what}`);

@@ -1,5 +1,11 @@
-/** Collects diagnostics while a model file is checked; identical reports are kept once. */
+/**
+ * Collects diagnostics while a model file is checked; identical reports are kept once. Every message is made safe
+ * to print here, whoever wrote it: control and text-direction characters escaped, at most MAX_MESSAGE characters.
+ */
+import { quoteValue } from './limits';
 import type { SourceRange, SpecDiagnostic } from './types';
+
+const MAX_MESSAGE = 1000;
 
 export class Reporter {
   readonly diagnostics: SpecDiagnostic[] = [];
@@ -17,7 +23,8 @@ export class Reporter {
     return this.diagnostics.filter((d) => d.severity === 'error').length;
   }
 
-  private add(d: SpecDiagnostic): void {
+  private add(raw: SpecDiagnostic): void {
+    const d = { ...raw, message: quoteValue(raw.message, MAX_MESSAGE), ...(raw.suggestion !== undefined ? { suggestion: quoteValue(raw.suggestion) } : {}) };
     const key = `${d.range.file}:${d.range.line}:${d.range.col}:${d.code}:${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

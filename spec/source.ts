@@ -92,7 +92,8 @@ export function toJs(node: SNode): unknown {
   if (node.kind === 'scalar') return node.value;
   if (node.kind === 'seq') return node.items.map(toJs);
   const out: Record<string, unknown> = {};
-  for (const e of node.entries) out[e.key] = toJs(e.value);
+  // defineProperty: a key named `__proto__` is data, never the object's prototype
+  for (const e of node.entries) Object.defineProperty(out, e.key, { value: toJs(e.value), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
