@@ -13,7 +13,7 @@ import { readModelText } from '../spec/parse';
 import { Reporter } from '../spec/report';
 import { resolveStabilize } from '../spec/stabilize-auto';
 import { readStabilize } from '../spec/stabilize-spec';
-import { SpecError, formatDiagnostic, type LayerNode, type ModelFile, type SpecDiagnostic } from '../spec/types';
+import { SpecError, type LayerNode, type ModelFile, type SpecDiagnostic } from '../spec/types';
 import { walkLayers } from '../spec/walk';
 import { initBackend, type BackendChoice } from './backend/backends';
 import { UserError } from './errors';
@@ -195,7 +195,7 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
  */
 function checkFits(model: ModelFile, backend: BackendChoice, sourceText: string | undefined, opts: SessionOptions): void {
   const { warnings } = checkResources(model, backend.backend, sourceText);
-  for (const w of warnings) opts.events?.onLog?.('warning', formatDiagnostic(w));
+  for (const w of warnings) opts.events?.onLog?.('warning', `${w.range.file}:${w.range.line}:${w.range.col}: ${w.message}`);
 }
 
 type Finisher = (loop: TrainingLoop) => Promise<string[]>;
