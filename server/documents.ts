@@ -10,9 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseModelText, type ModelFile, type ParseResult } from '../spec';
+import { specLimits } from '../spec/limits';
 import { outcomeResult } from './parse-outcome';
 import type { ParsePool } from './parse-pool';
 import { safeReadFile, TRUSTED, type ReadPolicy } from './safe-read';
+import { fileDiagnostic, LIMIT_CODE, overBytes, textProblem } from './text-limits';
 import { emptyTree, parseYaml, type YamlTree } from './yaml-ast';
 
 export interface ParsedDocument {
@@ -78,6 +80,8 @@ export class ModelDocuments {
     documents.onDidClose((e) => {
       this.cancel(e.document.uri);
       this.parsed.delete(e.document.uri);
+      // a parse still running is dropped when it ends; a reopened document is parsed afresh
+      if (this.running.delete(e.document.uri)) this.pendingChanged();
     });
   }
 
@@ -167,6 +171,12 @@ export class ModelDocuments {
     const textDocument = TextDocument.create(current.uri, current.languageId, current.version, text);
     const file = uriToPath(textDocument.uri);
     const key = normalizeUri(uri);
+    const limits = specLimits();
+    if (overBytes(text, limits.maxModelBytes)) {
+      // not worth copying to a worker: the size alone decides
+      const result = { diagnostics: [fileDiagnostic(file, text, LIMIT_CODE, textProblem(text, limits)!)] };
+      return fromResult(textDocument, open, result, { lastGood: this.lastGood.get(key), treeSafe: false });
+    }
     const outcome = await this.options.pool.run(open ? key : `disk:${key}`, { text, file, openJson: this.openJson(), policy: this.options.policy() });
     if (outcome.kind === 'superseded') return undefined;
     const result = outcomeResult(outcome, file, text, this.options.heapMb);

@@ -25,7 +25,7 @@ export function outcomeResult(outcome: Exclude<ParseOutcome, { kind: 'superseded
         return one(LIMIT_CODE, `Parsing this file needed more than ${heapMb} MB of memory and was stopped: the file is probably hostile `
           + `(a YAML alias bomb) or far too large. ${WHAT_TO_DO}`);
       }
-      return one('internal', `internal error: the parse worker failed (${outcome.message}); see the language server's output channel`);
+      return one('internal', `internal error in the parse worker: ${outcome.message}`);
   }
 }
 

@@ -115,7 +115,14 @@ export class ParsePool {
   }
 
   private spawn(): void {
-    const worker = startWorker(this.options.heapMb ?? 1024);
+    let worker: Worker;
+    try {
+      worker = startWorker(this.options.heapMb ?? 1024);
+    } catch (e) {
+      const message = `it could not start: ${(e as Error).message.split('\n')[0]}; rebuild the extension (npm run build)`;
+      for (const q of this.queue.splice(0)) q.resolve({ kind: 'crashed', message, outOfMemory: false });
+      return;
+    }
     const slot: Slot = { worker, ready: false };
     this.slots.push(slot);
     worker.unref();
@@ -132,7 +139,7 @@ export class ParsePool {
       if (slot.busy) this.finish(slot, { kind: 'crashed', message: e.message, outOfMemory });
       else if (!slot.ready && !this.slots.some((s) => s.ready)) {
         // a worker that cannot start will not start the next time either: fail what waits instead of looping
-        for (const q of this.queue.splice(0)) q.resolve({ kind: 'crashed', message: `the parse worker could not start: ${e.message}`, outOfMemory: false });
+        for (const q of this.queue.splice(0)) q.resolve({ kind: 'crashed', message: `it could not start: ${e.message.split('\n')[0]}`, outOfMemory: false });
         return;
       }
       this.pump();

@@ -39,7 +39,10 @@ export function startServer(connection: Connection): void {
     const spec = parsed?.open ? specDiagnostics(parsed.result.diagnostics) : [];
     const diagnostics = [...spec, ...alerts.diagnostics(uri, parsed)];
     const internal = parsed?.result.diagnostics.find((d) => d.code === 'internal');
-    if (internal) status.error(`internal error while parsing ${uri}; see the output channel`);
+    if (internal) {
+      connection.console.error(`${uri}: ${internal.message}`);
+      status.error(`internal error while parsing ${uri}; see the output channel`);
+    }
     void connection.sendDiagnostics({ uri, ...(parsed?.open ? { version: parsed.version } : {}), diagnostics });
   };
 
