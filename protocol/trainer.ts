@@ -3,16 +3,27 @@
  * headers, as LSP). The client (the VS Code extension, a test, or any tool) spawns
  * `node dist/trainer.js --stdio` and talks to it with these messages, or connects over TCP to a remote
  * trainer (`dynaxx serve --port P --token T`), which speaks the same messages after a token check. Every message is declared here
- * once and explained in docs/protocol.md; both sides import these types.
+ * once and explained in docs/protocol.md; both sides import these types. Each request also declares the schema of its
+ * params (`XxxRequest.params`, protocol/schema.ts): the trainer checks them before use and answers -32602 on a mismatch.
  */
 import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
 import type { DnaReport } from './dna';
+import { bool, either, listOf, num, object, oneOf, optional, text } from './schema';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
 
 export type BackendId = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendId;
+
+// Schemas of the params' pieces (protocol/schema.ts): every request's `params` schema below is built from these.
+const runId = text({ min: 1, max: 256 });
+const path = text({ min: 1 });
+const optPath = optional(text({ min: 1 }));
+const count = optional(num({ integer: true, min: 0 }));
+const progressToken = optional(either(text(), num()));
+const intervalMs = optional(num({ min: 1 }));
+const monitorIds = optional(listOf(text({ min: 1, max: 64 }), 'monitor ids (strings)'));
 
 export interface BackendProbe {
   name: BackendId;
@@ -105,6 +116,13 @@ export interface RunOverrides {
   /** Discover subnetworks: train with `modularity: on` (the seed's defaults) when the file has no `modularity:` block. */
   modularity?: 'on';
 }
+/** Closed: a mistyped override is an error naming it, never ignored. Values are checked by the trainer (applyOverrides). */
+const overridesSchema = object<RunOverrides>({
+  backend: optional(oneOf('auto', 'tensorflow', 'webgpu', 'wasm', 'cpu')),
+  epochs: optional(num()), steps: optional(num()), batchSize: optional(num()), lr: optional(num()), limit: optional(num()), seed: optional(num()),
+  stabilize: optional(oneOf('auto')),
+  modularity: optional(oneOf('on')),
+}, { closed: true });
 
 /** JSON-RPC error codes of failures the user must fix (the message says where and what to do). */
 export const TrainerErrorCodes = {
@@ -148,6 +166,7 @@ export interface InitializeResult {
 export namespace InitializeRequest {
   export const method = 'initialize';
   export const type = new RequestType<InitializeParams, InitializeResult, void>(method);
+  export const params = object<InitializeParams>({ clientName: optional(text({ max: 200 })), runsDir: optPath, token: optional(text()) });
 }
 
 export interface RunStartParams {
@@ -193,11 +212,16 @@ export interface RunStartResult {
 export namespace RunStartRequest {
   export const method = 'run/start';
   export const type = new RequestType<RunStartParams, RunStartResult, void>(method);
+  export const params = object<RunStartParams>({
+    modelFile: path, modelText: optional(text()), runsDir: optPath, overrides: optional(overridesSchema),
+    workDoneToken: progressToken, metricsIntervalMs: intervalMs, monitors: monitorIds,
+  });
 }
 /** Client -> trainer: resume an interrupted or cancelled run from its last checkpoint. */
 export namespace RunResumeRequest {
   export const method = 'run/resume';
   export const type = new RequestType<RunResumeParams, RunStartResult, void>(method);
+  export const params = object<RunResumeParams>({ runId, runsDir: optPath, workDoneToken: progressToken, metricsIntervalMs: intervalMs, monitors: monitorIds });
 }
 
 export interface RunCancelParams { runId: string }
@@ -206,6 +230,7 @@ export interface RunCancelResult { cancelled: boolean }
 export namespace RunCancelRequest {
   export const method = 'run/cancel';
   export const type = new RequestType<RunCancelParams, RunCancelResult, void>(method);
+  export const params = object<RunCancelParams>({ runId });
 }
 
 export interface RunListParams { runsDir?: string }
@@ -214,17 +239,21 @@ export interface RunListResult { runs: RunSummary[] }
 export namespace RunListRequest {
   export const method = 'run/list';
   export const type = new RequestType<RunListParams, RunListResult, void>(method);
+  export const params = object<RunListParams>({ runsDir: optPath });
 }
 
 export interface RunDeleteParams { runId: string; runsDir?: string }
 export interface RunDeleteResult { deleted: boolean }
 /**
- * Client -> trainer: delete a run directory (checkpoints, metrics, logs). Refused for the run being trained and
- * for a run another live process is training. The client asks the user first. Works for remote trainers too.
+ * Client -> trainer: delete a run directory (checkpoints, metrics, logs), named by its exact id. Refused for the run
+ * being trained, for a run another live process is training, for a folder that is not a run (no run.json), and for a
+ * run with a damaged run.json whose folder holds files a run does not write. The client asks the user first. Works
+ * for remote trainers too.
  */
 export namespace RunDeleteRequest {
   export const method = 'run/delete';
   export const type = new RequestType<RunDeleteParams, RunDeleteResult, void>(method);
+  export const params = object<RunDeleteParams>({ runId, runsDir: optPath });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +267,7 @@ export interface ModularityReportResult { report: unknown | null; history: unkno
 export namespace ModularityReportRequest {
   export const method = 'modularity/report';
   export const type = new RequestType<ModularityReportParams, ModularityReportResult, void>(method);
+  export const params = object<ModularityReportParams>({ runId, runsDir: optPath });
 }
 
 export interface ModularityExtractParams { runId: string; runsDir?: string; subnetworks: number[]; outDir?: string }
@@ -246,6 +276,7 @@ export interface ModularityExtractResult { dir: string; params: number; flops: n
 export namespace ModularityExtractRequest {
   export const method = 'modularity/extract';
   export const type = new RequestType<ModularityExtractParams, ModularityExtractResult, void>(method);
+  export const params = object<ModularityExtractParams>({ runId, runsDir: optPath, subnetworks: listOf(num({ integer: true, min: 0 }), 'subnetwork ids (integers ≥ 0)'), outDir: optPath });
 }
 
 export interface ModularityGrowParams {
@@ -265,6 +296,9 @@ export interface ModularityGrowParams {
 export namespace ModularityGrowRequest {
   export const method = 'modularity/grow';
   export const type = new RequestType<ModularityGrowParams, RunStartResult, void>(method);
+  export const params = object<ModularityGrowParams>({
+    runId, dataFile: path, runsDir: optPath, add: count, epochs: count, jointSteps: count, workDoneToken: progressToken, metricsIntervalMs: intervalMs,
+  });
 }
 
 export interface ModularityTransferParams { runId: string; dataFile: string; runsDir?: string; samples?: number }
@@ -275,6 +309,7 @@ export interface ModularityTransferResult {
 export namespace ModularityTransferRequest {
   export const method = 'modularity/transfer';
   export const type = new RequestType<ModularityTransferParams, ModularityTransferResult, void>(method);
+  export const params = object<ModularityTransferParams>({ runId, dataFile: path, runsDir: optPath, samples: count });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +335,11 @@ export interface PruneSweepResult { runId: string; sweep: unknown; routing: unkn
 export namespace PruneSweepRequest {
   export const method = 'prune/sweep';
   export const type = new RequestType<PruneSweepParams, PruneSweepResult, void>(method);
+  export const params = object<PruneSweepParams>({
+    target: path, runsDir: optPath, criteria: optional(listOf(text({ min: 1, max: 64 }), 'criterion ids (strings)')),
+    targets: optional(listOf(num(), 'numbers')), schedule: optional(oneOf('one-shot', 'linear', 'cubic')),
+    finetuneSteps: count, scoreSteps: count, seeds: count, route: optional(bool),
+  });
 }
 
 export interface PruneReportParams { runId: string; runsDir?: string }
@@ -308,6 +348,7 @@ export interface PruneReportResult { pareto: unknown | null; routing: unknown | 
 export namespace PruneReportRequest {
   export const method = 'prune/report';
   export const type = new RequestType<PruneReportParams, PruneReportResult, void>(method);
+  export const params = object<PruneReportParams>({ runId, runsDir: optPath });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +361,7 @@ export interface DnaReportResult { report: DnaReport | null }
 export namespace DnaReportRequest {
   export const method = 'dna/report';
   export const type = new RequestType<DnaReportParams, DnaReportResult, void>(method);
+  export const params = object<DnaReportParams>({ runId, runsDir: optPath });
 }
 
 // ---------------------------------------------------------------------------------------------

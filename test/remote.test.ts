@@ -197,3 +197,37 @@ test('a client on another machine sends the model text: the server trains it, an
     assert.equal(await stop(s), 0);
   }
 });
+
+test('right after kill -9 of dynaxx serve (not yet reaped), dynaxx runs shows its run as interrupted', async () => {
+  const s = await startServer();
+  const c = await connectTo(s.port);
+  try {
+    await c.conn.sendRequest(InitializeRequest.type, { token: TOKEN });
+    const file = writeModel(tempDir(), 'long.dynaxx.yaml', blobsModel({ steps: 100000 }));
+    const started = await c.conn.sendRequest(RunStartRequest.type, { modelFile: file });
+    s.child.kill('SIGKILL');
+    // runCli blocks this process: the killed server stays a zombie until we return to the event loop
+    const r = runCli(['runs', '--runs-dir', s.runsDir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as Array<{ id: string; status: string }>;
+    assert.deepEqual(runs.map((x) => [x.id, x.status]), [[started.runId, 'interrupted']]);
+  } finally {
+    c.socket.destroy();
+    if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  }
+});
+
+test('remote params of the wrong type are -32602 naming the field; a remote trainer does not read /etc/passwd as a model', async () => {
+  const s = await startServer();
+  const c = await connectTo(s.port);
+  try {
+    await c.conn.sendRequest(InitializeRequest.type, { token: TOKEN });
+    await assert.rejects(c.conn.sendRequest('run/start', { modelFile: 'm.dynaxx.yaml', modelText: 123 }), (e: ResponseError<void>) => e.code === -32602 && /'modelText' must be a string, got 123/.test(e.message));
+    await assert.rejects(c.conn.sendRequest('run/delete', { runId: 123 }), (e: ResponseError<void>) => e.code === -32602 && /^run\/delete: 'runId' must be/.test(e.message));
+    await assert.rejects(c.conn.sendRequest(RunStartRequest.type, { modelFile: '/etc/passwd' }), (e: ResponseError<void>) => e.code === -32004 && /not a model file/.test(e.message) && !/root:/.test(e.message));
+  } finally {
+    c.conn.dispose();
+    c.socket.destroy();
+    assert.equal(await stop(s), 0);
+  }
+});

@@ -100,3 +100,20 @@ test('an invalid model file is a JSON-RPC error with file:line:col; run/cancel s
     t.close();
   }
 });
+
+test('the stdio trainer ends the connection on a message over DYNAXX_MAX_MESSAGE_BYTES or a malformed one, without reading it', async () => {
+  requireBuild();
+  for (const [env, frame, why] of [
+    [{ DYNAXX_MAX_MESSAGE_BYTES: '1000' }, `Content-Length: 5000\r\n\r\n${'x'.repeat(100)}`, /the client sent a message of 5,000 bytes \(the limit is 1,000\); closing \(DYNAXX_MAX_MESSAGE_BYTES raises/],
+    [{}, 'Content-Length: 3\r\n\r\n{{{', /the client sent a message that is not valid JSON; closing/],
+  ] as const) {
+    const child = spawn(process.execPath, [TRAINER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.write(frame);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    assert.match(err, why);
+  }
+});

@@ -5,11 +5,17 @@
  * one client can be listed and cancelled by the next. A connection must authenticate first (initialize
  * with the token, compared in constant time); a refused one gets an `Unauthorized` error and is closed.
  * Paths in requests (model files) are paths on this machine; runs go to `runsDir`.
+ *
+ * Before authentication a connection can make the server hold little: one message of at most
+ * `preAuthMessageBytes` (refused from its header, before its body is read), for at most `authTimeoutMs`, and at
+ * most `pendingConnections` such connections at once (transport-limits.ts). A malformed frame closes the connection.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Message } from 'vscode-jsonrpc';
-import { SocketMessageReader, SocketMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { SocketMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { CappedMessageReader } from './message-reader';
 import { ErrorCodes, TrainerCore, bindTrainer } from './server';
+import { TRANSPORT_ENV, transportLimits, type TransportLimits } from './transport-limits';
 
 export interface ServeOptions {
   port: number;
@@ -20,6 +26,8 @@ export interface ServeOptions {
   runsDir: string;
   /** Where connection logs go (stderr by the CLI). */
   log?(line: string): void;
+  /** Message sizes, the authentication timeout, pending connections (default: transport-limits.ts, the environment). */
+  limits?: Partial<TransportLimits>;
 }
 
 export interface RemoteTrainer {
@@ -48,20 +56,49 @@ class RefusingWriter extends SocketMessageWriter {
 export function serveTcp(opts: ServeOptions): Promise<RemoteTrainer> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const limits = transportLimits(opts.limits);
   const core = new TrainerCore(opts.runsDir);
   const sockets = new Set<Socket>();
+  let pending = 0;
 
   const server = createServer((socket) => {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (pending >= limits.pendingConnections) {
+      log(`${peer}: refused: ${pending} connections are already waiting to authenticate (${TRANSPORT_ENV.pendingConnections} raises the limit)`);
+      socket.destroy();
+      return;
+    }
     log(`${peer}: connected`);
     sockets.add(socket);
+    pending++;
     socket.setNoDelay(true);
-    const conn = createMessageConnection(new SocketMessageReader(socket), new RefusingWriter(socket));
-    const handle = bindTrainer(conn, { core, remote: true, token: opts.token, log: (m) => log(`${peer}: ${m}`) });
+    let authed = false;
+    const drop = (why: string) => {
+      log(`${peer}: closing: ${why}`);
+      socket.destroy();
+    };
+    const authTimer = setTimeout(() => drop(`no successful initialize within ${limits.authTimeoutMs} ms`), limits.authTimeoutMs);
+    authTimer.unref();
+    const reader = new CappedMessageReader(socket, {
+      maxBytes: () => (authed ? limits.messageBytes : limits.preAuthMessageBytes),
+      onViolation: (why) => drop(authed ? `sent ${why}; ${TRANSPORT_ENV.messageBytes} raises the limit` : `sent ${why} before authenticating`),
+    });
+    const conn = createMessageConnection(reader, new RefusingWriter(socket));
+    const handle = bindTrainer(conn, {
+      core, remote: true, token: opts.token, log: (m) => log(`${peer}: ${m}`),
+      onAuthenticated() {
+        if (authed) return;
+        authed = true;
+        pending--;
+        clearTimeout(authTimer);
+      },
+    });
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
+      if (!authed) pending--;
+      clearTimeout(authTimer);
       sockets.delete(socket);
       handle.dispose();
       conn.dispose();

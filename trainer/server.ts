@@ -3,11 +3,17 @@
  * at a time per trainer process (tfjs holds one device), shared by all its connections: over stdio there
  * is one; a remote trainer (remote.ts) may have several, and a run started by one client can be listed
  * and cancelled by the next. Metrics are batched and rate-limited.
+ *
+ * Every request goes through one seam (`handle`): refused before a successful initialize when a token is required,
+ * params checked against the request's schema (-32602 on a mismatch), errors mapped by response-errors.ts (bounded
+ * messages, no stacks to the client).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CancellationToken, MessageConnection, NotificationType } from 'vscode-jsonrpc';
+import type { CancellationToken, MessageConnection, NotificationType, RequestHandler, RequestType } from 'vscode-jsonrpc';
 import { ResponseError } from 'vscode-jsonrpc';
+import type { RequiredSchema } from '../protocol/schema';
 import {
   PruneReportRequest, PruneSweepRequest,
   DnaReportRequest,
@@ -31,10 +37,10 @@ import {
   type WorkDoneProgressValue,
 } from '../protocol/trainer';
 import { DNA_REPORT, type DnaReport } from '../protocol/dna';
-import { SpecError } from '../spec/types';
-import { BackendError, describeAuto, probeAll } from './backend/backends';
-import { DataError } from './data/errors';
-import { UserError } from './errors';
+import { quoteValue } from '../spec/limits';
+import { describeAuto, probeAll } from './backend/backends';
+import { checkModelFile, checkModelText, validParams } from './request-checks';
+import { JsonRpcCodes, toResponseError } from './response-errors';
 import { webgpuFault } from './backend/webgpu-device';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
@@ -109,8 +115,10 @@ export interface BindOptions {
    * closes the connection on that error).
    */
   token?: string;
-  /** The trainer's own log (stderr), for authentications and refusals. */
+  /** The trainer's own log (stderr by default), for authentications, refusals and the stacks of internal errors. */
   log?(message: string): void;
+  /** Called once, when an `initialize` succeeds (remote.ts then lifts its pre-authentication limits). */
+  onAuthenticated?(): void;
 }
 
 /**
@@ -137,61 +145,77 @@ const HOW_TO_PASS = 'pass the token the trainer was started with (`dynaxx serve 
 export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): TrainerHandle {
   const core = opts.core ?? new TrainerCore();
   const remote = opts.remote ?? opts.token !== undefined;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`dynaxx trainer: ${m}\n`));
   let defaultRunsDir = core.runsDir;
   let authed = opts.token === undefined;
   if (authed) core.join(conn);
   const runsDirOf = (p: { runsDir?: string }) => (remote || !p.runsDir ? defaultRunsDir : resolve(p.runsDir));
 
   const refuse = (why: string) => {
-    opts.log?.(`refused: ${why}`);
+    log(`refused: ${why}`);
     return new ResponseError(ErrorCodes.Unauthorized, `unauthorized: ${why}; ${HOW_TO_PASS}`);
   };
-  /** Wraps a handler so that it refuses to run before a successful initialize. */
-  const guarded = <P, R>(method: string, handler: (p: P, token?: CancellationToken) => R) => (p: P, token?: CancellationToken): R => {
-    if (!authed) throw refuse(`'${method}' before initialize; send initialize with the token first`);
-    return handler(p, token);
+  const before = (method: string) => refuse(`'${quoteValue(method, 80)}' before initialize; send initialize with the token first`);
+
+  /** Registers a request: refused before initialize, params checked against its schema, errors mapped and bounded. */
+  const handle = <P, R>(
+    req: { method: string; type: RequestType<P, R, void>; params: RequiredSchema<P> },
+    handler: (p: P, token: CancellationToken) => R | Promise<R>,
+  ) => {
+    const checked = async (raw: unknown, token: CancellationToken): Promise<R> => {
+      if (!authed) throw before(req.method);
+      try {
+        return await handler(validParams(req.method, req.params, raw), token);
+      } catch (e) {
+        throw toResponseError(e, req.method, log);
+      }
+    };
+    conn.onRequest(req.type, checked as RequestHandler<P, R, void>);
   };
 
-  conn.onRequest(InitializeRequest.type, async (p) => {
+  conn.onRequest(InitializeRequest.type, async (raw) => {
     if (opts.token !== undefined) {
-      if (typeof p?.token !== 'string' || p.token === '') throw refuse('the token is missing');
-      if (!tokenMatches(p.token, opts.token)) throw refuse('the token is wrong');
+      const given = (raw as { token?: unknown } | undefined)?.token;
+      if (typeof given !== 'string' || given === '') throw refuse('the token is missing');
+      if (!tokenMatches(given, opts.token)) throw refuse('the token is wrong');
       if (!authed) core.join(conn);
       authed = true;
     }
+    const p = validParams(InitializeRequest.method, InitializeRequest.params, raw);
+    opts.onAuthenticated?.();
     if (remote) {
-      opts.log?.(`initialized${p?.clientName ? ` (client ${p.clientName})` : ''}`);
-      if (p?.runsDir) send(() => conn.sendNotification(LogMessageNotification.type, { type: MessageType.Info, message: `remote trainer: runs go to ${defaultRunsDir} on the server; the client's runsDir ${p.runsDir} is not used` }));
-    } else if (p?.runsDir) {
+      log(`initialized${p.clientName ? ` (client ${quoteValue(p.clientName)})` : ''}`);
+      if (p.runsDir) send(() => conn.sendNotification(LogMessageNotification.type, { type: MessageType.Info, message: `remote trainer: runs go to ${defaultRunsDir} on the server; the client's runsDir ${quoteValue(p.runsDir!, 200)} is not used` }));
+    } else if (p.runsDir) {
       defaultRunsDir = resolve(p.runsDir);
     }
-    const backends = await probeAll();
-    return { version: TRAINER_VERSION, runsDir: defaultRunsDir, remote, backends, auto: await describeAuto(backends) };
+    try {
+      const backends = await probeAll();
+      return { version: TRAINER_VERSION, runsDir: defaultRunsDir, remote, backends, auto: await describeAuto(backends) };
+    } catch (e) {
+      throw toResponseError(e, InitializeRequest.method, log);
+    }
   });
 
   // anything else before initialize is refused the same way; unknown methods after it are the usual error
   conn.onRequest((method) => {
-    if (!authed) throw refuse(`'${method}' before initialize; send initialize with the token first`);
-    throw new ResponseError(-32601, `unknown method '${method}'`);
+    if (!authed) throw before(method);
+    throw new ResponseError(JsonRpcCodes.MethodNotFound, `unknown method '${quoteValue(method, 80)}'`);
   });
 
-  conn.onRequest(RunListRequest.type, guarded(RunListRequest.method, (p) => ({ runs: new RunStore(runsDirOf(p ?? {})).list() })));
+  handle(RunListRequest, (p) => ({ runs: new RunStore(runsDirOf(p)).list() }));
 
-  conn.onRequest(RunDeleteRequest.type, guarded(RunDeleteRequest.method, (p) => {
+  handle(RunDeleteRequest, (p) => {
     if (core.active?.id === p.runId) throw new ResponseError(TrainerErrorCodes.RunActive, `run ${p.runId} is training; cancel it first`);
-    try {
-      new RunStore(runsDirOf(p)).delete(p.runId);
-    } catch (e) {
-      throw toResponseError(e);
-    }
+    new RunStore(runsDirOf(p)).delete(p.runId);
     return { deleted: true };
-  }));
+  });
 
-  conn.onRequest(RunCancelRequest.type, guarded(RunCancelRequest.method, (p) => {
+  handle(RunCancelRequest, (p) => {
     if (!core.active || core.active.id !== p.runId) return { cancelled: false };
     core.active.controller.abort();
     return { cancelled: true };
-  }));
+  });
 
   const begin = async (
     token: string | number | undefined,
@@ -245,7 +269,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
       run = await prepare(events, controller.signal);
     } catch (e) {
       clearInterval(timer);
-      throw toResponseError(e);
+      throw e;
     }
     runId = run.runId;
     progress({ kind: 'begin', title: `Training ${run.model.name}`, cancellable: true, message: `${run.backend} · ${run.device}`, percentage: Math.floor((100 * run.startStep) / Math.max(1, run.totalSteps)) });
@@ -261,53 +285,51 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     return { runId: run.runId, runDir: run.runDir, backend: run.backend, device: run.device, totalSteps: run.totalSteps, startStep: run.startStep };
   };
 
-  conn.onRequest(RunStartRequest.type, guarded(RunStartRequest.method, (p) =>
-    begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      startRun(p.modelText === undefined ? resolve(p.modelFile) : p.modelFile, p.overrides, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors }, p.modelText)),
-  ));
-  conn.onRequest(RunResumeRequest.type, guarded(RunResumeRequest.method, (p) =>
-    begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      resumeRun(p.runId, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors })),
-  ));
+  handle(RunStartRequest, (p) => {
+    if (p.modelText !== undefined) checkModelText(RunStartRequest.method, p.modelText);
+    else checkModelFile(RunStartRequest.method, 'modelFile', resolve(p.modelFile), remote);
+    return begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
+      startRun(p.modelText === undefined ? resolve(p.modelFile) : p.modelFile, p.overrides, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors }, p.modelText));
+  });
+  handle(RunResumeRequest, (p) => {
+    new RunStore(runsDirOf(p)).open(p.runId).checkResumable();
+    return begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
+      resumeRun(p.runId, { runsDir: runsDirOf(p), events, signal, monitors: p.monitors }));
+  });
 
-  /** User errors (an unknown run id, a non-modular run, bad data) as the protocol's error codes, as run/delete gives them. */
-  const mapErrors = <P, R>(handler: (p: P, token?: CancellationToken) => R | Promise<R>) => async (p: P, token?: CancellationToken): Promise<R> => {
-    try {
-      return await handler(p, token);
-    } catch (e) {
-      throw toResponseError(e);
-    }
-  };
-  conn.onRequest(ModularityReportRequest.type, guarded(ModularityReportRequest.method, mapErrors((p) => {
+  handle(ModularityReportRequest, (p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { report: dir.readReport(MODULARITY_REPORT) ?? null, history: dir.readReport(MODULARITY_HISTORY) ?? null };
-  })));
-  conn.onRequest(ModularityExtractRequest.type, guarded(ModularityExtractRequest.method, mapErrors(async (p) => {
+  });
+  handle(ModularityExtractRequest, async (p) => {
     const out = await modulesCommand(runsDirOf(p), p.runId, { extract: p.subnetworks.join(','), out: p.outDir, json: true });
     return JSON.parse(out) as ModularityExtractResult;
-  })));
-  conn.onRequest(ModularityTransferRequest.type, guarded(ModularityTransferRequest.method, mapErrors(async (p) => {
+  });
+  handle(ModularityTransferRequest, async (p) => {
+    checkModelFile(ModularityTransferRequest.method, 'dataFile', resolve(p.dataFile), remote);
     const r = await transferAdvice(runsDirOf(p), p.runId, resolve(p.dataFile), { samples: p.samples });
     return { rows: r.rows };
-  })));
-  conn.onRequest(ModularityGrowRequest.type, guarded(ModularityGrowRequest.method, (p) =>
-    begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
-      startGrowth(p.runId, resolve(p.dataFile), { add: p.add, epochs: p.epochs, jointSteps: p.jointSteps }, { runsDir: runsDirOf(p), events, signal })),
-  ));
+  });
+  handle(ModularityGrowRequest, (p) => {
+    checkModelFile(ModularityGrowRequest.method, 'dataFile', resolve(p.dataFile), remote);
+    return begin(p.workDoneToken, p.metricsIntervalMs ?? 250, (events, signal) =>
+      startGrowth(p.runId, resolve(p.dataFile), { add: p.add, epochs: p.epochs, jointSteps: p.jointSteps }, { runsDir: runsDirOf(p), events, signal }));
+  });
 
-  conn.onRequest(PruneReportRequest.type, guarded(PruneReportRequest.method, mapErrors((p) => {
+  handle(PruneReportRequest, (p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { pareto: dir.readReport(PARETO_REPORT) ?? null, routing: dir.readReport(ROUTING_REPORT) ?? null };
-  })));
-  conn.onRequest(DnaReportRequest.type, guarded(DnaReportRequest.method, mapErrors((p) => {
+  });
+  handle(DnaReportRequest, (p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { report: (dir.readReport(DNA_REPORT) as DnaReport | undefined) ?? null };
-  })));
-  conn.onRequest(PruneSweepRequest.type, guarded(PruneSweepRequest.method, mapErrors(async (p, token) => {
+  });
+  handle(PruneSweepRequest, async (p, token) => {
     if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
+    if (/\.ya?ml$/.test(p.target) && existsSync(p.target)) checkModelFile(PruneSweepRequest.method, 'target', resolve(p.target), remote);
     // the client cancels the request (JSON-RPC $/cancelRequest): the sweep stops between steps
     const controller = new AbortController();
-    token?.onCancellationRequested(() => controller.abort());
+    token.onCancellationRequested(() => controller.abort());
     const events: SessionEvents = {
       onLog(level, message) {
         core.broadcast(LogMessageNotification.type, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message });
@@ -315,7 +337,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     };
     const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events, signal: controller.signal });
     return { runId: r.runId, sweep: r.sweep, routing: r.routing ?? null };
-  })));
+  });
 
   return {
     idle: () => core.idle(),
@@ -331,12 +353,4 @@ function send(f: () => Promise<void> | void): void {
   } catch {
     // connection closed or disposed
   }
-}
-
-function toResponseError(e: unknown): ResponseError<void> {
-  if (e instanceof ResponseError) return e;
-  if (e instanceof SpecError) return new ResponseError(ErrorCodes.InvalidModel, e.message);
-  if (e instanceof UserError || e instanceof DataError) return new ResponseError(ErrorCodes.InvalidRequest, e.message);
-  if (e instanceof BackendError) return new ResponseError(ErrorCodes.BackendUnavailable, e.message);
-  return new ResponseError(-32603, (e as Error).message ?? String(e));
 }
