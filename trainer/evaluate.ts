@@ -1,8 +1,6 @@
 /** `dynaxx eval`: rebuilds a stored run's model from its resolved spec and latest checkpoint and evaluates it. */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BackendRequest } from '../protocol/trainer';
-import type { ModelFile } from '../spec/types';
 import { initBackend } from './backend/backends';
 import { UserError } from './errors';
 import { loadDataset } from './data/load';
@@ -23,7 +21,7 @@ export interface EvalResult {
 
 export async function evaluateRun(runsDir: string, runId: string, split: 'test' | 'validation', backend?: BackendRequest): Promise<EvalResult> {
   const dir = new RunStore(runsDir).open(runId);
-  const model = applyOverrides(JSON.parse(readFileSync(join(dir.dir, 'spec.json'), 'utf8')) as ModelFile, { backend });
+  const model = applyOverrides(dir.readSpec(), { backend });
   const ckpt = readCheckpoint(dir.dir);
   if (!ckpt) throw new UserError(`run ${dir.id} has no checkpoint yet: nothing to evaluate`);
   await initBackend(model.train.backend);

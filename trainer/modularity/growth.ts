@@ -17,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { LayerNode, ModelFile, ModularitySpec } from '../../spec/types';
 import { loadModelFile, loadModelText } from '../../spec';
+import { readModelText } from '../../spec/parse';
+import { checkResources } from '../resources';
 import { initBackend } from '../backend/backends';
 import { evaluationSplit } from '../data/eval-split';
 import { loadDataset } from '../data/load';
@@ -113,7 +115,7 @@ function grownModel(parent: Parent, unitsAdded: Map<string, number>, newClasses:
     return { ...n, config: { ...n.config, [key]: cfg[key]! + add } as LayerNode['config'] };
   });
   const doc = parseDocument(writePrunedYaml(parent.sourceText, parent.model, layers));
-  const dataDoc = parseDocument(readFileSync(dataFile, 'utf8'));
+  const dataDoc = parseDocument(readModelText(dataFile));
   const data = dataDoc.get('data', true);
   if (data === undefined) throw new UserError(`${dataFile} has no 'data:' section: growth needs the new data described there`);
   doc.set('data', data);
@@ -150,6 +152,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   }
 
   const backend = await initBackend(o.backend ?? dataModel.train.backend);
+  checkResources(dataModel, backend.backend); // the new data fits before it is generated
   const dataset = loadDataset(dataModel.data, { seed: dataModel.train.seed, baseDir: dirname(dataModel.file) });
   requireOnePositionPerTask(dataset, 'growth');
   const parentTasks = parent.tasks;
@@ -164,6 +167,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
   const spec: ModularitySpec = { ...parent.spec, subnetworks: K + add, warmup: 0, controller: false };
   const model: ModelFile = { ...grown.model, modularity: spec };
   checkCompatible(model, dataset);
+  checkResources(model, backend.backend);
 
   const layout = buildLayout(spec, model.layers);
   const labels = new Int32Array(layout.items);

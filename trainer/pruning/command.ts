@@ -20,6 +20,7 @@ import { routingSweep, type RoutingSweepResult } from '../routing/sweep';
 import { startRun, type SessionOptions } from '../session';
 import { RunStore } from '../store/run-store';
 import { loadModelFile, loadModelText } from '../../spec';
+import { pruneOverrideProblems } from '../../spec/overrides';
 import { readExport } from '../modularity/extract';
 import type { NamedArray } from '../store/checkpoint';
 import { table } from '../cli/progress';
@@ -74,6 +75,8 @@ function checkPrunableBeforeTraining(file: string): void {
 }
 
 export async function runPrune(target: string, o: PruneOverrides, session: SessionOptions): Promise<PruneOutcome> {
+  const problems = pruneOverrideProblems(o);
+  if (problems.length > 0) throw new UserError(problems.join('\n'));
   const log = (s: string) => session.events?.onLog?.('info', s);
   const store = new RunStore(session.runsDir);
   let runId: string;

@@ -80,7 +80,7 @@ test('bad targets and unknown criteria are user errors', async () => {
   writeFileSync(file, MODEL);
   const runs = new RunStore(dir).list();
   const id = runs.find((x) => x.status === 'completed')!.id;
-  await assert.rejects(runPrune(id, { targets: [100] }, { runsDir: dir }), /between 1 and 99/);
+  await assert.rejects(runPrune(id, { targets: [100] }, { runsDir: dir }), /targets 100: prune.targets must be an integer in \[1, 99\]/);
   await assert.rejects(runPrune(id, { criteria: ['magnitude'] }, { runsDir: dir }), /magnitude/);
 });
 
