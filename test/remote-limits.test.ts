@@ -125,3 +125,20 @@ test('after initialize with the token the larger cap applies, and a message over
     await remote.close();
   }
 });
+
+test('the right token authenticates even when other initialize params are wrong (-32602): the timeout no longer applies', async () => {
+  const { remote } = await serve({ authTimeoutMs: 300 });
+  try {
+    const c = await open(remote.port);
+    const conn = createMessageConnection(new SocketMessageReader(c.socket), new SocketMessageWriter(c.socket));
+    conn.listen();
+    await assert.rejects(conn.sendRequest(InitializeRequest.type, { token: TOKEN, clientName: 5 } as never), (e: Error & { code?: number }) => e.code === -32602 && /^initialize: 'clientName' must be a string/.test(e.message));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(c.isClosed(), false);
+    assert.deepEqual((await conn.sendRequest(RunListRequest.type, {})).runs, []);
+    conn.dispose();
+    c.socket.destroy();
+  } finally {
+    await remote.close();
+  }
+});

@@ -181,8 +181,8 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
       if (!authed) core.join(conn);
       authed = true;
     }
+    opts.onAuthenticated?.(); // before the params check: a client with the right token is authenticated either way
     const p = validParams(InitializeRequest.method, InitializeRequest.params, raw);
-    opts.onAuthenticated?.();
     if (remote) {
       log(`initialized${p.clientName ? ` (client ${quoteValue(p.clientName)})` : ''}`);
       if (p.runsDir) send(() => conn.sendNotification(LogMessageNotification.type, { type: MessageType.Info, message: `remote trainer: runs go to ${defaultRunsDir} on the server; the client's runsDir ${quoteValue(p.runsDir!, 200)} is not used` }));
