@@ -154,6 +154,7 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
 export async function resumeRun(runId: string, opts: SessionOptions, backendOverride?: RunOverrides['backend']): Promise<PreparedRun> {
   const store = new RunStore(opts.runsDir);
   const dir = store.open(runId);
+  dir.checkResumable(); // a damaged run.json or spec.json: say which file now, before any data is loaded
   const meta = dir.meta();
   if (meta.status === 'completed') throw new UserError(`run ${dir.id} already completed; start a new run instead`);
   if (meta.status === 'running') throw new UserError(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
@@ -293,8 +294,8 @@ export function wire(
     },
     onAlert: (alert: Alert) => emitAlert(dir, opts, alert),
     async onCheckpoint(s: Snapshot) {
-      const info = dir.writeCheckpoint(s.step, { weights: s.weights, optimizer: s.optimizer, state: { ...s.state } });
-      dir.updateMeta({ step: s.step, checkpoint: info, best: s.state.best });
+      dir.writeCheckpoint(s.step, { weights: s.weights, optimizer: s.optimizer, state: { ...s.state } }); // records it (relative) in run.json
+      dir.updateMeta({ step: s.step, best: s.state.best });
     },
     onProgress(step: number, total: number, message: string) {
       const t = Date.now();

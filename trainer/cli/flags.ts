@@ -19,6 +19,8 @@ const int = (min: number, max?: number, doc = '') => ({ kind: 'int' as const, mi
 export const CLI_RULES = {
   logEvery: { path: '--log-every', field: int(1), flag: '--log-every' },
   port: { path: '--port', field: int(0, 65535), flag: '--port' },
+  maxMessageMb: { path: '--max-message-mb', field: int(1, 4096), flag: '--max-message-mb' },
+  authTimeoutS: { path: '--auth-timeout-s', field: int(1, 3600), flag: '--auth-timeout-s' },
   samples: { path: '--samples', field: int(1), flag: '--samples' },
   add: { path: '--add', field: int(1), flag: '--add' },
   jointSteps: { path: '--joint-steps', field: int(0), flag: '--joint-steps' },

@@ -83,6 +83,8 @@ serve options:
   --host ADDR                 bind address (default 127.0.0.1: this machine only; 0.0.0.0 exposes the
                               trainer to the network: use a token, and a firewall or SSH tunnel)
   --insecure                  serve without a token (only on a trusted network)
+  --max-message-mb N          serve: largest message after authentication (default 64; 1 MB before it)
+  --auth-timeout-s S          serve: close connections that have not authenticated by then (default 10)
   --runs-dir DIR              where runs go on this machine (clients' runsDir is ignored)
 `;
 
@@ -111,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         token: { type: 'string' },
         insecure: { type: 'boolean' },
+        'max-message-mb': { type: 'string' },
+        'auth-timeout-s': { type: 'string' },
         data: { type: 'string' },
         add: { type: 'string' },
         'joint-steps': { type: 'string' },
@@ -245,7 +249,10 @@ async function serve(o: Opts, runsDir: string): Promise<number> {
   }
   const host = (o.host as string | undefined) ?? '127.0.0.1';
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${printable(line)}\n`);
-  const remote = await serveTcp({ port, host, token, runsDir, log }).catch((e: NodeJS.ErrnoException) => {
+  const maxMb = flag(o, CLI_RULES.maxMessageMb);
+  const authS = flag(o, CLI_RULES.authTimeoutS);
+  const limits = { ...(maxMb !== undefined ? { messageBytes: maxMb * 1024 * 1024 } : {}), ...(authS !== undefined ? { authTimeoutMs: authS * 1000 } : {}) };
+  const remote = await serveTcp({ port, host, token, runsDir, log, limits }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') throw new UserError(`dynaxx serve: ${host}:${port} is in use; pick another --port (0 picks a free one)`);
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new UserError(`dynaxx serve: cannot bind to ${host}: not an address of this machine; try --host 127.0.0.1`);
     throw e;
