@@ -16,8 +16,9 @@ const JSON_TEXT = readFileSync(fixture('keras/model.json'), 'utf8');
 test('a text nested past the limit is refused before the YAML parser sees it, in block style too', () => {
   for (const text of [`a: ${'['.repeat(5000)}${']'.repeat(5000)}`, `model:\n  layers:\n    ${'- '.repeat(5000)}x\n`]) {
     const r = runParseJob({ id: 1, text, file: '/tmp/deep.dynaxx.yaml', openJson: {}, policy: TRUSTED });
-    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.range.line, d.range.col]), [['limit', 1, 1]]);
-    assert.match(r.diagnostics[0]!.message, /more than 64 levels deep .*set DYNAXX_MAX_NESTING to raise it/);
+    assert.deepEqual(r.diagnostics.map((d) => d.code), ['limit']);
+    assert.ok(r.diagnostics[0]!.range.line > 1 || r.diagnostics[0]!.range.col > 60, 'positioned where the nesting passes the limit');
+    assert.match(r.diagnostics[0]!.message, /nest too deep .*set DYNAXX_MAX_NESTING to raise it/);
   }
 });
 

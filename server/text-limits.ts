@@ -1,11 +1,10 @@
 /**
- * Checks on a model file's text before anything parses it: its size (`maxModelBytes`) and how deeply it nests
- * (`maxNesting`, measured without recursion, see yaml-depth.ts). A text that fails one is not parsed at all,
- * on the main thread or in a worker; the file gets one error at 1:1 that says which limit and how to raise it.
+ * Checks on a model file's text before anything parses it: its size (`maxModelBytes`). A text over it is not
+ * parsed at all, on the main thread or in a worker; the file gets one error at 1:1 that says the limit and how to
+ * raise it. Nesting is checked by the spec itself (spec/nesting.ts, without recursion), with the position.
  */
 import type { SpecDiagnostic } from '../spec';
 import { howToRaise, type SpecLimits } from '../spec/limits';
-import { yamlNestingDepth } from './yaml-depth';
 
 /** The code of the diagnostics for texts (or parses) over a limit. */
 export const LIMIT_CODE = 'limit';
@@ -23,10 +22,6 @@ export function textProblem(text: string, limits: SpecLimits): string | undefine
     const bytes = Buffer.byteLength(text, 'utf8');
     return `this file is ${bytes.toLocaleString('en-US')} bytes, too large for a model file, and was not parsed (${howToRaise('maxModelBytes', limits)}). `
       + 'A model file this large is generated or hostile: check where it came from.';
-  }
-  if (yamlNestingDepth(text, limits.maxNesting) > limits.maxNesting) {
-    return `this file nests mappings and lists more than ${limits.maxNesting} levels deep and was not parsed (${howToRaise('maxNesting', limits)}). `
-      + 'Nesting this deep is a sign of a hostile file: check where it came from.';
   }
   return undefined;
 }

@@ -8,7 +8,7 @@
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { specLimits } from '../spec/limits';
 import { overBytes } from './text-limits';
-import { yamlNestingDepth } from './yaml-depth';
+import { nestingTooDeep } from '../spec/nesting';
 
 /** Texts larger than this get no syntax tree (about 150 ms of parsing on the main thread). */
 export const MAX_TREE_BYTES = 256 * 1024;
@@ -27,7 +27,7 @@ export interface YamlTree {
 export function parseYaml(text: string): YamlTree {
   const limits = specLimits();
   if (overBytes(text, Math.min(MAX_TREE_BYTES, limits.maxModelBytes))) return emptyTree(text);
-  if (yamlNestingDepth(text, limits.maxNesting) > limits.maxNesting) return emptyTree(text);
+  if (nestingTooDeep(text, limits.maxNesting) !== undefined) return emptyTree(text);
   const doc = parseDocument(text, { lineCounter: new LineCounter(), keepSourceTokens: false, prettyErrors: false, uniqueKeys: false });
   let value: unknown;
   try {

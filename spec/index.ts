@@ -14,3 +14,4 @@ export {
 } from './stabilize-auto';
 export { DEFAULT_LIMITS, LIMIT_ENV, specLimits, howToRaise, quoteValue, type SpecLimits } from './limits';
 export { readTextFileBounded, ReadFileError } from './read-file';
+export { nestingTooDeep } from './nesting';

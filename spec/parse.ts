@@ -11,6 +11,7 @@ import { readFields, headRange, type FieldTable } from './fields';
 import { parseLayerList, type LayerTemplate } from './layer-list';
 import { fmt } from './layers/kind';
 import { howToRaise, quoteValue, specLimits, type SpecLimits } from './limits';
+import { nestingTooDeep } from './nesting';
 import { mb, readTextFileBounded } from './read-file';
 import { importModelJson } from './model-json';
 import { Reporter } from './report';
@@ -114,10 +115,18 @@ function parseInto(text: string, file: string, options: ParseOptions, r: Reporte
     return undefined;
   }
   if (root.kind !== 'map') {
-    r.error(root.range, 'type', `a model file must be a mapping with 'name', 'data', 'model' and 'train', got ${describe(root)}`);
+    // the whole file is one value: say what it is, never quote it (it may be any file on the machine)
+    const what = root.kind === 'seq' ? 'a list' : typeof root.value === 'string' ? `a text of ${root.value.length} characters` : describe(root);
+    r.error(root.range, 'type', `a model file must be a mapping with 'name', 'data', 'model' and 'train', got ${what}`);
     return undefined;
   }
-  const top = readFields(root, TOP_FIELDS, r, 'the model file', ['data', 'model', 'train', 'stabilize', 'modularity', 'prune', 'route', ...EXTRA_SECTIONS]);
+  const sections = ['data', 'model', 'train', 'stabilize', 'modularity', 'prune', 'route', ...EXTRA_SECTIONS];
+  if (root.entries.length > 3 && !root.entries.some((e) => e.key in TOP_FIELDS || sections.includes(e.key))) {
+    // not a model file at all (another YAML file, /etc/passwd): one error, without quoting its content
+    r.error(start, 'type', `this is not a model file: none of its ${root.entries.length} top-level keys is one of ${[...Object.keys(TOP_FIELDS), ...sections].join(', ')}`);
+    return undefined;
+  }
+  const top = readFields(root, TOP_FIELDS, r, 'the model file', sections);
   const extra = readExtra(root, r);
   const stabilize = readStabilize(entry(root, 'stabilize')?.value, r);
   const modularity = readModularity(entry(root, 'modularity')?.value, r);
@@ -207,7 +216,13 @@ function readModelSection(
     let json: unknown;
     try {
       const read = options.readFile ?? ((p: string) => readTextFileBounded(p, limits.maxModelJsonBytes, howToRaise('maxModelJsonBytes', limits)));
-      json = JSON.parse(read(path));
+      const text = read(path);
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // JSON.parse's message quotes the file's first bytes: never show those (it may be any file)
+        throw new Error('it is not JSON (a Keras/tfjs layers-model model.json is expected)');
+      }
     } catch (e) {
       r.error(jsonEntry.range, 'model-json', `cannot read ${quoteValue(what)}: ${quoteValue((e as Error).message, 300)}`);
       return { at, modelJson: path };
@@ -273,7 +288,7 @@ function readYaml(text: string, file: string, limits: SpecLimits, r: Reporter): 
     return undefined;
   }
   const lines = new LineCounter();
-  const deep = flowTooDeep(text, limits.maxNesting);
+  const deep = nestingTooDeep(text, limits.maxNesting);
   let doc: Document;
   try {
     if (deep !== undefined) throw new RangeError('nesting');
@@ -293,31 +308,6 @@ function readYaml(text: string, file: string, limits: SpecLimits, r: Reporter): 
 function yamlMessage(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return "a model file holds one YAML document; remove the '---' line here (or put the second document in its own file)";
   return quoteValue(message.split('\n')[0]!, 200);
-}
-
-/** Offset of the first `[`/`{` opening past `max` levels of flow nesting (outside quotes and comments), if any. */
-function flowTooDeep(text: string, max: number): number | undefined {
-  let depth = 0;
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = '';
-      else if (c === '\n' && depth === 0) quote = '';
-      continue;
-    }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) {
-      quote = c;
-    } else if (c === '[' || c === '{') {
-      if (++depth > max) return i;
-    } else if ((c === ']' || c === '}') && depth > 0) {
-      depth--;
-    }
-  }
-  return undefined;
 }
 
 function lineCol(text: string, offset: number, file: string): SourceRange {

@@ -79,7 +79,11 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
 
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : String(n);
+  if (Number.isInteger(n)) {
+    const a = Math.abs(n);
+    if (a >= 1e12) return n.toExponential(2); // absurd sizes (check refuses them) stay readable
+    return a >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : a >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : String(n);
+  }
   if (Math.abs(n) >= 1000) return n.toFixed(0);
   if (Math.abs(n) >= 1) return n.toFixed(3);
   return n.toFixed(4);
