@@ -2,7 +2,7 @@
  * Validation shared by the clusterers: their options, and the fields of a saved state, failing
  * loudly with the name of the offending key. Also the label (de)serialisation both use.
  */
-import type { ClustererOptions } from './clusterer';
+import type { ClustererOptions } from './types';
 
 /** Throws, naming the option, when `opts` cannot describe a clusterer. */
 export function checkOptions(who: string, opts: ClustererOptions): void {

@@ -7,7 +7,7 @@
  *
  * Cost: units² floats of memory; units²·samples/2 multiply-adds per step.
  */
-import type { ClusterResult, ClustererOptions, UnitClusterer } from './clusterer';
+import type { ClusterResult, ClustererOptions, UnitClusterer } from './types';
 import { arrayField, checkOptions, field, loadLabels, numberField, saveLabels } from './checks';
 import { deriveSeed } from '../../data/rng';
 import { labelUnits } from './unit-labels';

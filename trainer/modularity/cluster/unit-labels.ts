@@ -3,7 +3,7 @@
  * are normalised (`normalizeRows`), live units are clustered with k-means warm-started from the
  * previous labels, cluster ids are matched to the previous ones, and dormant units keep theirs.
  */
-import type { ClusterResult } from './clusterer';
+import type { ClusterResult } from './types';
 import { deriveSeed } from '../../data/rng';
 import { kmeans, normalizeRows, type KMeansResult } from './kmeans';
 

@@ -7,7 +7,7 @@
  * alike whatever the gradient scale at that point of training; this does not change correlations
  * within a step.
  */
-import type { ClusterResult, ClustererOptions, UnitClusterer } from './clusterer';
+import type { ClusterResult, ClustererOptions, UnitClusterer } from './types';
 import { arrayField, checkOptions, field, loadLabels, numberField, saveLabels } from './checks';
 import { deriveSeed } from '../../data/rng';
 import { labelUnits } from './unit-labels';
