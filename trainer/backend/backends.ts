@@ -5,27 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendId, BackendProbe, BackendRequest } from '../../protocol/trainer';
+import { BackendError, type Backend } from './backend';
 import { cpuBackend } from './cpu';
 import { installCounters } from './counters';
 import { tensorflowBackend } from './tensorflow';
 import { wasmBackend } from './wasm';
 import { webgpuBackend } from './webgpu';
 
-export interface Backend {
-  name: BackendId;
-  /** Cheap check that does not register anything with tfjs. */
-  probe(): Promise<BackendProbe>;
-  /** Registers and selects the backend; returns the device description. Throws BackendError. */
-  init(): Promise<string>;
-}
-
-/** A backend that was asked for and cannot load: the message says what is missing and how to get it. */
-export class BackendError extends Error {
-  constructor(public readonly backend: string, message: string) {
-    super(message);
-    this.name = 'BackendError';
-  }
-}
+export { BackendError, type Backend } from './backend';
 
 export const BACKENDS: Record<BackendId, Backend> = {
   tensorflow: tensorflowBackend,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // the import registers the backend; naming an export keeps bundlers from dropping it as side-effect free
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { cpus } from 'node:os';
-import type { Backend } from './backends';
+import type { Backend } from './backend';
 
 export const cpuBackend: Backend = {
   name: 'cpu',

@@ -4,7 +4,7 @@
  * they are not dependencies; they are loaded when the user has installed one.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, type Backend } from './backends';
+import { BackendError, type Backend } from './backend';
 
 const PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 const HOW_TO = 'install it with `npm install @tensorflow/tfjs-node-gpu` (NVIDIA, needs CUDA 11.2 and cuDNN 8.1) ' +

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BackendError, type Backend } from './backends';
+import { BackendError, type Backend } from './backend';
 import { cpuName } from './cpu';
 import { installWasmMatMulFix } from './wasm-matmul';
 

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setStepBoundary } from '../engine/between-steps';
-import { BackendError } from './backends';
+import { BackendError } from './backend';
 import { count, counters } from './counters';
 
 /**

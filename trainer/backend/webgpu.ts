@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BackendError, type Backend } from './backends';
+import { BackendError, type Backend } from './backend';
 import { registerWebGpuFactory, type GpuAdapter } from './webgpu-device';
 import { hostSettings, installWebGpuHost } from './webgpu-host';
 import { installWebGpuOptimizer } from './webgpu-optimizer';

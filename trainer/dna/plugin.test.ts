@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { layerNode } from '../engine/layers/test-nodes';
 import { SequentialModel } from '../engine/model';
 import { routedLayers, routingAlerts, routingMetrics, unroutedFlops } from './plugin';
+import './register';
 
 before(async () => {
   await tf.setBackend('cpu');

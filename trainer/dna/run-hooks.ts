@@ -1,6 +1,7 @@
 /**
  * Routed layers in a stored run: the metrics plugin while training (plugin.ts) and, at the end of a completed
  * run, the path analysis in `reports/dna.json` (report.ts). The session (trainer/session.ts) calls these.
+ * Importing this file registers the dna and moe layers with the engine (register.ts), so every run can build them.
  */
 import type { LayerNode, ModelFile } from '../../spec/types';
 import { walkLayers } from '../../spec/walk';
@@ -10,6 +11,7 @@ import type { PluginFactory } from '../engine/seams';
 import type { RunDir } from '../store/run-store';
 import { routingPlugin } from './plugin';
 import { analyzeRouting, DNA_REPORT, summarizeRouting } from './report';
+import './register';
 
 export interface RoutingRunHooks {
   plugins: PluginFactory[];

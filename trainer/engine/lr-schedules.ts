@@ -1,10 +1,10 @@
 /**
  * Learning-rate schedules: pure functions of the step, so a resumed run gets the same rates.
- * A registry keyed by the model file's `schedule.type`; `depth` is the depth-scaled warm-up of seed 001
- * (trainer/stabilize/depth-lr.ts), which needs the model's depth from the context.
+ * A registry keyed by the model file's `schedule.type` (every LrScheduleType, exhaustively); a technique adds its
+ * own with registerLrSchedule from its folder (seed 001's `depth`: trainer/stabilize/depth-lr.ts, which needs the
+ * model's depth from the context), so the engine imports no technique.
  */
-import type { LrScheduleSpec } from '../../spec/types';
-import { DEFAULT_DEPTH_LR, depthLrSchedule } from '../stabilize/depth-lr';
+import type { LrScheduleSpec, LrScheduleType } from '../../spec/types';
 
 export interface LrSchedule {
   /** Learning rate for 0-based `step` of `totalSteps`, given the peak `base` rate. */
@@ -23,7 +23,7 @@ function warmupFactor(step: number, warmup: number): number {
   return warmup > 0 && step < warmup ? (step + 1) / warmup : 1;
 }
 
-export const LR_SCHEDULES: Record<string, LrScheduleFactory> = {
+export const LR_SCHEDULES: Record<LrScheduleType, LrScheduleFactory> = {
   constant: () => ({ at: (_s, _t, base) => base }),
   /** Linear warm-up from base/warmup to base over `warmupSteps`, then constant. */
   warmup: (spec) => ({ at: (s, _t, base) => base * warmupFactor(s, spec.warmupSteps) }),
@@ -37,13 +37,20 @@ export const LR_SCHEDULES: Record<string, LrScheduleFactory> = {
       return min + (base - min) * 0.5 * (1 + Math.cos(Math.PI * p));
     },
   }),
-  /** Seed 001: depth-scaled warm-up and peak, cosine decay, final constant phase (`warmupSteps` 0 = auto). */
-  depth: (spec, ctx) =>
-    depthLrSchedule({ ...DEFAULT_DEPTH_LR, warmupSteps: spec.warmupSteps > 0 ? spec.warmupSteps : 'auto' }, ctx?.depth ?? 100),
 };
 
+/** Schedules a technique registered (by name), beside the model file's own. */
+const registered = new Map<string, LrScheduleFactory>();
+
+/** Called by a technique for a schedule it provides; a name of the model file's own schedules cannot be taken. */
+export function registerLrSchedule(name: string, factory: LrScheduleFactory): void {
+  if (Object.prototype.hasOwnProperty.call(LR_SCHEDULES, name)) throw new Error(`learning-rate schedule '${name}' is the engine's own and cannot be registered again`);
+  registered.set(name, factory);
+}
+
 export function createLrSchedule(spec: LrScheduleSpec, ctx?: LrScheduleContext): LrSchedule {
-  const f = LR_SCHEDULES[spec.type];
-  if (!f) throw new Error(`unknown learning-rate schedule '${spec.type}': use one of ${Object.keys(LR_SCHEDULES).join(', ')}`);
+  const type: string = spec.type;
+  const f = Object.prototype.hasOwnProperty.call(LR_SCHEDULES, type) ? LR_SCHEDULES[type as LrScheduleType] : registered.get(type);
+  if (!f) throw new Error(`unknown learning-rate schedule '${type}': use one of ${[...Object.keys(LR_SCHEDULES), ...registered.keys()].join(', ')}`);
   return f(spec, ctx);
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { OptimizerSpec } from '../../spec/types';
 import { clipScale, globalNorm } from './loss';
-import { createLrSchedule } from './lr-schedules';
+import { createLrSchedule, registerLrSchedule } from './lr-schedules';
 import type { NamedVariable } from './module';
 import { createOptimizer } from './optimizers';
 
@@ -54,6 +54,13 @@ test('learning-rate schedules: constant, linear warm-up, cosine to a floor', () 
   assert.ok(Math.abs(cos.at(109, 110, 1) - 0.1) < 1e-12);
   assert.ok(Math.abs(cos.at(59.5, 110, 1) - 0.55) < 1e-9, 'halfway between peak and floor');
   assert.throws(() => createLrSchedule({ type: 'nope' as 'constant', warmupSteps: 0, minFactor: 0 }), /use one of constant, warmup, cosine/);
+});
+
+test('a technique registers a schedule by name; the engine keeps its own names', () => {
+  registerLrSchedule('half', () => ({ at: (_s, _t, base) => base / 2 }));
+  assert.equal(createLrSchedule({ type: 'half' as 'constant', warmupSteps: 0, minFactor: 0 }).at(3, 10, 0.5), 0.25);
+  assert.throws(() => registerLrSchedule('cosine', () => ({ at: () => 0 })), /engine's own/);
+  assert.throws(() => createLrSchedule({ type: 'nope' as 'constant', warmupSteps: 0, minFactor: 0 }), /use one of constant, warmup, cosine, half/);
 });
 
 test('clipping by global norm scales all gradients together in the update, and leaves small ones alone', async () => {

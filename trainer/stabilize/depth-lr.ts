@@ -14,7 +14,7 @@
  *   the decay always goes down (for D = 1000 the peak is 0.32·base, below 0.5·base).
  */
 import type { DepthLrSpec } from '../../spec/types';
-import type { LrSchedule } from '../engine/lr-schedules';
+import { registerLrSchedule, type LrSchedule } from '../engine/lr-schedules';
 import { autoWarmupSteps as seedWarmup, depthLrFactor as peakFactor } from '../../spec/stabilize-auto';
 
 export const DEFAULT_DEPTH_LR: DepthLrSpec = {
@@ -88,9 +88,13 @@ export function depthLrAt(spec: DepthLrSpec, plan: DepthLrPlan, step: number, ba
   return low + (peak - low) * 0.5 * (1 + Math.cos(Math.PI * p));
 }
 
-/** An LrSchedule (the `depth` entry of LR_SCHEDULES): plans once per run length. */
+/** An LrSchedule (registered below as the engine's `depth` schedule): plans once per run length. */
 export function depthLrSchedule(spec: DepthLrSpec, depth: number): LrSchedule & { plan(totalSteps: number): DepthLrPlan } {
   let cached: DepthLrPlan | undefined;
   const plan = (total: number) => (cached && cached.totalSteps === Math.max(1, total) ? cached : (cached = planDepthLr(spec, depth, total)));
   return { plan, at: (step, total, base) => depthLrAt(spec, plan(total), step, base) };
 }
+
+/** Seed 001 as a named schedule: depth-scaled warm-up and peak, cosine decay, final constant phase (`warmupSteps` 0 = auto). */
+registerLrSchedule('depth', (spec, ctx) =>
+  depthLrSchedule({ ...DEFAULT_DEPTH_LR, warmupSteps: spec.warmupSteps > 0 ? spec.warmupSteps : 'auto' }, ctx?.depth ?? 100));

@@ -7,7 +7,7 @@ import type { LayerNode, ResidualConfig } from '../../../spec/types';
 import { ForwardContext, Module, NamedVariable, scaleBranch } from '../module';
 import { callModule } from './call';
 import type { Initializer } from './init';
-import type { ModuleFactory } from './index';
+import type { ModuleFactory } from './factory';
 
 export class Residual extends Module {
   readonly config: ResidualConfig;

@@ -4,6 +4,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createModule, Initializer } from './index';
 import { everyLayerType, sampleInput } from './test-nodes';
+import '../../dna/register';
 
 before(async () => {
   await tf.setBackend('cpu');
