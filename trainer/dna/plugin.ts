@@ -9,6 +9,8 @@
  * Alerts (on the layer, so the editor shows them there), once per layer and kind, after the first tenth of the run
  * (at most 200 steps): more than 20% of the choices dropped by capacity, or a hop sending over 90% of its tokens
  * to one module.
+ * Importing this file registers the dna and moe layers with the engine (register.ts): the run assembly reaches it
+ * through the routing technique (run-hooks.ts), so every run, and every command in its process, can build them.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Alert } from '../../protocol/trainer';
@@ -16,6 +18,7 @@ import type { SequentialModel } from '../engine/model';
 import type { LoopPlugin, PluginFactory } from '../engine/seams';
 import { flopsPerToken, type MeterReading } from './meter';
 import { isRouted, type RoutedLayer } from './routed';
+import './register';
 
 export const DNA_PLUGIN_ID = 'dna';
 
