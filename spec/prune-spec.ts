@@ -1,21 +1,26 @@
 /**
  * The `prune:` and `route:` sections (seed 002: gradient-flow pruning and confidence routing): field tables and
- * the reading of what the user wrote into `ModelFile.prune` / `ModelFile.route`. The criteria ids are the
- * trainer's registry (trainer/pruning/criteria/registry.ts), listed here so the schema and completion know them.
+ * the reading of what the user wrote into `ModelFile.prune` / `ModelFile.route`. `PRUNE_CRITERIA` holds the
+ * criterion ids a file may name: the built-ins, which the trainer's registry (trainer/pruning/criteria/registry.ts)
+ * must implement exactly (the compiler checks it), and any criterion the trainer registers at run time.
  */
 import { readFields, type FieldTable } from './fields';
+import { IdRegistry } from './id-registry';
 import type { Reporter } from './report';
 import { describe, entry, type SNode } from './source';
 import type { PruneSpec, RouteSpec } from './types';
 
-export const PRUNE_CRITERIA = ['random', 'l1', 'l2', 'wanda', 'ria', 'taylor', 'obd', 'agf'] as const;
+const BUILT_IN_CRITERIA = ['random', 'l1', 'l2', 'wanda', 'ria', 'taylor', 'obd', 'agf'] as const;
+export type BuiltInPruneCriterion = (typeof BUILT_IN_CRITERIA)[number];
+/** Criterion ids `prune.criteria`, `route.criterion` and `--criteria` accept (docs/pruning-criteria.md, "Adding a criterion"). */
+export const PRUNE_CRITERIA = new IdRegistry('pruning criterion', BUILT_IN_CRITERIA);
 
 export const PRUNE_DOC = 'Structural pruning (seed 002): remove channels by a criterion until the FLOPs fall by each target, '
   + 'fine-tune with the same budget for every criterion, and measure accuracy, parameters, FLOPs and CPU latency (a Pareto sweep). '
   + '`dynaxx prune <model or run>` runs it; `on` takes the defaults.';
 
 export const PRUNE_FIELDS: FieldTable = {
-  criteria: { kind: 'nameList', values: PRUNE_CRITERIA, default: [...PRUNE_CRITERIA], doc: 'Criteria to compare (default: all eight): random, l1, l2, wanda, ria, taylor, obd, agf.' },
+  criteria: { kind: 'nameList', values: PRUNE_CRITERIA.ids, default: PRUNE_CRITERIA.ids, doc: `Criteria to compare (default: all of them): ${BUILT_IN_CRITERIA.join(', ')}.` },
   targets: { kind: 'intList', min: 1, default: [25, 50, 75, 90], doc: 'FLOP reductions to reach, in percent of the dense model (each below 100).' },
   schedule: { kind: 'enum', values: ['one-shot', 'linear', 'cubic'], default: 'one-shot', doc: '`one-shot`: prune to the target at once, then fine-tune; `linear`/`cubic`: `iterations` steps towards the target (cubic prunes most early), fine-tuning between them.' },
   iterations: { kind: 'int', min: 1, default: 3, doc: 'Pruning steps of an iterative schedule.' },
@@ -37,7 +42,7 @@ export const ROUTE_DOC = 'Confidence routing (seed 002): the pruned expert answe
 export const ROUTE_FIELDS: FieldTable = {
   signal: { kind: 'enum', values: ['maxProb', 'entropy'], default: 'maxProb', doc: 'Confidence of the pruned expert: its top softmax probability, or (negated) entropy.' },
   target: { kind: 'int', min: 1, max: 99, default: 50, doc: 'FLOP reduction of the pruned expert, percent (one of prune.targets).' },
-  criterion: { kind: 'string', doc: 'Criterion of the pruned expert (default: the most accurate at `target`).' },
+  criterion: { kind: 'enum', values: PRUNE_CRITERIA.ids, doc: 'Criterion of the pruned expert (default: the most accurate at `target`).' },
   thresholds: { kind: 'int', min: 2, default: 21, doc: 'Thresholds in the sweep (evenly spaced over the signal\'s range).' },
   tolerance: { kind: 'number', min: 0, default: 0, doc: 'Accuracy loss (points) allowed for the reported operating point.' },
 };

@@ -4,12 +4,16 @@
  * it against the model (depth, layers, train) into `ModelFile.stabilize`.
  */
 import { readFields, type FieldTable } from './fields';
+import { IdRegistry } from './id-registry';
 import type { Reporter } from './report';
 import { describe, entry, type SMap, type SNode } from './source';
 import type { SourceRange } from './types';
 
-/** Monitor ids the trainer's registry provides for stabilized runs (the seed's stability metrics). */
+/** The built-in monitors (the seed's stability metrics): trainer/monitors/registry.ts implements exactly these (the compiler checks it). */
 export const STABILIZE_MONITORS = ['nonfinite', 'grad-norm', 'activation-variance', 'update-norm', 'spectral-norm', 'loss-spike'] as const;
+export type BuiltInMonitor = (typeof STABILIZE_MONITORS)[number];
+/** Monitor ids `stabilize.monitors` accepts: the built-ins and any monitor the trainer registers at run time. */
+export const MONITOR_IDS = new IdRegistry('monitor', STABILIZE_MONITORS);
 
 export const STABILIZE_DOC = "Stable ultra-deep training: spectral-norm bounds, residual scaling, depth-dependent warm-up and LR, "
   + "safety nets and monitors. `auto` derives every setting from the model's depth; a mapping sets them (with `auto: true`: "
@@ -17,7 +21,7 @@ export const STABILIZE_DOC = "Stable ultra-deep training: spectral-norm bounds, 
 
 export const STABILIZE_FIELDS: FieldTable = {
   auto: { kind: 'bool', default: false, doc: 'Derive every setting this mapping does not set from the depth, as `stabilize: auto` does.' },
-  monitors: { kind: 'nameList', values: STABILIZE_MONITORS, default: [...STABILIZE_MONITORS], doc: 'Per-layer monitors to run (default: all of them); `off` or `[]` for none.' },
+  monitors: { kind: 'nameList', values: MONITOR_IDS.ids, default: MONITOR_IDS.ids, doc: 'Per-layer monitors to run (default: all of them); `off` or `[]` for none.' },
   monitorEvery: { kind: 'int', min: 1, default: 10, doc: 'Run the monitors every N steps. Default 10; auto: 10 for depth ≤ 100, 25 for ≤ 500, 50 beyond.' },
 };
 
