@@ -2,7 +2,9 @@
  * The training loop: reads top to bottom. One step = gather a batch on the host, upload, forward and
  * backward with tf.variableGrads, clip by global norm, optimizer update. Metrics stay on the device
  * and are read back every `logEvery` steps in one read, so a GPU is never stalled step by step.
- * No file I/O here: the session (trainer/session.ts) stores what the loop emits.
+ * run() reads top to bottom: setup, then per step trainStep (nextBatch, trainContext, backward, update), afterStep
+ * (readTrainMetrics, evaluate, checkpoint) and yieldBetweenSteps, then finish.
+ * No file I/O here: the run assembly (trainer/session.ts) stores what the loop emits.
  * An optional stabilizer (engine/seams.ts) is called at fixed seams: the learning rate, the clip norm,
  * the forward context (residual factors, batchNorm momentum), after the update, and at each loss read.
  */
@@ -10,34 +12,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Alert, MetricRecord } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
 import { gatherBatch, permutation } from '../data/batches';
-import { labelWidth, positionsOf } from '../data/positions';
+import { labelWidth } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
-import type { HostArray, TrainingHook } from './hooks';
+import type { TrainingHook } from './hooks';
 import { betweenSteps, endStep } from './between-steps';
 import { collectStats } from './hooks';
 import { clipScale, correctCounts, crossEntropy, globalNorm } from './loss';
-import { createLrSchedule } from './lr-schedules';
+import { evaluateSplit } from './evaluate-split';
+import { createLrSchedule, type LrSchedule } from './lr-schedules';
 import { SequentialModel } from './model';
 import type { ForwardContext, NamedVariable } from './module';
 import { createOptimizer, type Optimizer } from './optimizers';
 import type { LoopPlugin, LoopStabilizer, PluginFactory, StabilizerFactory } from './seams';
+import { assignArrays, type Snapshot } from './snapshot';
+import { nonFiniteLossAlert, prefixed, trainRecord, TrainSums } from './train-metrics';
 
-/** Everything needed to continue a run exactly where it stopped. */
-export interface TrainingState {
-  step: number;
-  iterations: number;
-  /** Best validation metrics so far. */
-  best: Record<string, number>;
-  /** Host state of each plugin (LoopPlugin.saveState), by plugin id. */
-  plugins?: Record<string, unknown>;
-}
-
-export interface Snapshot {
-  step: number;
-  weights: HostArray[];
-  optimizer: HostArray[];
-  state: TrainingState;
-}
+export type { Snapshot, TrainingState } from './snapshot';
 
 export interface LoopEvents {
   onMetrics?(records: MetricRecord[]): void;
@@ -75,6 +65,45 @@ export interface LoopResult {
   final: Record<string, number>;
   best: Record<string, number>;
   error?: string;
+}
+
+/** What one call of run() keeps from step to step: its settings, host buffers and device-side metric sums. */
+interface RunState {
+  events: LoopEvents;
+  schedule: LrSchedule;
+  clipNorm: number;
+  logEvery: number;
+  evalEvery: number;
+  ckptEvery: number;
+  now: () => number;
+  /** Names of the stabilizer's own variables, whose gradients it applies itself. */
+  extraNames: Set<string>;
+  /** tfjs names of the plugins' gradient probes. */
+  probeNames: Set<string>;
+  /** Everything differentiated: weights, the stabilizer's variables, probes. */
+  varList: tf.Variable[];
+  xBuf: Float32Array;
+  yBuf: Int32Array;
+  /** Label columns per sample. */
+  width: number;
+  perm: Uint32Array;
+  permEpoch: number;
+  /** The learning rate of the last step (reported at each read). */
+  lr: number;
+  sums: TrainSums;
+  lastRead: number;
+  lastYield: number;
+  startStep: number;
+  /** The progress message: the last loss read. */
+  lastMessage: string;
+}
+
+/** One step's loss, correct counts and gradients (weights by name; the stabilizer's own apart). */
+interface StepGradients {
+  value: tf.Scalar;
+  batchCorrect: tf.Tensor;
+  named: Map<string, tf.Tensor>;
+  extraGrads: Map<string, tf.Tensor>;
 }
 
 export function stepsPerEpoch(train: Split, batchSize: number): number {
@@ -124,220 +153,249 @@ export class TrainingLoop {
 
   /** Trains to the end, or until cancelled or failed. `events` defaults to the constructor's. */
   async run(events: LoopEvents = this.opts.events ?? {}): Promise<LoopResult> {
-    const { model, dataset, signal } = this.opts;
-    const train = model.train;
-    const tasks = dataset.tasks;
-    const schedule = createLrSchedule(train.schedule, { depth: model.depth });
-    const stab = this.stabilizer;
-    const clipNorm = train.clipNorm > 0 ? train.clipNorm : stab?.clipNorm ?? 0;
-    const extraNames = new Set(this.extra.map((v) => v.name));
-    const logEvery = Math.max(1, this.opts.logEvery ?? 20);
-    const evalEvery = train.evalEvery > 0 ? train.evalEvery : this.spe;
-    const ckptEvery = train.checkpointEvery > 0 ? train.checkpointEvery : this.spe;
-    const now = this.opts.now ?? (() => performance.now());
-    const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
-    const xBuf = new Float32Array(this.batchSize * sampleSize);
-    const width = labelWidth(tasks);
-    const yBuf = new Int32Array(this.batchSize * width);
-    const plugins = this.plugins;
-    const probes = plugins.flatMap((p) => p.probes());
-    const probeNames = new Set(probes.map((v) => v.name));
-    const varList = [...[...this.vars, ...this.extra].map((v) => v.variable), ...probes];
-
-    let lossSum: tf.Tensor = tf.scalar(0);
-    let correct: tf.Tensor = tf.zeros([tasks.length]);
-    let normSum: tf.Tensor = tf.scalar(0);
-    let pending = 0;
-    let lastRead = now();
-    let lastYield = performance.now();
-    let permEpoch = -1;
-    let perm = new Uint32Array(0);
-    let lr = train.optimizer.lr;
-    const startStep = this.step;
-    let lastMessage = startStep > 0 ? `resumed at step ${startStep}` : 'started';
-
-    events.onProgress?.(this.step, this.totalSteps, lastMessage);
-
-    /** One host read of the accumulated training metrics; returns false when the loss is not finite. */
-    const flushTrain = async (): Promise<boolean> => {
-      if (pending === 0) return true;
-      const packed = tf.tidy(() => tf.concat([tf.reshape(lossSum, [1]), tf.reshape(normSum, [1]), correct]));
-      const v = await packed.data();
-      packed.dispose();
-      const t = now();
-      const loss = v[0] / pending;
-      const rec: MetricRecord = {
-        step: this.step,
-        epoch: Math.floor((this.step - 1) / this.spe),
-        time: Date.now(),
-        split: 'train',
-        loss,
-        gradNorm: v[1] / pending,
-        lr,
-        samplesPerSec: (pending * this.batchSize * 1000) / Math.max(1e-3, t - lastRead),
-      };
-      addAccuracy(rec, tasks, Array.from(v.subarray(2)), pending * this.batchSize);
-      lastRead = t;
-      pending = 0;
-      for (const old of [lossSum, correct, normSum]) old.dispose();
-      lossSum = tf.scalar(0);
-      correct = tf.zeros([tasks.length]);
-      normSum = tf.scalar(0);
-      if (!Number.isFinite(loss)) {
-        events.onAlert?.({
-          kind: Number.isNaN(loss) ? 'nan' : 'inf',
-          step: this.step,
-          value: loss,
-          severity: 'error',
-          message: `training loss became ${loss} by step ${this.step}; the run stops and keeps its last good checkpoint. Lower the learning rate, enable clipping (train.clipNorm) or check the data.`,
-        });
-        return false;
-      }
-      for (const p of plugins) {
-        const extra = await p.onRead(this.step);
-        Object.assign(rec, extra.metrics);
-        for (const alert of extra.alerts) events.onAlert?.(alert);
-      }
-      events.onMetrics?.([rec]);
-      for (const alert of stab?.onTrainLoss(this.step, loss) ?? []) events.onAlert?.(alert);
-      lastMessage = `loss ${loss.toFixed(4)}`;
-      events.onProgress?.(this.step, this.totalSteps, lastMessage);
-      return true;
-    };
-
+    const run = this.setup(events);
     let status: LoopStatus = 'completed';
     let error: string | undefined;
     try {
       while (this.step < this.totalSteps) {
-        if (signal?.aborted) {
+        if (this.opts.signal?.aborted) {
           status = 'cancelled';
           break;
         }
-        const epoch = Math.floor(this.step / this.spe);
-        if (epoch !== permEpoch) {
-          perm = permutation(dataset.train.n, train.seed, epoch);
-          permEpoch = epoch;
+        await this.trainStep(run);
+        if (!(await this.afterStep(run))) {
+          status = 'failed';
+          error = `loss is not finite at step ${this.step}`;
+          break;
         }
-        const b = this.step % this.spe;
-        gatherBatch(dataset.train, perm.subarray(b * this.batchSize, (b + 1) * this.batchSize), { x: xBuf, y: yBuf });
-        lr = stab ? stab.lr(this.step, train.optimizer.lr) : schedule.at(this.step, this.totalSteps, train.optimizer.lr);
-
-        const wantStats = this.opts.hooks?.filter((h) => h.every > 0 && this.step % h.every === 0) ?? [];
-        const auxLosses: tf.Scalar[] = [];
-        const ctx: ForwardContext = {
-          training: true,
-          step: this.step,
-          stateUpdates: [],
-          activations: wantStats.length > 0 ? new Map() : undefined,
-          addLoss: (l) => auxLosses.push(tf.keep(l)),
-        };
-        if (stab) {
-          ctx.residualScale = stab.residualScale(this.step);
-          ctx.batchNormMomentum = stab.batchNormMomentum;
-        }
-        if (plugins.length > 0) ctx.transformOutput = composeTransforms(plugins.map((p) => p.transform(this.step, true)));
-        const xs = tf.tensor(xBuf, [this.batchSize, ...dataset.sampleShape]);
-        const ys = tf.tensor(yBuf, [this.batchSize, width], 'int32');
-        let batchCorrect: tf.Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = this.net.forward(xs, ctx);
-          batchCorrect = tf.keep(correctCounts(logits, ys, tasks));
-          const task = crossEntropy(logits, ys, tasks);
-          const extras = plugins.map((p) => p.extraLoss(this.step)).filter((l): l is tf.Scalar => l !== undefined);
-          extras.push(...auxLosses);
-          return extras.length > 0 ? tf.addN([task, ...extras]) as tf.Scalar : task;
-        }, varList);
-        tf.dispose(auxLosses);
-        const named = new Map<string, tf.Tensor>();
-        const extraGrads = new Map<string, tf.Tensor>();
-        const probeGrads = new Map<string, tf.Tensor>();
-        for (const [k, g] of Object.entries(grads)) {
-          if (probeNames.has(k)) {
-            probeGrads.set(k, g);
-            continue;
-          }
-          const name = this.byTfName.get(k) ?? k;
-          (extraNames.has(name) ? extraGrads : named).set(name, g);
-        }
-        for (const p of plugins) p.onGradients(this.step, named, probeGrads);
-        for (const g of probeGrads.values()) g.dispose();
-        const norm = globalNorm([...named.values()]);
-        const scale = clipNorm > 0 ? clipScale(norm, clipNorm) : undefined;
-        const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
-        this.optimizer.apply(this.vars, named, lr, scale);
-        scale?.dispose();
-        if (extraGrads.size > 0) {
-          stab!.applyExtraGradients(extraGrads);
-          for (const g of extraGrads.values()) g.dispose();
-        }
-        for (const u of ctx.stateUpdates ?? []) {
-          u.variable.assign(u.value);
-          u.value.dispose();
-        }
-        stab?.afterUpdate(this.step);
-        for (const p of plugins) await p.afterUpdate(this.step);
-        if (wantStats.length > 0) {
-          await collectStats(wantStats, {
-            step: this.step,
-            vars: this.vars,
-            grads: named,
-            before: before!,
-            activations: ctx.activations!,
-            spectral: stab?.spectralStats(this.step),
-          });
-          for (const t of before!.values()) t.dispose();
-          for (const t of ctx.activations!.values()) t.dispose();
-        }
-        const newLoss = tf.add(lossSum, value);
-        const newCorrect = tf.add(correct, batchCorrect!);
-        const newNorm = tf.add(normSum, norm);
-        for (const t of [lossSum, correct, normSum, value, norm, xs, ys, batchCorrect!]) t.dispose();
-        for (const t of named.values()) t.dispose();
-        lossSum = newLoss;
-        correct = newCorrect;
-        normSum = newNorm;
-        pending++;
-        this.step++;
-        endStep();
-        // the step count moves every step (consumers rate-limit); the loss in the message is the last one read
-        events.onProgress?.(this.step, this.totalSteps, lastMessage);
-
-        const atEnd = this.step === this.totalSteps;
-        const doEval = this.step % evalEvery === 0 || atEnd;
-        const doCkpt = this.step % ckptEvery === 0 || atEnd;
-        if (this.step % logEvery === 0 || doEval || doCkpt) {
-          if (!(await flushTrain())) {
-            status = 'failed';
-            error = `loss is not finite at step ${this.step}`;
-            break;
-          }
-        }
-        if (doEval) {
-          const m = await this.evaluate(dataset.validation);
-          if (m) this.emitEval('validation', m, events);
-        }
-        if (doCkpt && events.onCheckpoint) await this.checkpoint(events);
-        // let cancellation requests, I/O and the GPU driver's bookkeeping (Dawn recycles bind groups only when the
-        // event loop turns) through between steps: every 8 steps, or after any step that took 20 ms or more
-        if (this.step % 8 === 0 || performance.now() - lastYield >= 20) {
-          await new Promise((r) => setImmediate(r));
-          await betweenSteps();
-          lastYield = performance.now();
-        }
+        await this.yieldBetweenSteps(run);
       }
       if (status === 'cancelled') {
-        await flushTrain();
-        if (events.onCheckpoint && this.step > startStep) await this.checkpoint(events);
+        await this.readTrainMetrics(run);
+        if (events.onCheckpoint && this.step > run.startStep) await this.checkpoint(events);
       }
     } catch (e) {
       status = 'failed';
       error = (e as Error).message;
     } finally {
-      lossSum.dispose();
-      correct.dispose();
-      normSum.dispose();
+      run.sums.dispose();
     }
+    return this.finish(run, status, error);
+  }
 
+  /** The settings, host buffers and device sums of one call of run(). */
+  private setup(events: LoopEvents): RunState {
+    const { model, dataset } = this.opts;
+    const train = model.train;
+    const now = this.opts.now ?? (() => performance.now());
+    const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
+    const width = labelWidth(dataset.tasks);
+    const probes = this.plugins.flatMap((p) => p.probes());
+    const startStep = this.step;
+    const run: RunState = {
+      events,
+      schedule: createLrSchedule(train.schedule, { depth: model.depth }),
+      clipNorm: train.clipNorm > 0 ? train.clipNorm : this.stabilizer?.clipNorm ?? 0,
+      logEvery: Math.max(1, this.opts.logEvery ?? 20),
+      evalEvery: train.evalEvery > 0 ? train.evalEvery : this.spe,
+      ckptEvery: train.checkpointEvery > 0 ? train.checkpointEvery : this.spe,
+      now,
+      extraNames: new Set(this.extra.map((v) => v.name)),
+      probeNames: new Set(probes.map((v) => v.name)),
+      varList: [...[...this.vars, ...this.extra].map((v) => v.variable), ...probes],
+      xBuf: new Float32Array(this.batchSize * sampleSize),
+      yBuf: new Int32Array(this.batchSize * width),
+      width,
+      perm: new Uint32Array(0),
+      permEpoch: -1,
+      lr: train.optimizer.lr,
+      sums: new TrainSums(dataset.tasks.length),
+      lastRead: now(),
+      lastYield: performance.now(),
+      startStep,
+      lastMessage: startStep > 0 ? `resumed at step ${startStep}` : 'started',
+    };
+    events.onProgress?.(this.step, this.totalSteps, run.lastMessage);
+    return run;
+  }
+
+  /** One training step: the batch, forward and backward, the update; its loss and accuracy stay on the device. */
+  private async trainStep(run: RunState): Promise<void> {
+    const { model, dataset } = this.opts;
+    const base = model.train.optimizer.lr;
+    this.nextBatch(run);
+    run.lr = this.stabilizer ? this.stabilizer.lr(this.step, base) : run.schedule.at(this.step, this.totalSteps, base);
+    const wantStats = this.opts.hooks?.filter((h) => h.every > 0 && this.step % h.every === 0) ?? [];
+    const auxLosses: tf.Scalar[] = [];
+    const ctx = this.trainContext(wantStats.length > 0, auxLosses);
+    const xs = tf.tensor(run.xBuf, [this.batchSize, ...dataset.sampleShape]);
+    const ys = tf.tensor(run.yBuf, [this.batchSize, run.width], 'int32');
+    const grads = this.backward(run, ctx, xs, ys, auxLosses);
+    const norm = await this.update(run, ctx, grads, wantStats);
+    run.sums.add(grads.value, grads.batchCorrect, norm);
+    tf.dispose([xs, ys]);
+    this.step++;
+    endStep();
+    // the step count moves every step (consumers rate-limit); the loss in the message is the last one read
+    run.events.onProgress?.(this.step, this.totalSteps, run.lastMessage);
+  }
+
+  /**
+   * The update of one step: clip by global norm, the optimizer, the stabilizer's own variables, layer state (batchNorm
+   * statistics), the stabilizer and plugins after the update, and the statistics hooks that asked for this step.
+   * Disposes the gradients; returns the global gradient norm (the caller sums it).
+   */
+  private async update(run: RunState, ctx: ForwardContext, grads: StepGradients, wantStats: TrainingHook[]): Promise<tf.Tensor> {
+    const stab = this.stabilizer;
+    const { named, extraGrads } = grads;
+    const norm = globalNorm([...named.values()]);
+    const scale = run.clipNorm > 0 ? clipScale(norm, run.clipNorm) : undefined;
+    const before = wantStats.length > 0 ? new Map(this.vars.map((v) => [v.name, v.variable.clone()])) : undefined;
+    this.optimizer.apply(this.vars, named, run.lr, scale);
+    scale?.dispose();
+    if (extraGrads.size > 0) {
+      stab!.applyExtraGradients(extraGrads);
+      for (const g of extraGrads.values()) g.dispose();
+    }
+    for (const u of ctx.stateUpdates ?? []) {
+      u.variable.assign(u.value);
+      u.value.dispose();
+    }
+    stab?.afterUpdate(this.step);
+    for (const p of this.plugins) await p.afterUpdate(this.step);
+    if (before) {
+      await collectStats(wantStats, {
+        step: this.step, vars: this.vars, grads: named, before, activations: ctx.activations!, spectral: stab?.spectralStats(this.step),
+      });
+      for (const t of before.values()) t.dispose();
+      for (const t of ctx.activations!.values()) t.dispose();
+    }
+    for (const t of named.values()) t.dispose();
+    return norm;
+  }
+
+  /** Gathers the step's batch into the host buffers (a new permutation at each epoch). */
+  private nextBatch(run: RunState): void {
+    const { model, dataset } = this.opts;
+    const epoch = Math.floor(this.step / this.spe);
+    if (epoch !== run.permEpoch) {
+      run.perm = permutation(dataset.train.n, model.train.seed, epoch);
+      run.permEpoch = epoch;
+    }
+    const b = this.step % this.spe;
+    gatherBatch(dataset.train, run.perm.subarray(b * this.batchSize, (b + 1) * this.batchSize), { x: run.xBuf, y: run.yBuf });
+  }
+
+  /** The forward context of a training step: the stabilizer's factors, the plugins' rewrites, auxiliary losses. */
+  private trainContext(withActivations: boolean, auxLosses: tf.Scalar[]): ForwardContext {
+    const stab = this.stabilizer;
+    const ctx: ForwardContext = {
+      training: true,
+      step: this.step,
+      stateUpdates: [],
+      activations: withActivations ? new Map() : undefined,
+      addLoss: (l) => auxLosses.push(tf.keep(l)),
+    };
+    if (stab) {
+      ctx.residualScale = stab.residualScale(this.step);
+      ctx.batchNormMomentum = stab.batchNormMomentum;
+    }
+    if (this.plugins.length > 0) ctx.transformOutput = composeTransforms(this.plugins.map((p) => p.transform(this.step, true)));
+    return ctx;
+  }
+
+  /**
+   * Forward and backward with tf.variableGrads: the loss (task, plugins' and layers' extra losses), the batch's
+   * correct counts and the gradients, split into the model's (by name), the stabilizer's and the plugins' probes
+   * (handed to the plugins, then disposed).
+   */
+  private backward(run: RunState, ctx: ForwardContext, xs: tf.Tensor, ys: tf.Tensor, auxLosses: tf.Scalar[]): StepGradients {
+    const tasks = this.opts.dataset.tasks;
+    let batchCorrect: tf.Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = this.net.forward(xs, ctx);
+      batchCorrect = tf.keep(correctCounts(logits, ys, tasks));
+      const task = crossEntropy(logits, ys, tasks);
+      const extras = this.plugins.map((p) => p.extraLoss(this.step)).filter((l): l is tf.Scalar => l !== undefined);
+      extras.push(...auxLosses);
+      return extras.length > 0 ? tf.addN([task, ...extras]) as tf.Scalar : task;
+    }, run.varList);
+    tf.dispose(auxLosses);
+    const named = new Map<string, tf.Tensor>();
+    const extraGrads = new Map<string, tf.Tensor>();
+    const probeGrads = new Map<string, tf.Tensor>();
+    for (const [k, g] of Object.entries(grads)) {
+      if (run.probeNames.has(k)) {
+        probeGrads.set(k, g);
+        continue;
+      }
+      const name = this.byTfName.get(k) ?? k;
+      (run.extraNames.has(name) ? extraGrads : named).set(name, g);
+    }
+    for (const p of this.plugins) p.onGradients(this.step, named, probeGrads);
+    for (const g of probeGrads.values()) g.dispose();
+    return { value, batchCorrect: batchCorrect!, named, extraGrads };
+  }
+
+  /** After a step: the metrics read every `logEvery` steps, evaluation and checkpoint on their schedule; false when the loss is not finite. */
+  private async afterStep(run: RunState): Promise<boolean> {
+    const atEnd = this.step === this.totalSteps;
+    const doEval = this.step % run.evalEvery === 0 || atEnd;
+    const doCkpt = this.step % run.ckptEvery === 0 || atEnd;
+    if (this.step % run.logEvery === 0 || doEval || doCkpt) {
+      if (!(await this.readTrainMetrics(run))) return false;
+    }
+    if (doEval) {
+      const m = await this.evaluate(this.opts.dataset.validation);
+      if (m) this.emitEval('validation', m, run.events);
+    }
+    if (doCkpt && run.events.onCheckpoint) await this.checkpoint(run.events);
+    return true;
+  }
+
+  /**
+   * Lets cancellation requests, I/O and the GPU driver's bookkeeping (Dawn recycles bind groups only when the event
+   * loop turns) through between steps: every 8 steps, or after any step that took 20 ms or more.
+   */
+  private async yieldBetweenSteps(run: RunState): Promise<void> {
+    if (this.step % 8 === 0 || performance.now() - run.lastYield >= 20) {
+      await new Promise((r) => setImmediate(r));
+      await betweenSteps();
+      run.lastYield = performance.now();
+    }
+  }
+
+  /** One host read of the summed training metrics: the record, plugin metrics and alerts; false when the loss is not finite. */
+  private async readTrainMetrics(run: RunState): Promise<boolean> {
+    if (run.sums.steps === 0) return true;
+    const { events } = run;
+    const tasks = this.opts.dataset.tasks;
+    const totals = await run.sums.read();
+    const t = run.now();
+    const rec = trainRecord(totals, tasks, {
+      step: this.step, epoch: Math.floor((this.step - 1) / this.spe), lr: run.lr, batchSize: this.batchSize, ms: t - run.lastRead,
+    });
+    run.lastRead = t;
+    const loss = rec.loss;
+    if (!Number.isFinite(loss)) {
+      events.onAlert?.(nonFiniteLossAlert(loss, this.step));
+      return false;
+    }
+    for (const p of this.plugins) {
+      const extra = await p.onRead(this.step);
+      Object.assign(rec, extra.metrics);
+      for (const alert of extra.alerts) events.onAlert?.(alert);
+    }
+    events.onMetrics?.([rec]);
+    for (const alert of this.stabilizer?.onTrainLoss(this.step, loss) ?? []) events.onAlert?.(alert);
+    run.lastMessage = `loss ${loss.toFixed(4)}`;
+    events.onProgress?.(this.step, this.totalSteps, run.lastMessage);
+    return true;
+  }
+
+  /** The end of a run: a completed one is evaluated on validation and test; the result. */
+  private async finish(run: RunState, status: LoopStatus, error: string | undefined): Promise<LoopResult> {
+    const { dataset } = this.opts;
     const final: Record<string, number> = {};
     if (status === 'completed') {
       const val = await this.evaluate(dataset.validation);
@@ -346,42 +404,17 @@ export class TrainingLoop {
         const test = await this.evaluate(dataset.test);
         if (test) {
           Object.assign(final, prefixed('test', test));
-          this.emitEval('test', test, events);
+          this.emitEval('test', test, run.events);
         }
       }
     }
-    events.onProgress?.(this.step, this.totalSteps, status);
+    run.events.onProgress?.(this.step, this.totalSteps, status);
     return { status, step: this.step, totalSteps: this.totalSteps, final, best: this.best, error };
   }
 
   /** Loss and accuracy over a split, in batches, with one host read at the end. */
   async evaluate(split: Split, batchSize = 512): Promise<Record<string, number> | undefined> {
-    if (split.n === 0) return undefined;
-    const tasks = this.opts.dataset.tasks;
-    const shape = this.opts.dataset.sampleShape;
-    const size = shape.reduce((a, b) => a * b, 1);
-    const width = labelWidth(tasks);
-    let lossSum: tf.Tensor = tf.scalar(0);
-    let correct: tf.Tensor = tf.zeros([tasks.length]);
-    for (let i = 0; i < split.n; i += batchSize) {
-      const n = Math.min(batchSize, split.n - i);
-      const [l, c] = tf.tidy(() => {
-        const xs = tf.tensor(split.x.subarray(i * size, (i + n) * size), [n, ...shape]);
-        const ys = tf.tensor(split.y.subarray(i * width, (i + n) * width), [n, width], 'int32');
-        const logits = this.net.forward(xs, this.evalContext());
-        return [tf.add(lossSum, tf.mul(crossEntropy(logits, ys, tasks), n)), tf.add(correct, correctCounts(logits, ys, tasks))];
-      });
-      lossSum.dispose();
-      correct.dispose();
-      lossSum = l;
-      correct = c;
-    }
-    const packed = tf.tidy(() => tf.concat([tf.reshape(lossSum, [1]), correct]));
-    const v = await packed.data();
-    tf.dispose([packed, lossSum, correct]);
-    const out: Record<string, number> = { loss: v[0] / split.n };
-    addAccuracy(out, tasks, Array.from(v.subarray(1)), split.n);
-    return out;
+    return evaluateSplit(this.net, () => this.evalContext(), this.opts.dataset, split, batchSize);
   }
 
   /** The forward context of evaluation at the current step (residual factors, plugin masks). */
@@ -441,9 +474,9 @@ export class TrainingLoop {
   restore(snap: Snapshot): void {
     const all = new Map([...this.vars, ...this.net.state(), ...(this.stabilizer?.state() ?? []), ...this.plugins.flatMap((p) => p.state())]
       .map((v) => [v.name, v.variable]));
-    assign(all, snap.weights, 'weight');
+    assignArrays(all, snap.weights, 'weight');
     const slots = new Map(this.optimizer.stateVariables(this.vars).map((s) => [s.name, s.variable]));
-    assign(slots, snap.optimizer, 'optimizer slot');
+    assignArrays(slots, snap.optimizer, 'optimizer slot');
     this.step = snap.state.step;
     this.optimizer.iterations = snap.state.iterations;
     this.best = { ...snap.state.best };
@@ -467,36 +500,4 @@ function composeTransforms(fs: Array<ForwardContext['transformOutput']>): Forwar
   if (list.length === 0) return undefined;
   if (list.length === 1) return list[0];
   return (id, y) => list.reduce((acc, f) => f(id, acc), y);
-}
-
-function assign(target: Map<string, tf.Variable>, arrays: HostArray[], what: string): void {
-  const seen = new Set<string>();
-  for (const a of arrays) {
-    const v = target.get(a.name);
-    if (!v) throw new Error(`checkpoint has ${what} '${a.name}' that the model does not have: was the model file changed since the checkpoint?`);
-    if (v.shape.join('x') !== a.shape.join('x')) {
-      throw new Error(`checkpoint ${what} '${a.name}' has shape [${a.shape}] but the model expects [${v.shape}]: was the model file changed since the checkpoint?`);
-    }
-    const t = tf.tensor(a.data, a.shape, a.dtype);
-    v.assign(t);
-    t.dispose();
-    seen.add(a.name);
-  }
-  const missing = [...target.keys()].filter((k) => !seen.has(k));
-  if (missing.length) throw new Error(`checkpoint lacks ${what}s ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-}
-
-/**
- * `accuracy`: the fraction of all labels right (n samples × labelWidth columns; the mean over tasks
- * when each has one position); `accuracy_<task>` with several tasks: correct / (n·positions).
- */
-function addAccuracy(rec: Record<string, unknown>, tasks: Array<{ name: string; positions?: number }>, correct: number[], n: number): void {
-  rec.accuracy = correct.reduce((a, b) => a + b, 0) / (n * labelWidth(tasks));
-  if (tasks.length > 1) tasks.forEach((t, i) => (rec[`accuracy_${t.name}`] = correct[i] / (n * positionsOf(t))));
-}
-
-function prefixed(prefix: string, m: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(m)) out[`${prefix}${k[0].toUpperCase()}${k.slice(1)}`] = v;
-  return out;
 }
