@@ -44,7 +44,7 @@ import { JsonRpcCodes, toResponseError } from './response-errors';
 import { webgpuFault } from './backend/webgpu-device';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
-import { modulesCommand } from './cli/modules';
+import { extractSubnetworks } from './modularity/subnetworks';
 import { startGrowth } from './modularity/growth';
 import { MODULARITY_HISTORY, MODULARITY_REPORT } from './modularity/report';
 import { transferAdvice } from './modularity/transfer';
@@ -132,6 +132,11 @@ function exitOnDeviceFault(tell: (message: string) => void): void {
   tell(`${fault.message} The trainer process exits: WebGPU cannot continue after this error in the same process.`);
   process.stderr.write(`dynaxx trainer: ${fault.message}\n`);
   setTimeout(() => process.exit(1), 200);
+}
+
+/** A run's log level as the LSP message type its `window/logMessage` carries. */
+function messageType(level: 'info' | 'warning' | 'error'): MessageType {
+  return level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info;
 }
 
 /** Constant-time token comparison (on hashes, so the lengths may differ). */
@@ -260,8 +265,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
         progress({ kind: 'report', message: `step ${step}/${total} · ${message}`, percentage, cancellable: true });
       },
       onLog(level, message) {
-        const type = level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info;
-        core.broadcast(LogMessageNotification.type, { type, message });
+        core.broadcast(LogMessageNotification.type, { type: messageType(level), message });
       },
     };
     let run: PreparedRun;
@@ -301,10 +305,8 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
     return { report: dir.readReport(MODULARITY_REPORT) ?? null, history: dir.readReport(MODULARITY_HISTORY) ?? null };
   });
-  handle(ModularityExtractRequest, async (p) => {
-    const out = await modulesCommand(runsDirOf(p), p.runId, { extract: p.subnetworks.join(','), out: p.outDir, json: true });
-    return JSON.parse(out) as ModularityExtractResult;
-  });
+  handle(ModularityExtractRequest, (p): Promise<ModularityExtractResult> =>
+    extractSubnetworks(runsDirOf(p), p.runId, { subnetworks: p.subnetworks, outDir: p.outDir }));
   handle(ModularityTransferRequest, async (p) => {
     checkModelFile(ModularityTransferRequest.method, 'dataFile', resolve(p.dataFile), remote);
     const r = await transferAdvice(runsDirOf(p), p.runId, resolve(p.dataFile), { samples: p.samples });
@@ -332,7 +334,7 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     token.onCancellationRequested(() => controller.abort());
     const events: SessionEvents = {
       onLog(level, message) {
-        core.broadcast(LogMessageNotification.type, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message });
+        core.broadcast(LogMessageNotification.type, { type: messageType(level), message });
       },
     };
     const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events, signal: controller.signal });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readExport } from '../../trainer/modularity/extract';
+import { readExport } from '../../trainer/surgery/export';
 import { assertWeightsAgree, parityTest } from './parity';
 
 interface Report {

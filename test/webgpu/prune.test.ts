@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readExport } from '../../trainer/modularity/extract';
+import { readExport } from '../../trainer/surgery/export';
 import type { SweepResult } from '../../trainer/pruning/sweep';
 import { assertWeightsAgree, parityTest } from './parity';
 

@@ -1,45 +1,27 @@
 /**
  * `dynaxx modules <run>` (the discovered subnetworks of a modular run, from reports/modularity.json),
  * `dynaxx modules <run> --extract 0,2 [--out DIR]` (export chosen subnetworks as a smaller model) and
- * `dynaxx transfer <run> --data FILE` (keep/retrain advice per subnetwork for a related task).
+ * `dynaxx transfer <run> --data FILE` (keep/retrain advice per subnetwork for a related task). The work is done by
+ * domain functions (`extractSubnetworks`, `transferAdvice`) that the JSON-RPC server calls too; this file formats.
  */
-import { join, resolve } from 'node:path';
-import { initBackend } from '../backend/backends';
-import { evaluationSplit } from '../data/eval-split';
-import { loadDataset } from '../data/load';
+import { resolve } from 'node:path';
 import { UserError } from '../errors';
-import { storedResult } from '../modularity/plugin';
-import { exportKept, MODULARITY_REPORT, partitionOf, summarize, type ModularityReport } from '../modularity/report';
+import { MODULARITY_REPORT, summarize, type ModularityReport } from '../modularity/report';
+import { extractSubnetworks } from '../modularity/subnetworks';
 import { transferAdvice } from '../modularity/transfer';
 import { RunStore } from '../store/run-store';
 import { table } from './progress';
-import { dirname } from 'node:path';
-import { readFileSync } from 'node:fs';
 
 export async function modulesCommand(runsDir: string, runId: string, o: { extract?: string; out?: string; json?: boolean }): Promise<string> {
-  const dir = new RunStore(runsDir).open(runId);
-  const report = dir.readReport(MODULARITY_REPORT) as ModularityReport | undefined;
   if (o.extract === undefined) {
+    const dir = new RunStore(runsDir).open(runId);
+    const report = dir.readReport(MODULARITY_REPORT) as ModularityReport | undefined;
     if (!report) throw new UserError(`run ${dir.id} has no modularity report: it is not a modular run, or it has not completed`);
     return o.json ? `${JSON.stringify(report)}\n` : `${summarize(report).join('\n')}\n`;
   }
-  const ids = o.extract.split(',').map((x) => Number(x.trim()));
-  const model = dir.readSpec();
-  const spec = model.modularity;
-  if (!spec) throw new UserError(`run ${dir.id} is not a modular run`);
-  if (ids.some((x) => !Number.isInteger(x) || x < 0 || x >= spec.subnetworks)) throw new UserError(`--extract takes subnetwork ids between 0 and ${spec.subnetworks - 1}, comma-separated; got '${o.extract}'`);
-  const ckpt = dir.readCheckpoint();
-  const r = ckpt && storedResult(spec, model.layers, ckpt.state);
-  if (!ckpt || !r) throw new UserError(`run ${dir.id} has no checkpoint with modularity state`);
-  await initBackend(model.train.backend);
-  const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
-  const { partition } = partitionOf(r);
-  for (const l of partition.layers) {
-    if (!l.labels.some((s) => ids.includes(s))) throw new UserError(`subnetworks ${ids.join(', ')} have no unit in layer '${l.layerId}': a model needs at least one unit per layer; add a subnetwork that has some`);
-  }
-  const out = resolve(o.out ?? join(dir.dir, 'export', `subnetworks-${ids.join('-')}`));
-  const sourceText = readFileSync(join(dir.dir, 'model.dynaxx.yaml'), 'utf8');
-  const ex = await exportKept(model, sourceText, ckpt.weights, partition, r, dataset, evaluationSplit(dataset).split, out, new Set(ids));
+  const ids = o.extract.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
+  if (ids.some((x) => !Number.isInteger(x) || x < 0)) throw new UserError(`--extract takes subnetwork ids (integers ≥ 0), comma-separated; got '${o.extract}'`);
+  const ex = await extractSubnetworks(runsDir, runId, { subnetworks: ids, outDir: o.out });
   if (o.json) return `${JSON.stringify(ex)}\n`;
   return `${table(['subnetworks', 'params', 'of full', 'FLOPs', 'accuracy', 'written to'], [[
     ids.join(', '), ex.params, `${((100 * ex.params) / ex.fullParams).toFixed(1)}%`, ex.flops, ex.accuracy.map((a) => `${(100 * a).toFixed(1)}%`).join(' / '), ex.dir,

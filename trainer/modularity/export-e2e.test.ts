@@ -21,7 +21,7 @@ import { SequentialModel } from '../engine/model';
 import type { NamedArray } from '../store/checkpoint';
 import { startRun } from '../session';
 import { RunStore } from '../store/run-store';
-import { EXPORT_MODEL_FILE, readExport } from './extract';
+import { EXPORT_MODEL_FILE, readExport } from '../surgery/export';
 import { unitLabels } from './layout';
 import { modularityPlugin, type ModularityPlugin, type ModularityResult } from './plugin';
 import { analyzeModularity, exportDirOf, MODULARITY_REPORT, type ModularityReport } from './report';

@@ -18,7 +18,8 @@ import { walkLayers } from '../../spec/walk';
 import type { ModelFile } from '../../spec/types';
 import { SequentialModel } from '../engine/model';
 import type { NamedArray } from '../store/checkpoint';
-import { extractModel, readExport, writeExport, type ExtractResult } from './extract';
+import { readExport, writeExport } from '../surgery/export';
+import { extractModel, type ExtractResult } from './extract';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -31,7 +31,7 @@ import { checkCompatible, wire, type PreparedRun, type SessionOptions } from '..
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore } from '../store/run-store';
 import { evaluateMasked } from './analysis/masked-eval';
-import { writePrunedYaml } from '../pruning/apply';
+import { writePrunedYaml } from '../surgery/model-file';
 import { modularityPlugin, ModularityPlugin, storedResult, type GrowthSetup, type ModularityResult } from './plugin';
 import { buildLayout } from './layout';
 import { analyzeModularity, exportDirOf, MODULARITY_REPORT, partitionOf, summarize, type ModularityReport } from './report';

@@ -22,7 +22,8 @@ import type { ForwardNet, Partition, UnitMasks } from './analysis/types';
 import { dominantTask, unitTaskAttribution } from './analysis/unit-tasks';
 import { nmi, qModularity } from './cluster/metrics';
 import { weightGraph } from './cluster/spectral';
-import { extractModel, writeExport } from './extract';
+import { writeExport } from '../surgery/export';
+import { extractModel } from './extract';
 import { unitLabels } from './layout';
 import type { ModularityResult } from './plugin';
 

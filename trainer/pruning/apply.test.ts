@@ -17,7 +17,7 @@ import { parseDocument } from 'yaml';
 import { loadModelText } from '../../spec/parse';
 import type { ModelFile } from '../../spec/types';
 import { SequentialModel } from '../engine/model';
-import { readExport, writeExport } from '../modularity/extract';
+import { readExport, writeExport } from '../surgery/export';
 import type { NamedArray } from '../store/checkpoint';
 import { applyPlan, type PruneResult } from './apply';
 import { planMasks } from './masks';

@@ -5,7 +5,7 @@
  */
 import { loadModelText } from '../../spec';
 import type { LayerNode, ModelFile } from '../../spec/types';
-import { writePrunedYaml } from './apply';
+import { writePrunedYaml } from '../surgery/model-file';
 
 /** `layers` with each producer in `counts` resized to that many channels (residual bodies included). */
 export function resized(layers: LayerNode[], counts: Map<string, number>): LayerNode[] {

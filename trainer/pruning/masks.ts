@@ -16,7 +16,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelFile } from '../../spec/types';
 import type { ForwardContext } from '../engine/module';
-import { groupPaths, headColumns, lastDim, spread } from './structure';
+import { headColumns, lastDim, spread } from '../surgery/layers';
+import { groupPaths } from './structure';
 import type { ChannelGroup, PruningPlan } from './types';
 
 export type OutputTransform = NonNullable<ForwardContext['transformOutput']>;

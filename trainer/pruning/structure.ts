@@ -7,7 +7,8 @@
  * the channels), max/avg pooling, globalAvgPool2d, flatten, and batchNorm, whose per-channel gamma, beta, moving
  * mean and moving variance go with the channel (a *coupled* norm). Removing a channel then removes its column in
  * the producer, everything it passes through, and its input rows in the consumer, which is exact whatever the
- * activations in between do. A flatten of [H, W, C] spreads channel c over the features (h·W + w)·C + c.
+ * activations in between do. A flatten of [H, W, C] spreads channel c over the features (h·W + w)·C + c. The walk
+ * from producer to consumer and the removal itself are `trainer/surgery/` (shared with modularity extraction).
  *
  * Not prunable: the last weight layer of the model (the logits, its units are the classes), the last weight layer
  * of a residual body (its outputs are added to the residual stream, which every other block shares), and any
@@ -22,6 +23,7 @@ import { attentionFlops, attentionInner, attentionParams } from '../../spec/laye
 import { layerKind, type SimpleLayerType } from '../../spec/layers/registry';
 import type { LayerNode, ModelFile } from '../../spec/types';
 import { walkLayers } from '../../spec/walk';
+import { isWeightLayer, label, lastDim, reach, type UnitPath, type WeightLayer } from '../surgery/layers';
 import type { ChannelGroup } from './types';
 
 /** A layer whose output channels cannot be removed, and why (one sentence, for the CLI). */
@@ -30,19 +32,9 @@ export interface NotPrunable {
   reason: string;
 }
 
-/** One layer between producer and consumer: `positions` features per channel at its input and output. */
-export interface PathStep {
-  node: LayerNode;
-  positionsIn: number;
-  positionsOut: number;
-}
-
-/** A group with the resolved layers it spans. */
-export interface GroupPath {
+/** A group with the resolved layers it spans (`positions` = `group.consumerPositions`). */
+export interface GroupPath extends UnitPath {
   group: ChannelGroup;
-  producer: LayerNode<'dense'> | LayerNode<'conv2d'>;
-  between: PathStep[];
-  consumer: LayerNode<'dense'> | LayerNode<'conv2d'>;
 }
 
 /** Layers a channel passes through unchanged in number (and separately from the other channels). */
@@ -81,37 +73,27 @@ function analyse(model: ModelFile): { paths: GroupPath[]; blocked: NotPrunable[]
 
 /** The path from `layers[index]` to its consumer, or why there is none. */
 function follow(layers: LayerNode[], index: number, owner: LayerNode | undefined): GroupPath | string {
-  const producer = layers[index] as LayerNode<'dense'> | LayerNode<'conv2d'>;
+  const producer = layers[index] as WeightLayer;
   if (producer.config.activation === 'softmax') return `${label(producer)} has a softmax activation, which mixes its units`;
-  const between: PathStep[] = [];
-  const coupledNorms: string[] = [];
-  let positions = 1;
-  for (let j = index + 1; j < layers.length; j++) {
-    const n = layers[j];
-    if (isWeightLayer(n)) {
-      const group = describe(producer, between, n, positions, coupledNorms);
-      return { group, producer, between, consumer: n };
-    }
-    if (!CHANNELWISE.has(n.type)) {
-      const why = n.type === 'layerNorm' ? 'normalises over all channels' : n.type === 'residual' ? 'is a residual boundary' : 'mixes the channels';
-      return `${label(producer)}: its output reaches ${label(n)} before the next dense/conv2d layer, and ${n.type} ${why}`;
-    }
-    if (n.type === 'activation' && (n as LayerNode<'activation'>).config.activation === 'softmax') {
-      return `${label(producer)}: its output reaches ${label(n)} (softmax), which mixes the channels`;
-    }
-    const positionsIn = positions;
-    if (n.type === 'flatten') positions *= n.inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    if (n.type === 'batchNorm') coupledNorms.push(n.id);
-    between.push({ node: n, positionsIn, positionsOut: positions });
+  const { path, stop: n } = reach(layers, index, channelwise);
+  if (path) return { ...path, group: describe(path) };
+  // an activation stops a channel only when it is a softmax
+  if (n?.type === 'activation') return `${label(producer)}: its output reaches ${label(n)} (softmax), which mixes the channels`;
+  if (n) {
+    const why = n.type === 'layerNorm' ? 'normalises over all channels' : n.type === 'residual' ? 'is a residual boundary' : 'mixes the channels';
+    return `${label(producer)}: its output reaches ${label(n)} before the next dense/conv2d layer, and ${n.type} ${why}`;
   }
   return owner
     ? `${label(producer)} is the last weight layer of residual block '${owner.id}': its outputs are the residual stream`
     : `${label(producer)} feeds the model's output (the logits): its units are the outputs`;
 }
 
-function describe(
-  producer: GroupPath['producer'], between: PathStep[], consumer: GroupPath['consumer'], positions: number, coupledNorms: string[],
-): ChannelGroup {
+/** Whether a channel passes `n` unchanged in number and separately from the other channels. */
+function channelwise(n: LayerNode): boolean {
+  return CHANNELWISE.has(n.type) && !(n.type === 'activation' && (n as LayerNode<'activation'>).config.activation === 'softmax');
+}
+
+function describe({ producer, between, consumer, positions }: UnitPath): ChannelGroup {
   const cut = (n: LayerNode, dIn: number, dOut: number): { flops: number; params: number } => {
     const kind = layerKind(n.type as SimpleLayerType);
     const less = (s: number[], d: number): number[] => [...s.slice(0, -1), s[s.length - 1] - d];
@@ -129,32 +111,13 @@ function describe(
     producer: producer.id,
     producerType: producer.type,
     channels: lastDim(producer.outputShape),
-    coupledNorms,
+    coupledNorms: between.filter((s) => s.node.type === 'batchNorm').map((s) => s.node.id),
     consumer: consumer.id,
     consumerPositions: positions,
     flopsPerChannel: parts.reduce((a, p) => a + p.flops, 0),
     paramsPerChannel: parts.reduce((a, p) => a + p.params, 0),
   };
 }
-
-/** Feature indices at a point `positions` features per channel deep: (p·C + c) for every kept c, sorted. */
-export function spread(kept: number[], channels: number, positions: number): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < positions; p++) for (const c of kept) out.push(p * channels + c);
-  return out;
-}
-
-export function isWeightLayer(n: LayerNode): n is LayerNode<'dense'> | LayerNode<'conv2d'> {
-  return n.type === 'dense' || n.type === 'conv2d';
-}
-
-/** `dense layer 'hidden' (id hidden)`, or `dense layer layers[2] (unnamed)`. */
-export function label(n: LayerNode): string {
-  const segment = n.id.slice(n.id.lastIndexOf('.') + 1);
-  return /^layers\[\d+\](\[\d+\])?$/.test(segment) ? `${n.type} layer ${n.id} (unnamed)` : `${n.type} layer '${segment}' (id ${n.id})`;
-}
-
-export const lastDim = (s: number[]): number => s[s.length - 1];
 
 /**
  * Head groups (opt-in, not part of `prunableGroups`): one per attention layer of the model (top level or inside a
@@ -188,9 +151,4 @@ export function headGroups(model: ModelFile): ChannelGroup[] {
     });
   }
   return out;
-}
-
-/** The columns of the inner width [0, heads·headDim) that the kept heads own, sorted. */
-export function headColumns(kept: number[], headDim: number): number[] {
-  return kept.flatMap((h) => Array.from({ length: headDim }, (_, j) => h * headDim + j));
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadModelText } from '../../spec';
 import { initBackend } from '../backend/backends';
-import { readExport } from '../modularity/extract';
+import { readExport } from '../surgery/export';
 import { RunStore } from '../store/run-store';
 import { PARETO_REPORT, ROUTING_REPORT, formatOutcome, runPrune } from './command';
 import type { SweepResult } from './sweep';
