@@ -8,18 +8,25 @@ import * as vscode from 'vscode';
 import { LANDED_FEATURES, type Feature, type LensCommandArgs } from '../protocol/lsp-ext';
 import type { BackendRequest, RunSummary } from '../protocol/trainer';
 import { RunDeleteRequest } from '../protocol/trainer';
-import type { Ctx } from './ctx';
-import { RESUMABLE } from './runs-view';
+import { RESUMABLE, type RunsView } from './runs-view';
 import { discover, requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
 import { pruneSweep } from './prune';
-import { compareRuns, openDashboard } from './panels/dashboard';
+import { compareRuns, openDashboard, type DashboardCtx } from './panels/dashboard';
 
 type Cmd = (...args: any[]) => unknown;
+
+/**
+ * What the commands use of the Ctx (ctx.ts passes itself; tests build it from parts). Declared here, not imported
+ * from ctx.ts, which imports this file: no import cycle.
+ */
+export interface CommandCtx extends DashboardCtx {
+  runsView: RunsView;
+}
 
 interface CommandFactory {
   /** Registered only when this feature is in LANDED_FEATURES. */
   feature?: Feature;
-  make: (ctx: Ctx) => Cmd;
+  make: (ctx: CommandCtx) => Cmd;
 }
 
 /**
@@ -52,7 +59,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
 };
 
 /** Registers every command whose feature has landed. */
-export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+export function registerCommands(ctx: CommandCtx): vscode.Disposable[] {
   return Object.entries(COMMANDS)
     .filter(([, f]) => f.feature === undefined || LANDED_FEATURES.includes(f.feature))
     .map(([id, f]) => {
@@ -68,7 +75,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     });
 }
 
-function cancelRun(ctx: Ctx): Cmd {
+function cancelRun(ctx: CommandCtx): Cmd {
   return async () => {
     const run = ctx.host.activeRun;
     if (!run) return void vscode.window.showInformationMessage('No Dynaxx run is training.');
@@ -76,7 +83,7 @@ function cancelRun(ctx: Ctx): Cmd {
   };
 }
 
-async function selectBackend(ctx: Ctx): Promise<void> {
+async function selectBackend(ctx: CommandCtx): Promise<void> {
   if (!(await requireTrust())) return;
   await ctx.host.connection();
   const info = ctx.host.info!;
@@ -98,7 +105,7 @@ async function selectBackend(ctx: Ctx): Promise<void> {
   await ctx.config.setBackend(pick.backend);
 }
 
-async function restartTrainer(ctx: Ctx): Promise<void> {
+async function restartTrainer(ctx: CommandCtx): Promise<void> {
   const run = ctx.host.activeRun;
   if (run) {
     const ok = await vscode.window.showWarningMessage(
@@ -113,7 +120,7 @@ async function restartTrainer(ctx: Ctx): Promise<void> {
   void vscode.window.showInformationMessage(`Dynaxx trainer ${info.version} restarted; auto picks ${info.auto.backend}.`);
 }
 
-async function deleteRun(ctx: Ctx, run: RunSummary): Promise<void> {
+async function deleteRun(ctx: CommandCtx, run: RunSummary): Promise<void> {
   if (run.status === 'running' || ctx.host.activeRun?.runId === run.id) return void vscode.window.showWarningMessage(`Run ${run.id} is training; cancel it first.`);
   const where = ctx.host.remoteAddress ? `on the trainer at ${ctx.host.remoteAddress}` : `in ${runDir(ctx, run)}`;
   const ok = await vscode.window.showWarningMessage(
@@ -127,11 +134,11 @@ async function deleteRun(ctx: Ctx, run: RunSummary): Promise<void> {
   ctx.runsView.refresh();
 }
 
-function runDir(ctx: Ctx, run: RunSummary): string {
+function runDir(ctx: CommandCtx, run: RunSummary): string {
   return join(ctx.config.runsDirectory, run.id);
 }
 
-async function pickRun(ctx: Ctx, title: string, filter: (r: RunSummary) => boolean): Promise<RunSummary | undefined> {
+async function pickRun(ctx: CommandCtx, title: string, filter: (r: RunSummary) => boolean): Promise<RunSummary | undefined> {
   await ctx.runsView.getChildren();
   const runs = ctx.runsView.current.filter(filter);
   if (runs.length === 0) return void vscode.window.showInformationMessage('No Dynaxx run fits.');

@@ -44,7 +44,7 @@ export async function pruneSweep(deps: TrainingDeps, arg?: LensCommandArgs | vsc
         return conn.sendRequest(PruneSweepRequest.type, { target: uri.fsPath, runsDir: config.runsDirectory, route: true }, token);
       },
     );
-    const lines = bestPerTarget(result.sweep as { points: Point[]; dense: { accuracyMean: number } });
+    const lines = bestPerTarget(result.sweep);
     for (const l of lines) output.info(`prune ${result.runId}: ${l}`);
     void vscode.window.showInformationMessage(`Pruning sweep of run ${result.runId} done. ${lines[0] ?? ''}`);
     return result;

@@ -1,7 +1,8 @@
 /**
  * Distributed neural architectures (seed 003, issue 8): the path statistics a run stores in
- * `reports/dna.json`, declared once. The trainer writes it (trainer/dna/report.ts), the CLI prints a
- * summary of it (`dynaxx paths <run>`), `dna/report` returns it, and the dashboard's "Routing paths"
+ * `reports/dna.json`, declared once (its report name, `DNA_REPORT`, is in protocol/reports.ts with the
+ * others). The trainer writes it (trainer/dna/report.ts), the CLI prints a summary of it
+ * (`dynaxx paths <run>`), `dna/report` and `run/dashboard` return it, and the dashboard's "Routing paths"
  * view draws it.
  *
  * A token's *path* through a `dna` layer is, per hop, the sorted list of pool modules that processed
@@ -116,9 +117,6 @@ export interface DnaReport {
   boundFlopsPerSample: number;
   layers: DnaLayerReport[];
 }
-
-/** Name of the report in the run directory (`reports/dna.json`). */
-export const DNA_REPORT = 'dna.json';
 
 /** `attn0 → mlp1+skip → …` for a path (module labels from the layer's pool; `·` for a hop skipped entirely). */
 export function formatPath(path: number[][], modules: DnaModuleInfo[]): string {

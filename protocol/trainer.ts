@@ -8,10 +8,15 @@
  */
 import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
 import type { DnaReport } from './dna';
+import type { ModularityHistory, ModularityReport, RoutingReport, SweepResult, TransferRow } from './reports';
+import type { Alert, LayerStats, MetricRecord } from './run-records';
+import type { DashboardData } from './webview';
 import { bool, either, listOf, num, object, oneOf, optional, text } from './schema';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
+
+export type { Alert, AlertKind, LayerStats, MetricRecord } from './run-records';
 
 export type BackendId = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendId;
@@ -55,50 +60,6 @@ export interface RunSummary {
   best?: Record<string, number>;
   final?: Record<string, number>;
   error?: string;
-}
-
-/** One batch of scalars at a step, as stored in metrics.jsonl. */
-export interface MetricRecord {
-  step: number;
-  epoch?: number;
-  /** Unix time in milliseconds. */
-  time: number;
-  split: 'train' | 'validation' | 'test';
-  [key: string]: number | string | undefined;
-}
-
-/** Per-layer statistics at one step (`train.statsEvery`), keyed by the layer's id in the model file. */
-export interface LayerStats {
-  layerId: string;
-  /** L2 norm of the layer's gradients (before clipping). */
-  gradNorm: number;
-  /** L2 norm of the change the optimizer applied to the layer's weights this step. */
-  updateNorm: number;
-  /** L2 norm of the layer's weights after the step. */
-  weightNorm: number;
-  /** Mean and variance of the layer's output activations over the batch. */
-  activationMean: number;
-  activationVar: number;
-  /**
-   * Largest singular value of the layer's weight matrices (the largest over q/k/v/o for attention), as
-   * estimated by the stabilizer's power iteration after the optimizer's update and before the rescale to
-   * the spectral bound. Present only when `stabilize.spectral` is on.
-   */
-  spectralNorm?: number;
-}
-
-export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
-  | 'subnetwork-count' | 'subnetwork-collapse' | 'routing-drops' | 'routing-collapse' | 'other';
-
-export interface Alert {
-  kind: AlertKind;
-  step: number;
-  /** Layer id (its path in the model file) when the alert concerns one layer. */
-  layerId?: string;
-  value?: number;
-  threshold?: number;
-  severity: 'warning' | 'error';
-  message: string;
 }
 
 /** Overrides of the model file's `train:`/`data:` settings for one run. */
@@ -261,8 +222,8 @@ export namespace RunDeleteRequest {
 // its results are the run's `reports/modularity.json` (and `reports/modularity-history.json`).
 
 export interface ModularityReportParams { runId: string; runsDir?: string }
-/** The stored analysis (trainer/modularity/report.ts `ModularityReport`), or null for a run without one. */
-export interface ModularityReportResult { report: unknown | null; history: unknown | null }
+/** The stored analysis and clustering history (protocol/reports.ts), each null for a run without one. */
+export interface ModularityReportResult { report: ModularityReport | null; history: ModularityHistory | null }
 /** Client -> trainer: the subnetworks a modular run found, with their ablation table, and the clustering history. */
 export namespace ModularityReportRequest {
   export const method = 'modularity/report';
@@ -302,9 +263,7 @@ export namespace ModularityGrowRequest {
 }
 
 export interface ModularityTransferParams { runId: string; dataFile: string; runsDir?: string; samples?: number }
-export interface ModularityTransferResult {
-  rows: Array<{ subnetwork: number; units: number; cosine: number; ratio: number; relative: number; advice: 'keep' | 'retrain' }>;
-}
+export interface ModularityTransferResult { rows: TransferRow[] }
 /** Client -> trainer: per subnetwork, gradient similarity on the new task vs the old one, with keep/retrain advice. */
 export namespace ModularityTransferRequest {
   export const method = 'modularity/transfer';
@@ -329,8 +288,8 @@ export interface PruneSweepParams {
   /** Also run the confidence-routing sweep. */
   route?: boolean;
 }
-/** The sweep (`reports/pareto.json`, trainer/pruning/sweep.ts `SweepResult`) and the routing sweep when asked. */
-export interface PruneSweepResult { runId: string; sweep: unknown; routing: unknown | null }
+/** The sweep (`reports/pareto.json`) and the routing sweep when asked (`reports/routing.json`); protocol/reports.ts. */
+export interface PruneSweepResult { runId: string; sweep: SweepResult; routing: RoutingReport | null }
 /** Client -> trainer: run the pruning Pareto sweep on a run (long: minutes; progress as window/logMessage lines). */
 export namespace PruneSweepRequest {
   export const method = 'prune/sweep';
@@ -343,7 +302,7 @@ export namespace PruneSweepRequest {
 }
 
 export interface PruneReportParams { runId: string; runsDir?: string }
-export interface PruneReportResult { pareto: unknown | null; routing: unknown | null }
+export interface PruneReportResult { pareto: SweepResult | null; routing: RoutingReport | null }
 /** Client -> trainer: the stored Pareto points and routing curve of a run (null when it has none). */
 export namespace PruneReportRequest {
   export const method = 'prune/report';
@@ -362,6 +321,31 @@ export namespace DnaReportRequest {
   export const method = 'dna/report';
   export const type = new RequestType<DnaReportParams, DnaReportResult, void>(method);
   export const params = object<DnaReportParams>({ runId, runsDir: optPath });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboards (issues 7 and 15).
+
+export interface RunDashboardParams {
+  runId: string;
+  runsDir?: string;
+  /** Stored runs overlaid on the main one in the training view (their metrics, layer statistics and alerts). */
+  compare?: string[];
+  /** Only the reports (`runs` is empty): what a run that just finished adds to an open dashboard. */
+  reportsOnly?: boolean;
+}
+/**
+ * Client -> trainer: everything the dashboard shows of a run, read from its run directory (decimated: see
+ * docs/dashboards.md): its metrics, layer statistics and alerts, and its reports as the views draw them, the
+ * clustering history and the subnetworks' edge mass included. The same for a local and a remote trainer; the
+ * client adds what arrived live since (the trainer flushes its JSONL files at intervals).
+ */
+export namespace RunDashboardRequest {
+  export const method = 'run/dashboard';
+  export const type = new RequestType<RunDashboardParams, DashboardData, void>(method);
+  export const params = object<RunDashboardParams>({
+    runId, runsDir: optPath, compare: optional(listOf(runId, 'run ids (strings)')), reportsOnly: optional(bool),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 /**
- * What the dashboards show, declared once (issue 7): the extension (live runs) and `dynaxx report` (a run on
- * disk) both build a `DashboardData`, and the webview renders it. Messages between the extension and the webview
+ * What the dashboards show, declared once (issue 7): the trainer builds a `DashboardData` from a run on disk
+ * (trainer/report/collect.ts), for `dynaxx report` and for the extension (`run/dashboard`, local and remote trainers
+ * alike, issue 15), and the webview renders it. Messages between the extension and the webview
  * are tagged unions. The shapes are the subsets of the trainer's stored files the views read: metrics.jsonl
  * records, layer-stats.jsonl rows, alerts.jsonl, reports/modularity*.json, reports/pareto.json,
  * reports/routing.json, reports/dna.json. A view whose data is absent is not shown (no empty tabs).
  */
 import type { DnaReport } from './dna';
-import type { Alert, LayerStats, MetricRecord } from './trainer';
+import type { Alert, LayerStats, MetricRecord } from './run-records';
 
 /** One run: metrics and per-layer statistics over time, alerts. */
 export interface RunSeries {
@@ -21,7 +22,7 @@ export interface RunSeries {
   alerts: Alert[];
 }
 
-/** Subset of trainer/modularity/report.ts `ModularityReport` (+ the history) the subnetwork view reads. */
+/** Subset of `ModularityReport` (+ the history, `ModularityHistory`; protocol/reports.ts) the subnetwork view reads. */
 export interface SubnetworkData {
   k: number;
   hardened: boolean;
@@ -42,7 +43,7 @@ export interface SubnetworkData {
   historyLayers?: Array<{ id: string; items: number; unitsPerItem: number; masked: boolean }>;
 }
 
-/** Subset of trainer/pruning/sweep.ts `SweepResult`. */
+/** Subset of `SweepResult` (protocol/reports.ts). */
 export interface ParetoData {
   model: string;
   split: string;
@@ -51,7 +52,7 @@ export interface ParetoData {
   settings: { criteria: string[]; targets: number[]; finetuneSteps: number; schedule: string; scope: string };
 }
 
-/** Subset of trainer/routing/sweep.ts `RoutingSweepResult` (+ the expert it routed to). */
+/** Subset of `RoutingReport` (protocol/reports.ts): the routing sweep and the expert it routed to. */
 export interface RoutingData {
   criterion: string;
   target: number;

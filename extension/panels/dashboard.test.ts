@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
 import { LANDED_FEATURES, LensCommands } from '../../protocol/lsp-ext';
-import type { MetricRecord, RunSummary } from '../../protocol/trainer';
+import type { MetricRecord, RunDashboardParams, RunSummary } from '../../protocol/trainer';
 import type { DashboardData, ToWebview } from '../../protocol/webview';
+import { collectDashboardData } from '../../trainer/report/collect';
 import { dnaFixture } from '../../webviews/dashboard/fixture';
 import { COMMANDS, registerCommands } from '../commands';
 import { Config } from '../config';
@@ -58,6 +59,11 @@ const PARETO = {
   settings: { criteria: ['l1'], targets: [50], finetuneSteps: 10, schedule: 'one-shot', scope: 'global' },
 };
 
+/** What a trainer answers to `run/dashboard` (trainer/server.ts): the run directory read by the collector. */
+function trainerDashboard(p: RunDashboardParams, runsDir: string): DashboardData {
+  return collectDashboardData(p.runsDir ?? runsDir, [p.runId, ...(p.compare ?? [])], { standalone: false, reportsOnly: p.reportsOnly });
+}
+
 function setup(opts: { remote?: string; runs?: RunSummary[]; answers?: Record<string, unknown> } = {}) {
   stub.reset();
   stub.settings.clear();
@@ -75,7 +81,10 @@ function setup(opts: { remote?: string; runs?: RunSummary[]; answers?: Record<st
     request: async (type: { method: string }, params: unknown) => {
       requests.push({ method: type.method, params });
       if (type.method === 'run/list') return { runs: opts.runs ?? [] };
-      return opts.answers?.[type.method] ?? null;
+      const answer = opts.answers?.[type.method];
+      if (answer instanceof Error) throw answer;
+      if (answer === undefined && type.method === 'run/dashboard') return trainerDashboard(params as RunDashboardParams, runsDir);
+      return answer ?? null;
     },
   });
   const ctx = { host, config: new Config(), output: new Output(), extension: { extensionUri: Uri.file('/ext'), extensionPath: '/ext' } } as unknown as DashboardCtx;
@@ -265,11 +274,47 @@ test('exportSubnetwork sends modularity/extract with that subnetwork', async () 
   assert.match(stub.messages.at(-1)!.message, /Subnetwork 2 exported: 10 parameters \(25\.0% of 40\)/);
 });
 
-test('a remote trainer: init from the run list and the trainer\'s reports, then live notifications', async () => {
-  const { ctx, host, requests } = setup({
+test('a remote trainer: init is what its run/dashboard reads on its machine (no runsDir sent), then live notifications', async () => {
+  const serverRuns = mkdtempSync(join(tmpdir(), 'dynaxx-server-runs-'));
+  const dir = writeRun(serverRuns, 'r9', '/srv/m.dynaxx.yaml', 'running');
+  writeFileSync(join(dir, 'reports', 'pareto.json'), JSON.stringify(PARETO));
+  writeFileSync(join(dir, 'reports', 'dna.json'), JSON.stringify(dnaFixture()));
+  const { ctx, host, requests } = setup({ remote: 'gpu:7070' });
+  Object.assign(host, {
+    request: async (type: { method: string }, params: unknown) => {
+      requests.push({ method: type.method, params });
+      return type.method === 'run/dashboard' ? trainerDashboard(params as RunDashboardParams, serverRuns) : null;
+    },
+  });
+  await DashboardPanel.createOrShow(ctx, 'r9');
+  const p = stub.panels[0]!;
+  host.events.metrics.fire({ runId: 'r9', records: [metric(3)] });
+  await p.receive({ type: 'ready' });
+  const data = initData();
+  assert.equal(data.standalone, false);
+  assert.equal(data.runs[0]!.name, 'deep');
+  assert.equal(data.runs[0]!.modelFile, '/srv/m.dynaxx.yaml');
+  assert.deepEqual(data.runs[0]!.metrics.map((r) => r.step), [1, 2, 2, 3], 'stored on the server, then what arrived live');
+  assert.deepEqual(data.runs[0]!.alerts.map((a) => a.layerId), ['blocks[1].dense']);
+  assert.equal(data.pareto?.points.length, 1);
+  assert.equal(data.subnetworks, undefined);
+  assert.equal(data.paths?.layers[0]?.hops, 8, 'reports/dna.json fills the routing paths');
+  assert.deepEqual(requests.map((r) => r.method), ['run/dashboard']);
+  assert.equal((requests[0]!.params as RunDashboardParams).runsDir, undefined);
+  host.events.metrics.fire({ runId: 'r9', records: [metric(4)] });
+  assert.equal(messages(['metrics']).length, 1);
+  // the run finishes: its reports alone
+  host.finish({ runId: 'r9', status: 'completed' });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(requests.at(-1), { method: 'run/dashboard', params: { runId: 'r9', runsDir: undefined, reportsOnly: true } });
+  assert.equal((messages(['reports'])[0] as Pick<DashboardData, 'pareto'>).pareto?.points.length, 1);
+});
+
+test('a trainer that cannot read the run: the run\'s name and status from run/list, what arrived live, a warning in the output', async () => {
+  const { ctx, host } = setup({
     remote: 'gpu:7070',
     runs: [summary({ id: 'r9', name: 'remote-run', modelFile: '/srv/m.dynaxx.yaml', status: 'running' })],
-    answers: { 'prune/report': { pareto: PARETO, routing: null }, 'modularity/report': { report: null, history: null }, 'dna/report': { report: dnaFixture() } },
+    answers: { 'run/dashboard': new Error('run r9: run.json is damaged') },
   });
   await DashboardPanel.createOrShow(ctx, 'r9');
   const p = stub.panels[0]!;
@@ -279,12 +324,7 @@ test('a remote trainer: init from the run list and the trainer\'s reports, then 
   assert.equal(data.runs[0]!.name, 'remote-run');
   assert.equal(data.runs[0]!.modelFile, '/srv/m.dynaxx.yaml');
   assert.deepEqual(data.runs[0]!.metrics.map((r) => r.step), [1]);
-  assert.equal(data.pareto?.points.length, 1);
-  assert.equal(data.subnetworks, undefined);
-  assert.equal(data.paths?.layers[0]?.hops, 8, 'dna/report fills the routing paths');
-  assert.ok(requests.filter((r) => /report$/.test(r.method)).every((r) => (r.params as { runsDir?: string }).runsDir === undefined));
-  host.events.metrics.fire({ runId: 'r9', records: [metric(2)] });
-  assert.equal(messages(['metrics']).length, 1);
+  assert.ok(stub.output.some((l) => /dashboard: reading run r9: run r9: run\.json is damaged/.test(l)));
 });
 
 test('the serializer revives a panel with the run the app saved in its state', async () => {
@@ -349,4 +389,18 @@ test('Compare runs: the picked runs are overlaid, the first one is the main run'
   const p = stub.panels[0]!;
   await p.receive({ type: 'ready' });
   assert.deepEqual(initData().runs.map((r) => r.runId), ['r2', 'r1']);
+});
+
+test('Compare runs with a remote trainer: run/dashboard gets the other runs, its machine reads them', async () => {
+  const { ctx, requests } = setup({ remote: 'gpu:7070', runs: [summary({ id: 'r1' }), summary({ id: 'r2' })], answers: { 'run/dashboard': { runs: [], generatedAt: '', standalone: false } } });
+  const quick = (window as unknown as { showQuickPick: (items: Array<{ id: string }>) => Promise<unknown> });
+  const original = quick.showQuickPick;
+  quick.showQuickPick = async (items) => [items[1], items[0]];
+  try {
+    await compareRuns(ctx);
+  } finally {
+    quick.showQuickPick = original;
+  }
+  await stub.panels[0]!.receive({ type: 'ready' });
+  assert.deepEqual(requests.filter((r) => r.method === 'run/dashboard').at(-1)?.params, { runId: 'r2', runsDir: undefined, compare: ['r1'] });
 });

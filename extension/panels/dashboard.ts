@@ -3,14 +3,13 @@
  * statistics and alerts, live while it trains, and its reports (subnetworks, Pareto points, routing, DNA paths).
  *
  * The app (webviews/dashboard, bundled to dist/webviews) says `ready` whenever it loads (again: the context is
- * not retained while hidden; the app keeps its tab and settings with getState/setState), and gets `init`:
- * - local trainer: the run directory as stored (`collectDashboardData`, which only reads files), plus the live
- *   notifications received since the panel opened that the files do not have yet (the trainer flushes its
- *   JSONL files at intervals);
- * - remote trainer: this machine cannot read its run directories, so `init` holds what arrived live while the
- *   panel was open and the reports of `modularity/report`, `prune/report` and `dna/report`.
+ * not retained while hidden; the app keeps its tab and settings with getState/setState), and gets `init`: what the
+ * trainer's `run/dashboard` answers (the run as stored: metrics, layer statistics, alerts and every report view,
+ * clustering history and edge mass included; the same for a local and a remote trainer, which reads its own run
+ * directories), plus the live notifications received since the panel opened that the files do not have yet (the
+ * trainer flushes its JSONL files at intervals). The extension reads no run directory itself.
  * Then the run's `run/metrics`, `run/layerStats` and `run/alert` notifications are forwarded as they come, its
- * status changes as `status`, and when it finishes its reports as `reports`. Clicks come back as `revealLayer`
+ * status changes as `status`, and when it finishes its reports as `reports` (`run/dashboard` with `reportsOnly`). Clicks come back as `revealLayer`
  * (the model file opens with the cursor on the layer), `exportPruned`, `exportSubnetwork` and `error`.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,26 +17,19 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { LensCommandArgs } from '../../protocol/lsp-ext';
-import {
-  DnaReportRequest,
-  ModularityExtractRequest,
-  ModularityReportRequest,
-  PruneReportRequest,
-  RunListRequest,
-  type RunSummary,
-} from '../../protocol/trainer';
-import type { DashboardData, FromWebview, ParetoData, RoutingData, RunSeries, SubnetworkData, ToWebview } from '../../protocol/webview';
-import { collectDashboardData, dnaData } from '../../trainer/report/collect';
+import { ModularityExtractRequest, RunDashboardRequest, RunListRequest, type RunSummary } from '../../protocol/trainer';
+import type { DashboardData, FromWebview, RunSeries, ToWebview } from '../../protocol/webview';
 import { dashboardHtml } from '../../webviews/dashboard/html';
-import type { Ctx } from '../ctx';
-import { modelFileOf, showTrainerError } from '../training';
+import { modelFileOf, showTrainerError, type TrainingDeps } from '../training';
 import { offsetInText, symbolRangeOf } from './layer-location';
 import { alertKey, emptyBuffer, emptySeen, mergeLive, seenOf, trim } from './live-buffer';
 
 export const DASHBOARD_VIEW_TYPE = 'dynaxx.dashboard';
 
 /** What the panel uses of the Ctx (tests build it from parts). */
-export type DashboardCtx = Pick<Ctx, 'host' | 'config' | 'output' | 'extension'>;
+export interface DashboardCtx extends TrainingDeps {
+  extension: vscode.ExtensionContext;
+}
 
 /** Live records kept per panel for `init` (a long run's older records are on disk, or dropped for a remote trainer). */
 const MAX_BUFFERED_METRICS = 20000;
@@ -89,7 +81,7 @@ export class DashboardPanel implements vscode.Disposable {
   /** What arrived live for the run since it was shown, and the newest step of each kind the app has. */
   private buffer = emptyBuffer();
   private seen = emptySeen();
-  /** Stored runs overlaid on the main one (Dynaxx: Compare runs; local trainer only). */
+  /** Stored runs overlaid on the main one (Dynaxx: Compare runs). */
   private compare: string[] = [];
 
   private constructor(private readonly ctx: DashboardCtx, readonly panel: vscode.WebviewPanel, private runId: string | undefined) {
@@ -216,20 +208,21 @@ export class DashboardPanel implements vscode.Disposable {
     this.post({ type: 'init', data });
   }
 
-  /** The run's data: its files for a local trainer; for a remote one, the summary and the reports it serves. */
+  /**
+   * The run's data from the trainer (`run/dashboard`: its run directory, local or remote alike). When the trainer
+   * cannot read it (a damaged run, a trainer that is gone), the run's name and status alone, with what arrived live.
+   */
   private async collect(): Promise<DashboardData> {
     const base = { generatedAt: new Date().toISOString(), standalone: false };
     const runId = this.runId;
     if (!runId) return { runs: [], ...base };
-    if (!this.ctx.host.remoteAddress) {
-      try {
-        return { ...collectDashboardData(this.runsDir(runId), [runId, ...this.compare]), standalone: false };
-      } catch (e) {
-        this.ctx.output.warn(`dashboard: reading run ${runId}: ${(e as Error).message}`);
-      }
+    try {
+      const compare = this.compare.length > 0 ? { compare: this.compare } : {};
+      return { ...(await this.ctx.host.request(RunDashboardRequest.type, { runId, runsDir: this.runsDir(runId), ...compare })), standalone: false };
+    } catch (e) {
+      this.ctx.output.warn(`dashboard: reading run ${runId}: ${(e as Error).message}`);
     }
-    const [series, reports] = await Promise.all([this.skeleton(runId), this.remoteReports(runId)]);
-    return { runs: [series], ...reports, ...base };
+    return { runs: [await this.skeleton(runId)], ...base };
   }
 
   /** The reports of a finished run (the modularity analysis and pruning sweep are written at its end). */
@@ -237,40 +230,14 @@ export class DashboardPanel implements vscode.Disposable {
     const runId = this.runId;
     if (!runId) return;
     let reports: Reports;
-    if (this.ctx.host.remoteAddress) reports = await this.remoteReports(runId);
-    else {
-      try {
-        const { subnetworks, pareto, routing, paths } = collectDashboardData(this.runsDir(runId), [runId]);
-        reports = { subnetworks, pareto, routing, paths };
-      } catch (e) {
-        this.ctx.output.warn(`dashboard: reading the reports of run ${runId}: ${(e as Error).message}`);
-        return;
-      }
+    try {
+      const { subnetworks, pareto, routing, paths } = await this.ctx.host.request(RunDashboardRequest.type, { runId, runsDir: this.runsDir(runId), reportsOnly: true });
+      reports = { subnetworks, pareto, routing, paths };
+    } catch (e) {
+      this.ctx.output.warn(`dashboard: reading the reports of run ${runId}: ${(e as Error).message}`);
+      return;
     }
     if (runId === this.runId && (reports.subnetworks || reports.pareto || reports.routing || reports.paths)) this.post({ type: 'reports', ...reports });
-  }
-
-  /**
-   * A remote trainer's stored reports. `modularity/report`, `prune/report` and `dna/report` answer with the stored
-   * files, which hold every field the views read (`SubnetworkData`, `ParetoData` and `RoutingData` are subsets of
-   * them, `DnaReport` is the file); the clustering history and the edge mass, which need the run directory, are
-   * left out.
-   */
-  private async remoteReports(runId: string): Promise<Reports> {
-    const runsDir = this.ctx.host.remoteAddress ? undefined : this.runsDir(runId);
-    const quiet = <T>(p: Promise<T>) => p.catch((e: Error) => (this.ctx.output.warn(`dashboard: reports of run ${runId}: ${e.message}`), undefined));
-    const [mod, prune, dna] = await Promise.all([
-      quiet(this.ctx.host.request(ModularityReportRequest.type, { runId, runsDir })),
-      quiet(this.ctx.host.request(PruneReportRequest.type, { runId, runsDir })),
-      quiet(this.ctx.host.request(DnaReportRequest.type, { runId, runsDir })),
-    ]);
-    const out: Reports = {};
-    if (mod?.report) out.subnetworks = mod.report as SubnetworkData;
-    if (prune?.pareto) out.pareto = prune.pareto as ParetoData;
-    if (prune?.routing) out.routing = prune.routing as RoutingData;
-    const paths = dnaData(dna?.report);
-    if (paths) out.paths = paths;
-    return out;
   }
 
   /** The run without its stored series: name, status and model file from the live run or `run/list`. */
@@ -282,8 +249,13 @@ export class DashboardPanel implements vscode.Disposable {
     return summary ? { ...empty, name: summary.name, status: summary.status, modelFile: summary.modelFile } : { ...empty, name: runId, status: 'unknown' };
   }
 
+  /** The `runsDir` of requests about a run: none for a remote trainer (it uses its own), else `localRunsDir`. */
+  private runsDir(runId: string): string | undefined {
+    return this.ctx.host.remoteAddress ? undefined : this.localRunsDir(runId);
+  }
+
   /** Runs directory of a local run: the live run's own, else the setting. */
-  private runsDir(runId: string): string {
+  private localRunsDir(runId: string): string {
     const live = this.ctx.host.activeRun;
     return live?.runId === runId ? dirname(live.runDir) : this.ctx.config.runsDirectory;
   }
@@ -316,7 +288,7 @@ export class DashboardPanel implements vscode.Disposable {
       const where = join(this.ctx.host.info?.runsDir ?? '<runs directory>', runId, 'export', 'pruned', `${criterion}-${target}[-s${seed}]`);
       return void vscode.window.showInformationMessage(`The pruned model ${what} is on the trainer's machine (${this.ctx.host.remoteAddress}), in ${where}.`);
     }
-    const base = join(this.runsDir(runId), runId, 'export', 'pruned');
+    const base = join(this.localRunsDir(runId), runId, 'export', 'pruned');
     const dir = [`${criterion}-${target}-s${seed}`, `${criterion}-${target}`].map((n) => join(base, n)).find((d) => existsSync(d));
     if (!dir) return void vscode.window.showWarningMessage(`No export of the pruned model ${what} in ${base}.`);
     const pick = await vscode.window.showInformationMessage(`Pruned model ${what}: ${dir}`, 'Reveal');
@@ -328,7 +300,7 @@ export class DashboardPanel implements vscode.Disposable {
     const remote = this.ctx.host.remoteAddress;
     const r = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Dynaxx: exporting subnetwork ${subnetwork} of run ${runId}` },
-      () => this.ctx.host.request(ModularityExtractRequest.type, { runId, runsDir: remote ? undefined : this.runsDir(runId), subnetworks: [subnetwork] }),
+      () => this.ctx.host.request(ModularityExtractRequest.type, { runId, runsDir: this.runsDir(runId), subnetworks: [subnetwork] }),
     );
     const share = r.fullParams > 0 ? ` (${((100 * r.params) / r.fullParams).toFixed(1)}% of ${r.fullParams})` : '';
     const text = `Subnetwork ${subnetwork} exported: ${r.params} parameters${share}, in ${r.dir}${remote ? ` on ${remote}` : ''}.`;
@@ -363,10 +335,6 @@ export async function openDashboard(ctx: DashboardCtx, arg?: LensCommandArgs | v
 
 /** `dynaxx.compareRuns`: pick two or more stored runs; the first is the main one, the others are overlaid in the training view. */
 export async function compareRuns(ctx: DashboardCtx): Promise<DashboardPanel | undefined> {
-  if (ctx.host.remoteAddress) {
-    void vscode.window.showInformationMessage('Comparing runs reads their run directories: with a remote trainer, run `dynaxx report <run> <run> ...` there.');
-    return undefined;
-  }
   const runs = await listRuns(ctx);
   const picked = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: r.name ?? r.id, description: `${r.id} · ${r.status}`, id: r.id })),

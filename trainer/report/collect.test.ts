@@ -4,15 +4,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DNA_REPORT, type DnaReport } from '../../protocol/dna';
+import type { DnaReport } from '../../protocol/dna';
+import * as reports from '../../protocol/reports';
+import { DNA_REPORT, REPORT_NAMES, reportFile } from '../../protocol/reports';
 import { dnaFixture } from '../../webviews/dashboard/fixture';
 import { initBackend } from '../backend/backends';
 import { startRun } from '../session';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore } from '../store/run-store';
-import { MODULARITY_HISTORY, MODULARITY_REPORT } from '../modularity/report';
-import { PARETO_REPORT, ROUTING_REPORT } from '../pruning/command';
-import { collectDashboardData, decimate, dnaData, edgeMass, MAX_METRICS_PER_SPLIT, REPORT_NAMES } from './collect';
+import * as dnaReport from '../dna/report';
+import * as modularityReport from '../modularity/report';
+import * as pruneCommand from '../pruning/command';
+import { collectDashboardData, decimate, dnaData, edgeMass, MAX_METRICS_PER_SPLIT } from './collect';
 import { writeReport } from './command';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynaxx-report-'));
@@ -99,8 +102,27 @@ test('subnetworks of the first run: report fields, k × k symmetric edge mass, c
   assert.ok(s.history.every((h) => h.labels.length === items && typeof h.changed === 'number' && typeof h.active === 'number'));
 });
 
-test('the report names are the writers\' names', () => {
-  assert.deepEqual(REPORT_NAMES, { modularity: MODULARITY_REPORT, modularityHistory: MODULARITY_HISTORY, pareto: PARETO_REPORT, routing: ROUTING_REPORT });
+test('the writers name their reports from protocol/reports.ts; every report is reports/<name>.json', () => {
+  assert.equal(modularityReport.MODULARITY_REPORT, reports.MODULARITY_REPORT);
+  assert.equal(modularityReport.MODULARITY_HISTORY, reports.MODULARITY_HISTORY);
+  assert.equal(pruneCommand.PARETO_REPORT, reports.PARETO_REPORT);
+  assert.equal(pruneCommand.ROUTING_REPORT, reports.ROUTING_REPORT);
+  assert.equal(dnaReport.DNA_REPORT, reports.DNA_REPORT);
+  assert.deepEqual([...REPORT_NAMES].sort(), ['dna', 'growth', 'modularity', 'modularity-history', 'pareto', 'routing', 'transfer']);
+  for (const name of REPORT_NAMES) assert.equal(reportFile(name), `${name}.json`);
+  const stored = new RunStore(join(dir, 'runs')).open(modularId);
+  assert.ok(existsSync(join(stored.dir, 'reports', reportFile(reports.MODULARITY_REPORT))));
+  assert.ok(existsSync(join(stored.dir, 'reports', reportFile(reports.MODULARITY_HISTORY))));
+  assert.deepEqual(stored.listReports(), [reports.MODULARITY_REPORT, reports.MODULARITY_HISTORY]);
+});
+
+test('run/dashboard\'s options: data for an editor, and only the reports of a finished run', () => {
+  const editor = collectDashboardData(join(dir, 'runs'), [modularId, plainId], { standalone: false });
+  assert.equal(editor.standalone, false);
+  assert.equal(editor.runs.length, 2);
+  const only = collectDashboardData(join(dir, 'runs'), [modularId, plainId], { reportsOnly: true });
+  assert.deepEqual(only.runs, []);
+  assert.deepEqual(only.subnetworks, editor.subnetworks);
 });
 
 test('edge mass: dense rows map to units directly or through a flatten (row mod C); unmappable shapes give undefined', () => {
@@ -167,7 +189,7 @@ function dnaRun(report: unknown): { runs: string; id: string } {
   const at = '2025-01-02T00:00:00.000Z';
   writeFileSync(join(run, 'run.json'), JSON.stringify({ id, name: 'dna', modelFile: '', status: 'completed', createdAt: at, updatedAt: at, backend: 'cpu', device: 'cpu', step: 10, totalSteps: 10 }));
   writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 10, time: 1, split: 'train', loss: 0.5 })}\n`);
-  writeFileSync(join(run, 'reports', DNA_REPORT), JSON.stringify(report));
+  writeFileSync(join(run, 'reports', reportFile(DNA_REPORT)), JSON.stringify(report));
   return { runs, id };
 }
 

@@ -1,55 +1,56 @@
 /**
- * What a standalone report shows (`dynaxx report <run>`, issue 7): the `DashboardData` of runs on disk, built
- * from the same stored files the extension reads for live runs (metrics.jsonl, layer-stats.jsonl, alerts.jsonl,
- * reports/*.json).
+ * What the dashboard shows of runs on disk: their `DashboardData` (protocol/webview.ts), built from the stored files
+ * (metrics.jsonl, layer-stats.jsonl, alerts.jsonl, reports/*.json by the names of protocol/reports.ts). One reader
+ * for every way in: a standalone report (`dynaxx report <run>`, issue 7) and the trainer's `run/dashboard`, which the
+ * extension asks of a local and a remote trainer alike (issue 15).
  *
- * It only reads files (the extension uses it for local runs too). The subnetwork, Pareto, routing and routing-paths
- * views come from the FIRST run's reports; every run gives its metrics, layer statistics and alerts.
+ * It only reads files. The subnetwork, Pareto, routing and routing-paths views come from the FIRST run's reports;
+ * every run gives its metrics, layer statistics and alerts.
  *
  * Large runs are decimated so the HTML stays small: at most `MAX_METRICS_PER_SPLIT` metric records per split,
  * `MAX_LAYER_STAT_ROWS` layer-statistics rows and `MAX_HISTORY` clusterings, evenly spaced, the first and the
  * last always kept. Alerts are never dropped.
  */
-import { DNA_REPORT, type DnaReport } from '../../protocol/dna';
+import type { DnaReport } from '../../protocol/dna';
+import {
+  DNA_REPORT, MODULARITY_HISTORY, MODULARITY_REPORT, PARETO_REPORT, ROUTING_REPORT,
+  type ModularityReport, type RoutingReport, type RoutingSweepPoint, type SweepResult,
+} from '../../protocol/reports';
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
 import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
-import type { HistoryFile } from '../modularity/run-hooks';
-import type { ModularityReport } from '../modularity/report';
-import type { PruneOutcome } from '../pruning/command';
-import type { SweepResult } from '../pruning/sweep';
-import type { RoutingSweepPoint } from '../routing/sweep';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore, type RunDir } from '../store/run-store';
 import { UserError } from '../errors';
-
-/**
- * The report names (`reports/<name>.json`) of modularity/report.ts and pruning/command.ts, repeated here so that
- * this reader (bundled into the extension too) does not pull tfjs in; collect.test.ts checks they agree.
- */
-export const REPORT_NAMES = { modularity: 'modularity', modularityHistory: 'modularity-history', pareto: 'pareto', routing: 'routing' } as const;
 
 export const MAX_METRICS_PER_SPLIT = 5000;
 export const MAX_LAYER_STAT_ROWS = 500;
 export const MAX_HISTORY = 500;
 
-export function collectDashboardData(runsDir: string, runIds: string[]): DashboardData {
+export interface CollectOptions {
+  /** A standalone page (`dynaxx report`, the default) or data for an editor (`run/dashboard`): DashboardData.standalone. */
+  standalone?: boolean;
+  /** Only the first run's reports: `runs` is empty (what a finished run adds to an open dashboard). */
+  reportsOnly?: boolean;
+}
+
+export function collectDashboardData(runsDir: string, runIds: string[], opts: CollectOptions = {}): DashboardData {
   if (runIds.length === 0) throw new UserError('report needs at least one run id (see `dynaxx runs`)');
   const store = new RunStore(runsDir);
-  const dirs = runIds.map((id) => store.open(id));
+  const dirs = (opts.reportsOnly ? runIds.slice(0, 1) : runIds).map((id) => store.open(id));
   try {
     const main = dirs[0]!;
     const subnetworks = subnetworkData(main);
-    const pareto = paretoData(main.readReport(REPORT_NAMES.pareto) as SweepResult | undefined);
-    const routing = routingData(main.readReport(REPORT_NAMES.routing) as PruneOutcome['routing']);
+    const pareto = paretoData(main.readReport(PARETO_REPORT));
+    const routing = routingData(main.readReport(ROUTING_REPORT));
     const paths = dnaData(main.readReport(DNA_REPORT));
     return {
-      runs: dirs.map(runSeries),
+      runs: opts.reportsOnly ? [] : dirs.map(runSeries),
       ...(subnetworks ? { subnetworks } : {}),
       ...(pareto ? { pareto } : {}),
       ...(routing ? { routing } : {}),
       ...(paths ? { paths } : {}),
       generatedAt: new Date().toISOString(),
-      standalone: true,
+      standalone: opts.standalone ?? true,
     };
   } finally {
     for (const d of dirs) d.close();
@@ -90,9 +91,9 @@ export function decimate<T>(items: T[], max: number): T[] {
 }
 
 function subnetworkData(dir: RunDir): SubnetworkData | undefined {
-  const r = dir.readReport(REPORT_NAMES.modularity) as ModularityReport | undefined;
+  const r = dir.readReport(MODULARITY_REPORT);
   if (!r) return undefined;
-  const h = dir.readReport(REPORT_NAMES.modularityHistory) as HistoryFile | undefined;
+  const h = dir.readReport(MODULARITY_HISTORY);
   const mass = edgeMassOf(dir, r);
   return {
     k: r.k,
@@ -179,7 +180,7 @@ function paretoData(s: SweepResult | undefined): ParetoData | undefined {
   };
 }
 
-function routingData(r: PruneOutcome['routing']): RoutingData | undefined {
+function routingData(r: RoutingReport | undefined): RoutingData | undefined {
   if (!r) return undefined;
   const point = (p: RoutingSweepPoint) => ({ threshold: p.threshold, shareFull: p.shareFull, expectedCost: p.expectedCost, accuracy: p.accuracy });
   return {

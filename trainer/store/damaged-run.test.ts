@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SweepResult } from '../../protocol/reports';
 import { UserError } from '../errors';
 import { collectDashboardData } from '../report/collect';
 import { RunStore } from './run-store';
@@ -40,7 +41,7 @@ test('a damaged run.json: the run cannot be resumed or updated, with a message, 
 
 test('a damaged report is a UserError naming it', () => {
   const { run } = newRun();
-  run.writeReport('pareto', { points: [] });
+  run.writeReport('pareto', { points: [] } as unknown as SweepResult);
   fs.writeFileSync(path.join(run.dir, 'reports', 'pareto.json'), '{"points": [');
   assert.throws(() => run.readReport('pareto'), userError(/reports\/pareto\.json is damaged/, /run the analysis again/));
 });

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isReportName, REPORT_NAMES, reportFile, type ReportName, type StoredReports } from '../../protocol/reports';
 import type { MetricRecord, RunStatus, RunSummary } from '../../protocol/trainer';
 import type { ModelFile } from '../../spec/types';
 import { quoteValue } from '../../spec/limits';
@@ -164,21 +165,24 @@ export class RunDir {
     return readJsonl<Record<string, unknown>>(path.join(this.dir, ALERTS));
   }
 
-  /** Write `reports/<name>.json` atomically. */
-  writeReport(name: string, obj: unknown): string {
+  /** Write `reports/<name>.json` atomically (the names and their types: protocol/reports.ts). */
+  writeReport<N extends ReportName>(name: N, obj: StoredReports[N]): string {
     const file = this.reportPath(name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeJsonAtomic(file, obj);
     return file;
   }
 
-  /** `reports/<name>.json`, or undefined when the run has none; a UserError when it is damaged. */
-  readReport(name: string): unknown {
+  /**
+   * `reports/<name>.json` as this trainer wrote it (typed by protocol/reports.ts; the JSON is parsed, not checked
+   * field by field), or undefined when the run has none; a UserError when it is damaged.
+   */
+  readReport<N extends ReportName>(name: N): StoredReports[N] | undefined {
     const file = this.reportPath(name);
     if (!fs.existsSync(file)) return undefined;
     const { value, problem } = readJsonFile(file, `reports/${path.basename(file)}`);
     if (problem) throw new UserError(`run ${this.id}: ${problem} (${file}); delete it and run the analysis again`);
-    return value;
+    return value as StoredReports[N];
   }
 
   /** Report names (without `.json`). */
@@ -188,10 +192,10 @@ export class RunDir {
     return fs.readdirSync(dir).filter((n) => n.endsWith('.json') && !isTempName(n)).map((n) => n.slice(0, -5)).sort();
   }
 
-  private reportPath(name: string): string {
-    const base = name.endsWith('.json') ? name.slice(0, -5) : name;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(base)) throw new Error(`invalid report name '${name}' (letters, digits, '_', '-', '.')`);
-    return path.join(this.dir, 'reports', `${base}.json`);
+  /** Only the names of protocol/reports.ts (a name from elsewhere is a bug: it never becomes a path). */
+  private reportPath(name: ReportName): string {
+    if (!isReportName(name)) throw new Error(`invalid report name '${quoteValue(String(name))}' (one of ${REPORT_NAMES.join(', ')})`);
+    return path.join(this.dir, 'reports', reportFile(name));
   }
 
   /** The TensorBoard writer for a split (`tb/<split>/`), created on first use. */

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PARETO_REPORT, type ReportName, type SweepResult } from '../../protocol/reports';
 import { RunStore } from './run-store';
 import { fakeModel, weightsForStep } from './fixtures/fake-data';
 import { listEventFiles, readEventFile } from './tensorboard';
@@ -123,10 +124,16 @@ test('alerts, reports and TensorBoard writers live in the run directory', () => 
   assert.equal(fs.readFileSync(path.join(run.dir, 'alerts.jsonl'), 'utf8').trim().split('\n').length, 1);
   assert.deepEqual(run.readAlerts(), [{ kind: 'gradient-explosion', step: 3, layer: 'layers[2]' }]);
 
-  run.writeReport('pareto', { points: [{ params: 10, accuracy: 0.8 }] });
-  assert.deepEqual(run.readReport('pareto.json'), { points: [{ params: 10, accuracy: 0.8 }] });
+  // reports by the names of protocol/reports.ts only (a file name, a path or an unknown name is refused)
+  const pareto = { points: [{ params: 10, accuracy: 0.8 }] } as unknown as SweepResult;
+  run.writeReport(PARETO_REPORT, pareto);
+  assert.ok(fs.existsSync(path.join(run.dir, 'reports', 'pareto.json')));
+  assert.deepEqual(run.readReport(PARETO_REPORT), pareto);
   assert.deepEqual(run.listReports(), ['pareto']);
-  assert.throws(() => run.writeReport('../escape', {}), /invalid report name/);
+  for (const bad of ['../escape', 'pareto.json', 'nonsense']) {
+    assert.throws(() => run.writeReport(bad as ReportName, {} as never), /invalid report name/, bad);
+    assert.throws(() => run.readReport(bad as ReportName), /invalid report name/, bad);
+  }
 
   run.eventWriter('train').scalar('loss', 1, 1);
   run.eventWriter('validation').scalar('loss', 2, 1);

@@ -7,7 +7,8 @@
  *   metrics.jsonl       MetricRecord lines, flushed at least every 2 s
  *   alerts.jsonl        monitor alerts, flushed immediately
  *   layer-stats.jsonl   per-layer statistics every `train.statsEvery` steps (buffered like metrics)
- *   reports/<name>.json final reports (Pareto points, subnetworks, routing statistics), atomic
+ *   reports/<name>.json final reports (Pareto points, subnetworks, routing statistics), atomic; names and types
+ *                       in protocol/reports.ts
  *   checkpoints/        see checkpoint.ts
  *   tb/<split>/         TensorBoard event files, see tensorboard.ts
  *

@@ -1,0 +1,50 @@
+/**
+ * The rows of a run's JSONL files, which are also the payloads of the trainer's live notifications: metric records
+ * (`metrics.jsonl`, `run/metrics`), per-layer statistics (`layer-stats.jsonl`, `run/layerStats`) and alerts
+ * (`alerts.jsonl`, `run/alert`). Declared here, below protocol/trainer.ts (which re-exports them), so that the
+ * dashboard's shapes (protocol/webview.ts) can use them and `run/dashboard` can return those shapes without a cycle.
+ */
+
+/** One batch of scalars at a step, as stored in metrics.jsonl. */
+export interface MetricRecord {
+  step: number;
+  epoch?: number;
+  /** Unix time in milliseconds. */
+  time: number;
+  split: 'train' | 'validation' | 'test';
+  [key: string]: number | string | undefined;
+}
+
+/** Per-layer statistics at one step (`train.statsEvery`), keyed by the layer's id in the model file. */
+export interface LayerStats {
+  layerId: string;
+  /** L2 norm of the layer's gradients (before clipping). */
+  gradNorm: number;
+  /** L2 norm of the change the optimizer applied to the layer's weights this step. */
+  updateNorm: number;
+  /** L2 norm of the layer's weights after the step. */
+  weightNorm: number;
+  /** Mean and variance of the layer's output activations over the batch. */
+  activationMean: number;
+  activationVar: number;
+  /**
+   * Largest singular value of the layer's weight matrices (the largest over q/k/v/o for attention), as
+   * estimated by the stabilizer's power iteration after the optimizer's update and before the rescale to
+   * the spectral bound. Present only when `stabilize.spectral` is on.
+   */
+  spectralNorm?: number;
+}
+
+export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
+  | 'subnetwork-count' | 'subnetwork-collapse' | 'routing-drops' | 'routing-collapse' | 'other';
+
+export interface Alert {
+  kind: AlertKind;
+  step: number;
+  /** Layer id (its path in the model file) when the alert concerns one layer. */
+  layerId?: string;
+  value?: number;
+  threshold?: number;
+  severity: 'warning' | 'error';
+  message: string;
+}
