@@ -17,6 +17,7 @@ import type { RequiredSchema } from '../protocol/schema';
 import {
   PruneReportRequest, PruneSweepRequest,
   DnaReportRequest,
+  RunDashboardRequest,
   ModularityExtractRequest, type ModularityExtractResult, ModularityGrowRequest, ModularityReportRequest, ModularityTransferRequest,
   InitializeRequest,
   LogMessageNotification,
@@ -36,7 +37,7 @@ import {
   type RunStartResult,
   type WorkDoneProgressValue,
 } from '../protocol/trainer';
-import { DNA_REPORT, type DnaReport } from '../protocol/dna';
+import { DNA_REPORT, MODULARITY_HISTORY, MODULARITY_REPORT, PARETO_REPORT, ROUTING_REPORT } from '../protocol/reports';
 import { quoteValue } from '../spec/limits';
 import { describeAuto, probeAll } from './backend/backends';
 import { checkModelFile, checkModelText, validParams } from './request-checks';
@@ -46,9 +47,9 @@ import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './ses
 import { RunStore } from './store/run-store';
 import { extractSubnetworks } from './modularity/subnetworks';
 import { startGrowth } from './modularity/growth';
-import { MODULARITY_HISTORY, MODULARITY_REPORT } from './modularity/report';
 import { transferAdvice } from './modularity/transfer';
-import { PARETO_REPORT, ROUTING_REPORT, runPrune } from './pruning/command';
+import { runPrune } from './pruning/command';
+import { collectDashboardData } from './report/collect';
 
 export const TRAINER_VERSION = '0.1.0';
 
@@ -324,8 +325,10 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
   });
   handle(DnaReportRequest, (p) => {
     const dir = new RunStore(runsDirOf(p)).open(p.runId);
-    return { report: (dir.readReport(DNA_REPORT) as DnaReport | undefined) ?? null };
+    return { report: dir.readReport(DNA_REPORT) ?? null };
   });
+  handle(RunDashboardRequest, (p) =>
+    collectDashboardData(runsDirOf(p), [p.runId, ...(p.compare ?? [])], { standalone: false, reportsOnly: p.reportsOnly }));
   handle(PruneSweepRequest, async (p, token) => {
     if (core.active) throw new ResponseError(ErrorCodes.RunActive, `run ${core.active.id} is still training; cancel it or wait for it to finish`);
     if (/\.ya?ml$/.test(p.target) && existsSync(p.target)) checkModelFile(PruneSweepRequest.method, 'target', resolve(p.target), remote);

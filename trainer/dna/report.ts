@@ -8,7 +8,8 @@
  * character input the character and its category.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DNA_REPORT, type DnaLayerReport, type DnaModuleInfo, type DnaReport } from '../../protocol/dna';
+import type { DnaLayerReport, DnaModuleInfo, DnaReport } from '../../protocol/dna';
+import { DNA_REPORT } from '../../protocol/reports';
 import type { ModelFile } from '../../spec/types';
 import { labelWidth, positionsOf } from '../data/positions';
 import type { Dataset, Split } from '../data/types';

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { GROWTH_REPORT, type GrowthReport } from '../../protocol/reports';
 import type { LayerNode, ModelFile, ModularitySpec } from '../../spec/types';
 import { loadModelFile, loadModelText } from '../../spec';
 import { readModelText } from '../../spec/parse';
@@ -47,24 +48,7 @@ export interface GrowOptions {
   backend?: ModelFile['train']['backend'];
 }
 
-export interface GrowthReport {
-  parent: string;
-  added: number;
-  unitsAdded: Record<string, number>;
-  oldTasks: string[];
-  newTasks: string[];
-  /** Old tasks' accuracy on the new data's split, before growth (the parent model) and after. */
-  before: number[];
-  after: number[];
-  /** Accuracy lost per old task, in points (before − after). */
-  forgetting: number[];
-  newAccuracy: number[];
-  /** The frozen weights are bit-identical to the parent's after growth training (false after a joint fine-tune that changed them). */
-  frozenIdentical: boolean;
-  maxFrozenChange: number;
-  jointSteps: number;
-  split: string;
-}
+export type { GrowthReport } from '../../protocol/reports';
 
 interface Parent {
   id: string;
@@ -246,7 +230,7 @@ export async function startGrowth(runId: string, dataFile: string, o: GrowOption
       before: parentEval, after: after.accuracy, forgetting: parentEval.map((b, i) => 100 * (b - after.accuracy[i]!)),
       newAccuracy: all.accuracy.slice(oldTasks.length), frozenIdentical: maxChange === 0, maxFrozenChange: maxChange, jointSteps, split: splitName,
     };
-    dir.writeReport('growth', report);
+    dir.writeReport(GROWTH_REPORT, report);
     const analysis = await analyzeModularity(l.net, model, dataset, result, weights, l.currentStep, { exportDir: exportDirOf(dir.dir), sourceText: grown.text, shapleyPermutations: 0 });
     dir.writeReport(MODULARITY_REPORT, analysis);
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

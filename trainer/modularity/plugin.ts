@@ -16,6 +16,7 @@
  * No file I/O here: what the session stores comes out through `events`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ClusteringRecord, HardenRecord, ModularityPhase } from '../../protocol/reports';
 import type { Alert } from '../../protocol/trainer';
 import type { LayerNode, ModularitySpec } from '../../spec/types';
 import type { NamedVariable } from '../engine/module';
@@ -26,29 +27,12 @@ import {
   assignmentMatrix, crossIndicator, diversity, maskCost, modularityLoss, subnetworkMasks, temperatureAt, unitActivity, unitMask,
 } from './losses';
 
-export type ModularityPhase = 'warmup' | 'soft' | 'hard';
-
-/** One clustering, for `modularity/history.jsonl` (how assignments changed over time). */
-export interface ClusteringRecord {
-  step: number;
-  phase: ModularityPhase;
-  /** Subnetwork of every clustered item, in layout order. */
-  labels: number[];
-  /** Items whose subnetwork changed since the previous clustering. */
-  changed: number;
-  /** Subnetworks with units in a modular layer and an open mask. */
-  active: number;
-  /** Mask of each subnetwork at this step. */
-  masks: number[];
-  modularityWeight: number;
-  temperature: number;
-  /** Clustering time on the host, ms. */
-  ms: number;
-}
+/** A clustering (`reports/modularity-history.json` keeps them all) and the phases: declared in protocol/reports.ts. */
+export type { ClusteringRecord, HardenRecord, ModularityPhase } from '../../protocol/reports';
 
 export interface ModularityEvents {
   onClustering?(rec: ClusteringRecord): void;
-  onHarden?(rec: { step: number; hard: number[]; masks: number[]; kept: number }): void;
+  onHarden?(rec: HardenRecord): void;
 }
 
 /** What growth fixes: the labels (no clustering), θ's start, and which entries of which variables are frozen. */

@@ -14,7 +14,7 @@ import type { Dataset, Split } from '../data/types';
 import type { SequentialModel } from '../engine/model';
 import { netWith } from '../engine/weights';
 import type { NamedArray } from '../store/checkpoint';
-import { ablationTable, bestSpecialized, specialization, type SpecializedSubnetwork } from './analysis/ablation';
+import { ablationTable, bestSpecialized, specialization } from './analysis/ablation';
 import { evaluateMasked } from './analysis/masked-eval';
 import { subsampleSplit } from './analysis/subsample';
 import { shapleyValues, MAX_SHAPLEY_SUBNETWORKS } from './analysis/shapley';
@@ -26,56 +26,9 @@ import { writeExport } from '../surgery/export';
 import { extractModel } from './extract';
 import { unitLabels } from './layout';
 import type { ModularityResult } from './plugin';
+import type { ModularityReport, SubnetworkReport } from '../../protocol/reports';
 
-export const MODULARITY_REPORT = 'modularity';
-export const MODULARITY_HISTORY = 'modularity-history';
-
-export interface SubnetworkReport {
-  id: number;
-  /** Open mask at the end (hard masks: kept in the export). */
-  kept: boolean;
-  mask: number;
-  /** Units per modular layer, and their indices. */
-  units: Record<string, number>;
-  indices: Record<string, number[]>;
-  /** Incoming weights (and biases) of its units. */
-  params: number;
-  /** params / the model's parameters. */
-  paramShare: number;
-  /** Accuracy lost per task when it is removed, points. */
-  accuracyDrop: number[];
-  /** Per task, per class, points (null where the class is absent). */
-  classDrop: Array<Array<number | null>>;
-  /** Approximate Shapley contribution per task (points) and its standard error. */
-  shapley?: { values: number[]; stderr: number[] };
-  /** The task most of its units serve (by gradient attribution), or null. */
-  task: string | null;
-}
-
-export interface ModularityReport {
-  version: 1;
-  step: number;
-  k: number;
-  hardened: boolean;
-  clustering: string;
-  split: string;
-  /** Samples of the split the ablations ran on. */
-  samples: number;
-  tasks: Array<{ name: string; classes: number; labels?: string[] }>;
-  layers: Array<{ id: string; units: number; masked: boolean; labels: number[] }>;
-  /** Accuracy per task of the model as trained (masks applied). */
-  accuracy: number[];
-  subnetworks: SubnetworkReport[];
-  /** Subnetworks with units and an open mask. */
-  active: number;
-  specialization: number;
-  best?: SpecializedSubnetwork;
-  /** NMI between subnetwork labels and each unit's dominant task (units that serve no task left out). */
-  nmi: number;
-  /** Newman's Q of the weight graph between consecutive modular layers under the partition (null with one modular layer). */
-  qModularity: number | null;
-  export?: { dir: string; params: number; flops: number; accuracy: number[]; fullParams: number; fullFlops: number; removed: Record<string, number> };
-}
+export { MODULARITY_HISTORY, MODULARITY_REPORT, type ModularityReport, type SubnetworkReport } from '../../protocol/reports';
 
 export interface AnalyzeOptions {
   /** Shapley permutations (0 = skip). Default 10. */

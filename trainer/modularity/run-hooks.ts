@@ -4,12 +4,13 @@
  * end of a completed run the analysis in `reports/modularity.json` with the export of the kept subnetworks
  * in `export/modules/`. The session (trainer/session.ts) calls these; nothing here trains.
  */
+import type { ModularityHistory } from '../../protocol/reports';
 import type { ModelFile } from '../../spec/types';
 import type { Dataset } from '../data/types';
 import type { TrainingLoop } from '../engine/loop';
 import { readWeights } from '../engine/weights';
 import type { RunDir } from '../store/run-store';
-import { modularityPlugin, ModularityPlugin, PLUGIN_ID, type ClusteringRecord } from './plugin';
+import { modularityPlugin, ModularityPlugin, PLUGIN_ID } from './plugin';
 import { analyzeModularity, exportDirOf, MODULARITY_HISTORY, MODULARITY_REPORT, summarize, type ModularityReport } from './report';
 
 export interface ModularityRunHooks {
@@ -19,12 +20,8 @@ export interface ModularityRunHooks {
   finish(loop: TrainingLoop, model: ModelFile, dataset: Dataset, sourceText: string | undefined): Promise<string[]>;
 }
 
-export interface HistoryFile {
-  layers: Array<{ id: string; items: number; unitsPerItem: number; masked: boolean }>;
-  k: number;
-  clusterings: ClusteringRecord[];
-  hardened?: { step: number; hard: number[]; masks: number[]; kept: number };
-}
+/** `reports/modularity-history.json` (protocol/reports.ts `ModularityHistory`). */
+export type HistoryFile = ModularityHistory;
 
 export function modularityHooks(model: ModelFile, log?: (line: string) => void): ModularityRunHooks | undefined {
   const spec = model.modularity;

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dirname } from 'node:path';
+import { TRANSFER_REPORT, type TransferReport, type TransferRow } from '../../protocol/reports';
 import { loadModelFile } from '../../spec';
 import type { ModelFile } from '../../spec/types';
 import { initBackend } from '../backend/backends';
@@ -26,23 +27,7 @@ import { subsampleSplit } from './analysis/subsample';
 import { storedResult } from './plugin';
 import { partitionOf } from './report';
 
-export interface TransferRow {
-  subnetwork: number;
-  units: number;
-  cosine: number;
-  /** ‖mean new-task gradient‖ / ‖mean old-task gradient‖. */
-  ratio: number;
-  /** `ratio` divided by the same ratio over all subnetworks together. */
-  relative: number;
-  advice: 'keep' | 'retrain';
-}
-
-export interface TransferReport {
-  run: string;
-  data: string;
-  samples: number;
-  rows: TransferRow[];
-}
+export type { TransferReport, TransferRow } from '../../protocol/reports';
 
 export async function transferAdvice(runsDir: string, runId: string, dataFile: string, opts: { samples?: number; backend?: ModelFile['train']['backend'] } = {}): Promise<TransferReport> {
   const dir = new RunStore(runsDir).open(runId);
@@ -126,7 +111,7 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
       rows.push({ subnetwork: s, units, cosine, ratio, relative, advice: relative > 1.25 && cosine < 0.5 ? 'retrain' : 'keep' });
     }
     const report: TransferReport = { run: dir.id, data: dataFile, samples, rows };
-    dir.writeReport('transfer', report);
+    dir.writeReport(TRANSFER_REPORT, report);
     return report;
   } finally {
     net.dispose();

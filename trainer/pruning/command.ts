@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Reporter } from '../../spec/report';
 import { readPrune, readRoute } from '../../spec/prune-spec';
 import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
+import { PARETO_REPORT, ROUTING_REPORT, type RoutingReport } from '../../protocol/reports';
 import type { BackendRequest } from '../../protocol/trainer';
 import { initBackend } from '../backend/backends';
 import { evaluationSplit } from '../data/eval-split';
@@ -16,7 +17,7 @@ import { loadDataset } from '../data/load';
 import { netWith } from './finetune';
 import { UserError } from '../errors';
 import { writeExport } from '../surgery/export';
-import { routingSweep, type RoutingSweepResult } from '../routing/sweep';
+import { routingSweep } from '../routing/sweep';
 import { startRun, type SessionOptions } from '../session';
 import { RunStore } from '../store/run-store';
 import { loadModelFile, loadModelText } from '../../spec';
@@ -27,8 +28,7 @@ import { table } from '../cli/progress';
 import { notPrunable, prunableGroups } from './structure';
 import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
 
-export const PARETO_REPORT = 'pareto';
-export const ROUTING_REPORT = 'routing';
+export { PARETO_REPORT, ROUTING_REPORT } from '../../protocol/reports';
 
 export interface PruneOverrides {
   criteria?: string[];
@@ -42,7 +42,7 @@ export interface PruneOverrides {
   backend?: BackendRequest;
 }
 
-export interface PruneOutcome { runId: string; runDir: string; sweep: SweepResult; routing?: RoutingSweepResult & { criterion: string; target: number } }
+export interface PruneOutcome { runId: string; runDir: string; sweep: SweepResult; routing?: RoutingReport }
 
 /** The prune settings: the file's `prune:` block (or the defaults) with the overrides applied. */
 export function pruneSettings(model: ModelFile, o: PruneOverrides): PruneSpec {

@@ -12,6 +12,7 @@
  * Selection stability across seeds: the Jaccard index of the channels each criterion keeps at each target.
  * No file I/O here: `onPoint`/`onLog` report progress; the caller stores the result.
  */
+import type { ParetoPoint, SweepResult } from '../../protocol/reports';
 import { UserError } from '../errors';
 import type { ModelFile, PruneSpec } from '../../spec/types';
 import { evaluationSplit } from '../data/eval-split';
@@ -32,41 +33,8 @@ import { prunableGroups } from './structure';
 import type { CriterionInput, PruningPlan } from './types';
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface ParetoPoint {
-  criterion: string;
-  /** The FLOP reduction asked for, percent. */
-  target: number;
-  seed: number;
-  flops: number;
-  params: number;
-  /** Achieved reduction, fraction of the dense FLOPs. */
-  flopReduction: number;
-  accuracy: number[];
-  /** Mean over tasks. */
-  accuracyMean: number;
-  /** Median ms per batch of `latencyBatch` samples, and the dense model's in the same measurement. */
-  latencyMs: number;
-  denseLatencyMs: number;
-  speedup: number;
-  /** Channels kept per group of the dense model (original indices), for stability and export. */
-  kept: Record<string, number[]>;
-}
-
-export interface SweepResult {
-  version: 1;
-  model: string;
-  split: string;
-  tasks: string[];
-  settings: PruneSpec;
-  lr: number;
-  backend: string;
-  /** The dense model trained for the same scoring + fine-tuning steps as every pruned model (the fair reference). */
-  dense: { flops: number; params: number; accuracy: number[]; accuracyMean: number; latencyMs: number };
-  groups: Array<{ id: string; channels: number }>;
-  points: ParetoPoint[];
-  /** criterion → target → mean Jaccard of kept channels over seed pairs (only with seeds ≥ 2). */
-  stability: Record<string, Record<string, number>>;
-}
+/** A point of the sweep and the sweep (`reports/pareto.json`): declared in protocol/reports.ts. */
+export type { ParetoPoint, SweepResult } from '../../protocol/reports';
 
 export interface SweepBase {
   model: ModelFile;

@@ -22,9 +22,11 @@
  * No early-exit head is implemented: the only signal is the pruned expert's output.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ConfidenceSignal, RoutedPoint, RoutingCost } from '../../protocol/reports';
 import type { TaskSlice } from '../engine/loss';
 
-export type ConfidenceSignal = 'maxProb' | 'entropy';
+/** The signal, the costs and an operating point are stored in `reports/routing.json`: declared in protocol/reports.ts. */
+export type { ConfidenceSignal, RoutedPoint, RoutingCost } from '../../protocol/reports';
 
 /** The signals, with their direction (the router registry of the style guide, two entries). */
 export const SIGNALS: Record<ConfidenceSignal, { description: string; higherIsConfident: boolean }> = {
@@ -96,18 +98,6 @@ export function routeByConfidence(prunedLogits: tf.Tensor, threshold: number, si
   });
 }
 
-/** Expected costs of a routed system, relative to the full expert (see the header). */
-export interface RoutingCost {
-  /** c_p = prunedFlops / fullFlops. */
-  prunedCost: number;
-  /** Fraction of inputs sent to the full expert. */
-  shareFull: number;
-  /** Cascade: c_p + shareFull (every input runs the pruned expert, routed ones also the full one). */
-  expectedCost: number;
-  /** Free decision: (1 − shareFull)·c_p + shareFull. */
-  expectedCostFreeDecision: number;
-}
-
 export function routingCost(prunedFlops: number, fullFlops: number, routed: number, total: number): RoutingCost {
   if (!(fullFlops > 0)) throw new Error(`fullFlops must be positive, got ${fullFlops}`);
   if (!(prunedFlops >= 0)) throw new Error(`prunedFlops must be non-negative, got ${prunedFlops}`);
@@ -125,14 +115,6 @@ export interface ExpertOutcomes {
   prunedCorrect: Float32Array;
   fullCorrect: Float32Array;
   tasks: number;
-}
-
-/** One operating point of the routed system. */
-export interface RoutedPoint extends RoutingCost {
-  threshold: number;
-  routed: number;
-  /** Accuracy of the routed system: pruned prediction for kept samples, full for routed ones (mean over tasks). */
-  accuracy: number;
 }
 
 /** Routes on the host by `threshold` and accounts cost and accuracy. */

@@ -15,7 +15,8 @@ import { requireOnePositionPerTask } from '../data/positions';
 import type { Split } from '../data/types';
 import type { TaskSlice } from '../engine/loss';
 import type { ForwardContext } from '../engine/module';
-import { checkSignal, confidenceSignal, routedPoint, type ConfidenceSignal, type ExpertOutcomes, type RoutedPoint } from './confidence';
+import type { ConfidenceSignal, RoutingSweepResult } from '../../protocol/reports';
+import { checkSignal, confidenceSignal, routedPoint, type ExpertOutcomes } from './confidence';
 
 /** Anything with a forward pass (SequentialModel, a pruned copy of it, a test stub). */
 export interface ForwardNet {
@@ -43,27 +44,8 @@ export interface RoutingSweepOptions {
   ctx?: ForwardContext;
 }
 
-export interface RoutingSweepPoint extends RoutedPoint {
-  accuracyFull: number;
-  accuracyPruned: number;
-}
-
-export interface RoutingSweepResult {
-  signal: ConfidenceSignal;
-  samples: number;
-  /** c_p = prunedFlops / fullFlops. */
-  prunedCost: number;
-  accuracyFull: number;
-  accuracyPruned: number;
-  tolerance: number;
-  /** Sorted by threshold, ascending (shareFull rises with it for maxProb, falls for entropy). */
-  points: RoutingSweepPoint[];
-  /**
-   * The cheapest point with accuracy ≥ accuracyFull − tolerance (ties: the more accurate). Always present with the
-   * default thresholds; undefined when user thresholds never reach that accuracy.
-   */
-  noLoss?: RoutingSweepPoint;
-}
+/** A point of the sweep and the sweep (in `reports/routing.json`): declared in protocol/reports.ts. */
+export type { RoutingSweepPoint, RoutingSweepResult } from '../../protocol/reports';
 
 /** Tasks right per sample (0..tasks) as float [B]. Call inside tf.tidy. */
 function correctPerSample(logits: tf.Tensor, ys: tf.Tensor, tasks: TaskSlice[]): tf.Tensor1D {

@@ -2,6 +2,7 @@
  * Lesion analysis: remove one subnetwork at a time and see which task loses accuracy. A modular
  * network has subnetworks whose removal hurts one task and leaves the others alone.
  */
+import type { SpecializedSubnetwork } from '../../../protocol/reports';
 import type { Split, TaskInfo } from '../../data/types';
 import { evaluateMasked, masksWithout, subnetworkSizes, type MaskedEvalOptions } from './masked-eval';
 import type { EvalResult, ForwardNet, Partition, UnitMasks } from './types';
@@ -71,15 +72,7 @@ export function specialization(rows: ReadonlyArray<Pick<AblationRow, 'accuracyDr
   return den > 0 ? Math.min(1, Math.max(0, num / den)) : 0;
 }
 
-export interface SpecializedSubnetwork {
-  subnetwork: number;
-  /** The task it serves most (largest drop). */
-  task: number;
-  /** Largest drop minus the largest drop of any other task, in points (drops clipped at 0). */
-  margin: number;
-  /** Its per-task drops, in points, as in the row. */
-  drops: number[];
-}
+export type { SpecializedSubnetwork } from '../../../protocol/reports';
 
 /** The subnetwork whose removal hurts one task most relative to the others; undefined for no rows. */
 export function bestSpecialized(rows: ReadonlyArray<Pick<AblationRow, 'subnetwork' | 'accuracyDrop'>>): SpecializedSubnetwork | undefined {
