@@ -46,9 +46,9 @@ import { webgpuFault } from './backend/webgpu-device';
 import { resumeRun, startRun, type PreparedRun, type SessionEvents } from './session';
 import { RunStore } from './store/run-store';
 import { extractSubnetworks } from './modularity/subnetworks';
-import { startGrowth } from './modularity/growth';
+import { startGrowth } from './run/grow';
 import { transferAdvice } from './modularity/transfer';
-import { runPrune } from './pruning/command';
+import { runPrune } from './run/prune';
 import { collectDashboardData } from './report/collect';
 
 export const TRAINER_VERSION = '0.1.0';

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../../trainer/session';
 import { RunStore } from '../../trainer/store/run-store';
-import { startGrowth, type GrowthReport } from '../../trainer/modularity/growth';
+import type { GrowthReport } from '../../trainer/modularity/growth';
+import { startGrowth } from '../../trainer/run/grow';
 import type { Options } from './options';
 
 export const GROWTH_BASE = 'examples/growth-base.dynaxx.yaml';

@@ -6,12 +6,11 @@
  */
 import { resolve } from 'node:path';
 import type { BackendId } from '../../protocol/trainer';
-import { loadModelText } from '../../spec';
 import { readModelText } from '../../spec/parse';
 import { formatDiagnostic } from '../../spec/types';
 import { describeAuto } from '../backend/backends';
 import { estimateFor, summarize } from '../resources';
-import { applyOverrides } from '../session';
+import { modelWithOverrides } from '../run/overrides';
 import { runOverrides, type Opts } from './flags';
 import { printModel } from './model-table';
 import { printable } from './progress';
@@ -21,8 +20,8 @@ export interface CheckOutput { stdout: string; stderr: string; code: number }
 export async function checkCommand(target: string, o: Opts): Promise<CheckOutput> {
   const file = resolve(target);
   const overrides = runOverrides(o);
-  const text = readModelText(file);
-  const model = applyOverrides(loadModelText(text, file), overrides);
+  // the model and text a run would train: techniques the flags turn on (--discover) appended, then the settings
+  const { model, text } = modelWithOverrides(readModelText(file), file, overrides);
   const requested = model.train.backend;
   // `auto`: the backend a run would pick on this machine (probed, nothing initialised)
   const backend: BackendId = requested === 'auto' ? (await describeAuto()).backend : requested;

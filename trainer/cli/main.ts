@@ -27,8 +27,9 @@ import { CLI_RULES, backendFlag, flag, monitorsFlag, pruneOverrides, runOverride
 import { reportError, UsageError } from './report-error';
 import { modulesCommand, transferCommand } from './modules';
 import { pathsCommand } from './paths';
-import { startGrowth } from '../modularity/growth';
-import { formatOutcome, runPrune } from '../pruning/command';
+import { startGrowth } from '../run/grow';
+import { runPrune } from '../run/prune';
+import { formatOutcome } from './prune-table';
 import { writeReport } from '../report/command';
 import { existsSync } from 'node:fs';
 

@@ -12,7 +12,8 @@ import { after, before, test } from 'node:test';
 import { UserError } from '../errors';
 import { startRun } from '../session';
 import { readCheckpoint, type NamedArray } from '../store/checkpoint';
-import { startGrowth, type GrowthReport } from './growth';
+import { startGrowth } from '../run/grow';
+import type { GrowthReport } from './growth';
 
 let dir: string;
 let runsDir: string;

@@ -1,11 +1,11 @@
 /**
- * `dynaxx prune <model.dynaxx.yaml | run-id>` (and the trainer's `prune/sweep`): the Pareto sweep of every criterion
- * on a trained model, stored with its run: `reports/pareto.json`, one export per point in
- * `export/pruned/<criterion>-<target>[-s<seed>]/`, and with routing `reports/routing.json`. A model file is trained
- * first (a normal run); a run id must name a completed run.
+ * The pruning sweep of a completed run (`dynaxx prune`, the trainer's `prune/sweep`): the Pareto sweep of every
+ * criterion on its trained model, stored with the run: `reports/pareto.json`, one export per point in
+ * `export/pruned/<criterion>-<target>[-s<seed>]/`, and with routing `reports/routing.json`. Training a model file
+ * first is the run assembly's (trainer/run/prune.ts); formatting the outcome is the front end's.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Reporter } from '../../spec/report';
 import { readPrune, readRoute } from '../../spec/prune-spec';
 import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
@@ -18,13 +18,11 @@ import { netWith } from './finetune';
 import { UserError } from '../errors';
 import { writeExport } from '../surgery/export';
 import { routingSweep } from '../routing/sweep';
-import { startRun, type SessionOptions } from '../session';
 import { RunStore } from '../store/run-store';
 import { loadModelFile, loadModelText } from '../../spec';
 import { pruneOverrideProblems } from '../../spec/overrides';
 import { readExport } from '../surgery/export';
 import type { NamedArray } from '../store/checkpoint';
-import { table } from '../cli/progress';
 import { notPrunable, prunableGroups } from './structure';
 import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
 
@@ -63,7 +61,7 @@ function routeSettings(model: ModelFile): RouteSpec {
  * What would stop the sweep after training, said before training: a model with no prunable layer (every reason
  * listed) or character data (one label per position; the sweep's statistics need one per sample).
  */
-function checkPrunableBeforeTraining(file: string): void {
+export function checkPrunableBeforeTraining(file: string): void {
   const model = loadModelFile(file);
   if (model.data.source === 'text') {
     throw new UserError(`${file}: the pruning sweep needs one label per sample; text data (a character language model) has one per position, which its statistics do not handle yet`);
@@ -74,22 +72,24 @@ function checkPrunableBeforeTraining(file: string): void {
   }
 }
 
-export async function runPrune(target: string, o: PruneOverrides, session: SessionOptions): Promise<PruneOutcome> {
+/** The overrides checked by the `prune:` block's rules (a UserError naming each problem). */
+export function checkPruneOverrides(o: PruneOverrides): void {
   const problems = pruneOverrideProblems(o);
   if (problems.length > 0) throw new UserError(problems.join('\n'));
-  const log = (s: string) => session.events?.onLog?.('info', s);
-  const store = new RunStore(session.runsDir);
-  let runId: string;
-  if (existsSync(target) && /\.ya?ml$/.test(target)) {
-    checkPrunableBeforeTraining(resolve(target));
-    log(`training ${target} first (the dense model the sweep prunes)`);
-    const run = await startRun(resolve(target), o.backend ? { backend: o.backend } : undefined, session);
-    const result = await run.run();
-    if (result.status !== 'completed') throw new UserError(`the dense run ${run.runId} ${result.status}${result.error ? `: ${result.error}` : ''}; nothing to prune`);
-    runId = run.runId;
-  } else {
-    runId = target;
-  }
+}
+
+/** Where the sweep finds the run and reports its progress. */
+export interface SweepRunOptions {
+  runsDir: string;
+  signal?: AbortSignal;
+  log?(line: string): void;
+}
+
+/** The sweep of the completed run `runId`, stored with it. */
+export async function sweepRun(runId: string, o: PruneOverrides, opts: SweepRunOptions): Promise<PruneOutcome> {
+  checkPruneOverrides(o);
+  const log = (s: string) => opts.log?.(s);
+  const store = new RunStore(opts.runsDir);
   const dir = store.open(runId);
   if (dir.meta().status !== 'completed') throw new UserError(`run ${dir.id} is ${dir.meta().status}; prune a completed run (or give a model file to train first)`);
   const model = dir.readSpec();
@@ -103,7 +103,7 @@ export async function runPrune(target: string, o: PruneOverrides, session: Sessi
   const exportsDir = join(dir.dir, 'export', 'pruned');
   let denseWeights: NamedArray[] = ckpt.weights;
   const sweep = await pruneSweep({ model, sourceText, weights: ckpt.weights, dataset }, spec, {
-    signal: session.signal,
+    signal: opts.signal,
     onLog: log,
     onPoint: (p, done, total) => log(`[${done}/${total}] ${p.criterion} −${p.target}% FLOPs: accuracy ${pct(p.accuracyMean)}, ${p.params} params, ${p.speedup.toFixed(2)}× faster`),
     onPruned: (p, pruned, weights) => writeExport(join(exportsDir, pointName(p, spec.seeds)), { ...pruned, weights: weights.filter((w) => pruned.weights.some((x) => x.name === w.name)) }),
@@ -133,33 +133,6 @@ export async function runPrune(target: string, o: PruneOverrides, session: Sessi
     }
   }
   return { runId: dir.id, runDir: dir.dir, sweep, ...(routing ? { routing } : {}) };
-}
-
-/** The CLI's tables. */
-export function formatOutcome(r: PruneOutcome): string {
-  const s = r.sweep;
-  const lines: string[] = [];
-  lines.push(`dense ${s.model}: ${s.dense.flops} FLOPs, ${s.dense.params} params, accuracy ${pct(s.dense.accuracyMean)} (${s.split}), ${s.dense.latencyMs.toFixed(2)} ms per batch of ${s.settings.latencyBatch} on ${s.backend}`);
-  const head = ['criterion', ...s.settings.targets.map((t) => `−${t}% FLOPs`)];
-  const rows = s.settings.criteria.map((c) => [c, ...s.settings.targets.map((t) => {
-    const ps = s.points.filter((p) => p.criterion === c && p.target === t);
-    if (ps.length === 0) return '-';
-    const acc = ps.reduce((a, p) => a + p.accuracyMean, 0) / ps.length;
-    const sp = ps.reduce((a, p) => a + p.speedup, 0) / ps.length;
-    return `${pct(acc)} ${sp.toFixed(2)}×`;
-  })]);
-  lines.push('accuracy and CPU speed-up of each pruned, fine-tuned model:', table(head, rows));
-  if (Object.keys(s.stability).length > 0) {
-    lines.push('selection stability across seeds (Jaccard of kept channels):', table(head, s.settings.criteria.map((c) => [c, ...s.settings.targets.map((t) => (s.stability[c]?.[String(t)] ?? NaN).toFixed(3))])));
-  }
-  if (r.routing) {
-    const rt = r.routing;
-    lines.push(`routing: ${rt.criterion} −${rt.target}% expert (cost ${rt.prunedCost.toFixed(3)}) vs full; accuracy pruned ${pct(rt.accuracyPruned)}, full ${pct(rt.accuracyFull)}; signal ${rt.signal}`);
-    lines.push(table(['threshold', 'to full', 'expected cost', 'accuracy'], rt.points.map((p) => [p.threshold.toFixed(4), pct(p.shareFull), p.expectedCost.toFixed(3), pct(p.accuracy)])));
-    if (rt.noLoss) lines.push(`no-loss point: ${pct(rt.noLoss.shareFull)} to the full expert, expected cost ${rt.noLoss.expectedCost.toFixed(3)}, accuracy ${pct(rt.noLoss.accuracy)}`);
-  }
-  lines.push(`results: ${join(r.runDir, 'reports', 'pareto.json')}${r.routing ? `, ${join(r.runDir, 'reports', 'routing.json')}` : ''}; pruned models in ${join(r.runDir, 'export', 'pruned')}/`);
-  return `${lines.join('\n')}\n`;
 }
 
 function pointName(p: ParetoPoint, seeds: number): string {

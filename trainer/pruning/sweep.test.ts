@@ -8,7 +8,9 @@ import { loadModelText } from '../../spec';
 import { initBackend } from '../backend/backends';
 import { readExport } from '../surgery/export';
 import { RunStore } from '../store/run-store';
-import { PARETO_REPORT, ROUTING_REPORT, formatOutcome, runPrune } from './command';
+import { formatOutcome } from '../cli/prune-table';
+import { runPrune } from '../run/prune';
+import { PARETO_REPORT, ROUTING_REPORT } from './command';
 import type { SweepResult } from './sweep';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynaxx-prune-'));
