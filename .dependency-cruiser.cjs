@@ -7,7 +7,7 @@
 const FRONT = '^(extension|server|webviews)/|^trainer/(cli/|server\\.ts|remote\\.ts|main\\.ts|message-reader\\.ts|request-checks\\.ts|response-errors\\.ts|transport-limits\\.ts|report/)';
 const ASSEMBLY = '^trainer/(session\\.ts|run/|evaluate\\.ts)';
 const TECHNIQUES = '^trainer/(stabilize|modularity|pruning|routing|dna|monitors)/';
-const BASE = '^trainer/(engine|store|data|backend|surgery|resources)/';
+const BASE = '^trainer/((engine|store|data|backend|surgery|resources)/|run-technique\\.ts|errors\\.ts)';
 
 module.exports = {
   forbidden: [
@@ -16,6 +16,7 @@ module.exports = {
     { name: 'base-imports-no-technique', severity: 'error', comment: 'The engine, store, data, backends and surgery import no technique (techniques register themselves).', from: { path: BASE }, to: { path: `${TECHNIQUES}|${ASSEMBLY}|${FRONT}` } },
     { name: 'techniques-import-no-assembly-or-front-end', severity: 'error', comment: 'Techniques import neither the run assembly nor a front end.', from: { path: TECHNIQUES }, to: { path: `${ASSEMBLY}|${FRONT}` } },
     { name: 'assembly-imports-no-front-end', severity: 'error', comment: 'The run assembly imports no front end.', from: { path: ASSEMBLY }, to: { path: FRONT } },
+    { name: 'language-server-imports-no-trainer', severity: 'error', comment: 'The language server reads model files with spec/ only: no trainer code, no tfjs.', from: { path: '^server/' }, to: { path: '^trainer/' } },
     { name: 'extension-imports-no-trainer', severity: 'error', comment: 'The extension talks to the trainer over the protocol only.', from: { path: '^(extension|webviews)/' }, to: { path: '^trainer/' } },
   ],
   options: {
