@@ -5,6 +5,8 @@
  * The backend counters (kernels, host reads, GPU objects) are averaged over the timed steps.
  */
 import { counters, perStep, type BackendCounters } from '../trainer/backend/counters';
+// the dna and moe layers, for a reference model that has them (the engine registers only its own layers)
+import '../trainer/dna/register';
 import { TrainingLoop } from '../trainer/engine/loop';
 import type { Dataset } from '../trainer/data/types';
 import type { ModelFile } from '../spec';
