@@ -9,16 +9,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dnaPool, type DnaModuleKind } from '../../spec/layers/dna';
 import type { DnaConfig, LayerNode } from '../../spec/types';
-import { ForwardContext, Module, NamedVariable } from '../engine/module';
+import { ForwardContext, Module } from '../engine/module';
 import type { Initializer } from '../engine/layers/init';
 import { routedHop, routerLoss, type RouterLossWeights } from './hop';
 import { relativeFlops } from './losses';
 import { RoutingMeter } from './meter';
 import { createPoolModule, moduleLabels, PoolModule } from './modules';
-import type { RoutedLayer } from './routed';
+import { RoutedModule, type RoutedLayer } from './routed';
 import { Router } from './router';
 
-export class DnaLayer extends Module implements RoutedLayer {
+export class DnaLayer extends RoutedModule implements RoutedLayer {
   readonly routed = true;
   readonly config: DnaConfig;
   readonly pool: PoolModule[];
@@ -87,14 +87,5 @@ export class DnaLayer extends Module implements RoutedLayer {
 
   children(): Module[] {
     return [...this.routers, ...this.pool];
-  }
-
-  trainable(): NamedVariable[] {
-    return this.children().flatMap((m) => m.trainable());
-  }
-
-  dispose(): void {
-    for (const c of this.children()) c.dispose();
-    this.meter.reset();
   }
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionFlops } from '../../spec/layers/attention';
 import type { DnaModuleKind } from '../../spec/layers/dna';
 import type { LayerNode, MoeConfig } from '../../spec/types';
-import { ForwardContext, Module, NamedVariable } from '../engine/module';
+import { ForwardContext, Module } from '../engine/module';
 import { Attention } from '../engine/layers/attention';
 import { callModule } from '../engine/layers/call';
 import type { Initializer } from '../engine/layers/init';
@@ -19,10 +19,10 @@ import { TRANSFORMER_LN_EPSILON } from '../engine/layers/transformer';
 import { routedHop, routerLoss } from './hop';
 import { RoutingMeter } from './meter';
 import { MlpModule } from './modules';
-import type { RoutedLayer } from './routed';
+import { RoutedModule, type RoutedLayer } from './routed';
 import { Router } from './router';
 
-export class MoeLayer extends Module implements RoutedLayer {
+export class MoeLayer extends RoutedModule implements RoutedLayer {
   readonly routed = true;
   readonly hops = 1;
   readonly config: MoeConfig;
@@ -82,14 +82,5 @@ export class MoeLayer extends Module implements RoutedLayer {
 
   children(): Module[] {
     return [this.ln1, this.attn, this.ln2, this.router, ...this.experts];
-  }
-
-  trainable(): NamedVariable[] {
-    return this.children().flatMap((m) => m.trainable());
-  }
-
-  dispose(): void {
-    for (const c of this.children()) c.dispose();
-    this.meter.reset();
   }
 }

@@ -1,7 +1,7 @@
 /** What the trainer needs from a layer with routers (`dna`, `moe`): its pool, costs, counters and a trace switch. */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DnaModuleKind } from '../../spec/layers/dna';
-import type { Module } from '../engine/module';
+import { Module, type NamedVariable } from '../engine/module';
 import type { RoutingMeter } from './meter';
 
 export interface RoutedLayer extends Module {
@@ -27,4 +27,18 @@ export interface RoutedLayer extends Module {
 
 export function isRouted(m: Module): m is RoutedLayer {
   return (m as Partial<RoutedLayer>).routed === true;
+}
+
+/** The container part both routed layers share: their weights are their children's; dispose also clears the meter. */
+export abstract class RoutedModule extends Module {
+  abstract readonly meter: RoutingMeter;
+
+  override trainable(): NamedVariable[] {
+    return this.children().flatMap((m) => m.trainable());
+  }
+
+  override dispose(): void {
+    for (const c of this.children()) c.dispose();
+    this.meter.reset();
+  }
 }

@@ -14,6 +14,12 @@ Chart.register(LineController, ScatterController, LineElement, PointElement, Lin
 export { Chart };
 
 /** Applies the theme to chart.js defaults and to existing charts. */
+/** Destroys the charts of a view about to draw again; returns the empty list to keep. */
+export function destroyCharts(charts: Iterable<Chart>): Chart[] {
+  for (const c of charts) c.destroy();
+  return [];
+}
+
 export function themeCharts(theme: Theme, charts: Iterable<Chart>): void {
   Chart.defaults.color = theme.foreground;
   Chart.defaults.borderColor = theme.grid;

@@ -13,31 +13,28 @@ import type { ChartDataset, ChartOptions } from 'chart.js';
 import { formatPath, type DnaLayerReport, type DnaPathStats, type DnaReport, type PathAssociation } from '../../../protocol/dna';
 import type { DashboardData } from '../../../protocol/webview';
 import { num, pct, si } from '../format';
-import type { Change } from '../store';
 import { withAlpha, type Theme } from '../theme';
-import { axis, baseOptions, Chart, themeCharts, tickLabel } from './charts';
-import { el, option, type View, type ViewContext } from './view';
+import { axis, baseOptions, Chart, tickLabel } from './charts';
+import { ReportView } from './report-view';
+import { el, option, type ViewContext } from './view';
 
 interface XY { x: number; y: number }
 type LineSet = ChartDataset<'scatter', XY[]> & { fit?: boolean; tokens?: number };
 type Which = 'trained' | 'random';
 const MODELS: Array<{ key: Which; title: string }> = [{ key: 'trained', title: 'trained' }, { key: 'random', title: 'random init' }];
 
-export class PathsView implements View {
+export class PathsView extends ReportView<DnaReport> {
   readonly id = 'paths';
   readonly title = 'Routing paths';
   readonly element = el('div', 'view paths');
-  active = false;
 
   private readonly summary = el('div', 'summary');
   private readonly layers = el('div', 'paths-layers');
-  private charts: Chart[] = [];
   /** Per layer: redraws its group table for the labelling chosen. */
   private groupTables: Array<() => void> = [];
-  private report: DnaReport | undefined;
-  private dirty = false;
 
-  constructor(private readonly ctx: ViewContext) {
+  constructor(ctx: ViewContext) {
+    super(ctx);
     this.element.append(this.summary, this.layers);
   }
 
@@ -45,32 +42,12 @@ export class PathsView implements View {
     return (data.paths?.layers.length ?? 0) > 0;
   }
 
-  visible(): boolean {
-    return this.active;
+  protected pick(data: DashboardData): DnaReport | undefined {
+    return data.paths;
   }
 
-  update(data: DashboardData, change: Change): void {
-    if (change.kind !== 'all' && change.kind !== 'reports') return;
-    if (data.paths === this.report) return;
-    this.report = data.paths;
-    this.dirty = true;
-    this.ctx.invalidate(this);
-  }
-
-  themeChanged(theme: Theme): void {
-    themeCharts(theme, this.charts);
-    this.dirty = true;
-    this.ctx.invalidate(this);
-  }
-
-  render(): void {
-    if (!this.dirty || !this.report) return;
-    this.dirty = false;
-    for (const c of this.charts) c.destroy();
-    this.charts = [];
+  protected draw(r: DnaReport, theme: Theme): void {
     this.groupTables = [];
-    const theme = this.ctx.theme();
-    const r = this.report;
     this.summary.replaceChildren(
       fact('analysed', `${r.samples} ${r.split} samples × ${r.tokensPerSample} tokens, weights of step ${r.step}`),
       fact('FLOPs per sample', `${si(r.flopsPerSample)} of ${si(r.boundFlopsPerSample)} bound (${pct(r.flopsPerSample / r.boundFlopsPerSample)})`,

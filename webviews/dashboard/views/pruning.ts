@@ -7,29 +7,28 @@
 import type { ChartDataset, ChartOptions, TooltipItem } from 'chart.js';
 import type { DashboardData, ParetoData, RoutingData } from '../../../protocol/webview';
 import { num, pct, si } from '../format';
-import type { Change } from '../store';
 import { withAlpha, type Theme } from '../theme';
-import { axis, baseOptions, Chart, themeCharts } from './charts';
-import { el, type View, type ViewContext } from './view';
+import { axis, baseOptions, Chart } from './charts';
+import { ReportView } from './report-view';
+import { el, type ViewContext } from './view';
 
 type ParetoPoint = ParetoData['points'][number];
 type RoutingPoint = RoutingData['points'][number];
 interface XY<T> { x: number; y: number; p?: T }
 type ScatterSet<T> = ChartDataset<'scatter', Array<XY<T>>>;
 
-export class PruningView implements View {
+type Reports = Pick<DashboardData, 'pareto' | 'routing'>;
+
+export class PruningView extends ReportView<Reports> {
   readonly id = 'pruning';
   readonly title = 'Pruning';
   readonly element = el('div', 'view pruning');
-  active = false;
 
   private readonly settings = el('div', 'summary');
   private readonly grid = el('div', 'chart-grid');
-  private charts: Chart[] = [];
-  private data: DashboardData | undefined;
-  private dirty = false;
 
-  constructor(private readonly ctx: ViewContext) {
+  constructor(ctx: ViewContext) {
+    super(ctx);
     this.element.append(this.settings, this.grid);
   }
 
@@ -37,31 +36,13 @@ export class PruningView implements View {
     return (data.pareto?.points.length ?? 0) > 0 || (data.routing?.points.length ?? 0) > 0;
   }
 
-  visible(): boolean {
-    return this.active;
+  /** A new object each time: the store updates its data in place, and new reports must redraw. */
+  protected pick(data: DashboardData): Reports {
+    return { pareto: data.pareto, routing: data.routing };
   }
 
-  update(data: DashboardData, change: Change): void {
-    if (change.kind !== 'all' && change.kind !== 'reports') return;
-    this.data = data;
-    this.dirty = true;
-    this.ctx.invalidate(this);
-  }
-
-  themeChanged(theme: Theme): void {
-    themeCharts(theme, this.charts);
-    this.dirty = true;
-    this.ctx.invalidate(this);
-  }
-
-  render(): void {
-    if (!this.dirty || !this.data) return;
-    this.dirty = false;
-    for (const c of this.charts) c.destroy();
-    this.charts = [];
+  protected draw({ pareto, routing }: Reports, theme: Theme): void {
     this.grid.replaceChildren();
-    const theme = this.ctx.theme();
-    const { pareto, routing } = this.data;
     this.renderSettings(pareto, routing);
     if (pareto && pareto.points.length > 0) {
       this.charts.push(this.paretoChart(pareto, theme, 'flops'));
