@@ -1,18 +1,20 @@
 /**
- * `npm run bench:stability`: the evidence for stable ultra-deep training (issue 4). The same unnormalized
- * deep residual network (bench/stability/models.ts) at several depths, trained through the real session
- * with and without `stabilize: auto`, each run in its own child process (one tfjs backend per process,
- * a clean heap per run). Reports per run: diverged or not, loss spikes, steps to a target loss, loss at
- * step 0, final loss, mean step time, and the protocol's per-step overhead; prints a markdown table and
- * writes bench/results/stability-<host>-<date>.json.
+ * `npm run bench:stability`: the evidence for stable ultra-deep training (issues 4 and 16). The same
+ * unnormalized deep residual network (bench/stability/models.ts) at several depths, trained through the real
+ * session once per arm and seed: the baseline, `stabilize: auto`, the controls a reader expects (fixed α,
+ * ReZero, DeepNorm-style, pre-LN with Adam and clipping) and the protocol's ablations, each a variant of the
+ * model file, each run in its own child process (one tfjs backend per process, a clean heap per run).
+ * Reports per depth and arm over the seeds: diverged runs, final loss, steps to a target loss, validation
+ * accuracy, loss spikes, step time (mean ± sd); prints a markdown table and writes
+ * bench/results/stability-<host>-<date>.json after every run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
-import { DEFAULTS, type StabilityConfig } from './models';
-import { markdownTable, rowsOf } from './report';
+import { ARM_NAMES, ARM_SETS, ARMS, DEFAULTS, resolveArms, type ArmName, type StabilityConfig } from './models';
+import { armRows, markdownTable, rowsOf } from './report';
 import type { OneResult } from './run-one';
 
 const HELP = `npm run bench:stability -- [options]
@@ -22,11 +24,17 @@ const HELP = `npm run bench:stability -- [options]
   --lr 0.1                base learning rate (default 0.1)
   --width 16 --batch 32   layer width, batch size
   --target 2.0            target loss for "steps to target" (ln 8 = 2.08 is chance on 8 classes)
-  --arms baseline,stabilized
+  --arms baseline,stabilized   arm names or sets, comma-separated (default: baseline,stabilized)
+                          sets: ${Object.entries(ARM_SETS).map(([k, v]) => `${k} (${v.length})`).join(', ')}
+  --seeds 3               seeds per depth and arm: train.seed 42, 43, ... (default 1)
   --backend wasm|cpu      (default wasm; falls back to cpu when wasm does not load)
   --quick                 depths 10,30, 20 steps: a smoke test
+  --long                  the seed's own regime: D = 300, 4000 steps, a written-out 2000-step warm-up vs
+                          1000 and a fixed bound 1.5, baseline and fixed α = 0.1, 3 seeds (hours on a CPU)
   --out FILE              JSON results (default bench/results/stability-<host>-<date>.json; --quick: the temp dir)
-  --json                  print the JSON instead of the table`;
+  --json                  print the JSON instead of the table
+arms:
+${ARM_NAMES.map((a) => `  ${a.padEnd(16)} ${ARMS[a].doc}`).join('\n')}`;
 
 interface Options {
   depths: number[];
@@ -36,7 +44,8 @@ interface Options {
   width: number;
   batch: number;
   target: number;
-  arms: ('baseline' | 'stabilized')[];
+  arms: ArmName[];
+  seeds: number;
   backend: 'wasm' | 'cpu';
   out?: string;
   /** A smoke run: its results go to the temp dir unless --out says otherwise. */
@@ -45,7 +54,7 @@ interface Options {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { depths: [100, 300, 1000], steps: [300, 300, 200], optimizer: 'sgd', lr: 0.1, width: DEFAULTS.width, batch: DEFAULTS.batchSize, target: 2.0, arms: ['baseline', 'stabilized'], backend: 'wasm', json: false };
+  const o: Options = { depths: [100, 300, 1000], steps: [300, 300, 200], optimizer: 'sgd', lr: 0.1, width: DEFAULTS.width, batch: DEFAULTS.batchSize, target: 2.0, arms: ['baseline', 'stabilized'], seeds: 1, backend: 'wasm', json: false };
   const list = (v: string) => v.split(',').map(Number);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -61,23 +70,28 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--width') o.width = Number(v());
     else if (a === '--batch') o.batch = Number(v());
     else if (a === '--target') o.target = Number(v());
-    else if (a === '--arms') o.arms = v().split(',') as Options['arms'];
+    else if (a === '--arms') o.arms = resolveArms(v());
+    else if (a === '--seeds') o.seeds = Number(v());
     else if (a === '--backend') o.backend = v() as Options['backend'];
     else if (a === '--out') o.out = v();
     else if (a === '--json') o.json = true;
     else if (a === '--quick') { o.depths = [10, 30]; o.steps = [20]; o.quick = true; }
+    else if (a === '--long') { o.depths = [300]; o.steps = [4000]; o.arms = ARM_SETS.long!; o.seeds = 3; }
     else throw new Error(`unknown option ${a}\n${HELP}`);
   }
   if (o.depths.some((d) => !(d >= 3))) throw new Error('--depths: each at least 3');
+  if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw new Error('--seeds: a whole number, at least 1');
   if (o.steps.length !== 1 && o.steps.length !== o.depths.length) throw new Error('--steps: one number, or one per depth');
   return o;
 }
 
+/** Depth by depth, seed by seed, every arm: a cut-short run still has whole seeds of every arm. */
 export function plan(o: Options): StabilityConfig[] {
-  return o.depths.flatMap((depth, i) => o.arms.map((arm): StabilityConfig => ({
-    ...DEFAULTS, depth, steps: o.steps[o.steps.length === 1 ? 0 : i]!, width: o.width, batchSize: o.batch,
-    optimizer: o.optimizer, lr: o.lr, backend: o.backend, stabilize: arm === 'baseline' ? 'none' : 'auto',
-  })));
+  const stepsAt = (i: number) => o.steps[o.steps.length === 1 ? 0 : i]!;
+  return o.depths.flatMap((depth, i) => Array.from({ length: o.seeds }, (_, s) => o.arms.map((arm): StabilityConfig => ({
+    ...DEFAULTS, depth, steps: stepsAt(i), width: o.width, batchSize: o.batch,
+    optimizer: o.optimizer, lr: o.lr, backend: o.backend, arm, seed: DEFAULTS.seed + s,
+  }))).flat());
 }
 
 const MARK = 'STABILITY-RESULT ';
@@ -87,7 +101,7 @@ function runChild(config: StabilityConfig): OneResult {
   const args = [...process.execArgv, process.argv[1]!, '--one', JSON.stringify(config)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const line = r.stdout.split('\n').find((l) => l.startsWith(MARK));
-  if (!line) throw new Error(`run ${config.depth}/${config.stabilize} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  if (!line) throw new Error(`run ${config.depth}/${config.arm}/seed ${config.seed} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   return JSON.parse(line.slice(MARK.length)) as OneResult;
 }
 
@@ -115,10 +129,34 @@ async function main(argv: string[]): Promise<void> {
   const configs = plan(o);
   const results: OneResult[] = [];
   const t0 = Date.now();
+  const date = new Date().toISOString().slice(0, 10);
+  const m = machine();
+  // a --quick smoke run must not overwrite the recorded results
+  const out = o.out ?? join(o.quick ? tmpdir() : join(repoRoot(), 'bench', 'results'), `stability-${m.host}-${date}${o.quick ? '-quick' : ''}.json`);
+  const stepsOf = (depth: number) => configs.find((c) => c.depth === depth)!.steps;
+  // written after every run, so a plan cut short keeps what it measured
+  const write = () => {
+    const rows = rowsOf(results, o.target);
+    const doc = {
+      date, machine: m, backend: results[0]?.backend, device: results[0]?.device, seconds: (Date.now() - t0) / 1000,
+      complete: results.length === configs.length, options: o, spikeRule: SPIKE_RULE, blowUpFactor: BLOWUP_FACTOR,
+      arms: Object.fromEntries(o.arms.map((a) => [a, ARMS[a].doc])),
+      stabilizeChoices: Object.fromEntries(o.arms.flatMap((a) => {
+        const r = results.find((x) => x.config.arm === a && x.stabilizeChoices);
+        return r ? [[a, r.stabilizeChoices]] : [];
+      })),
+      armRows: armRows(rows, stepsOf),
+      rows,
+      runs: results.map((r) => ({ config: r.config, status: r.status, error: r.error, steps: r.steps, seconds: r.seconds, backend: r.backend, device: r.device, alerts: r.alerts, validation: r.validation, losses: r.points.map((p) => p.loss), stepMs: r.points.map((p) => +p.ms.toFixed(2)), lr: r.points.map((p) => p.lr) })),
+    };
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+    return doc;
+  };
   let backend = o.backend;
-  for (const c of configs) {
+  for (const [k, c] of configs.entries()) {
     const config = { ...c, backend };
-    console.error(`stability: depth ${c.depth}, ${c.stabilize === 'none' ? 'baseline' : 'stabilize: auto'}, ${c.steps} steps (${c.optimizer} lr ${c.lr}, ${backend})`);
+    console.error(`stability ${k + 1}/${configs.length}: depth ${c.depth}, ${c.arm}, seed ${c.seed}, ${c.steps} steps (${backend})`);
     let r: OneResult;
     try {
       r = runChild(config);
@@ -131,23 +169,10 @@ async function main(argv: string[]): Promise<void> {
     const last = r.points.at(-1);
     console.error(`  ${r.status} at step ${r.steps} in ${r.seconds.toFixed(1)} s; loss ${r.points[0]?.loss.toFixed(3)} -> ${last?.loss.toFixed(3)}${r.error ? `; ${r.error}` : ''}`);
     results.push(r);
+    write();
   }
-  const rows = rowsOf(results, o.target);
-  const steps = Object.fromEntries(configs.map((c) => [c.depth, c.steps]));
-  const table = markdownTable(rows, o.target, steps);
-  const date = new Date().toISOString().slice(0, 10);
-  const m = machine();
-  // a --quick smoke run must not overwrite the recorded results
-  const out = o.out ?? join(o.quick ? tmpdir() : join(repoRoot(), 'bench', 'results'), `stability-${m.host}-${date}${o.quick ? '-quick' : ''}.json`);
-  const doc = {
-    date, machine: m, backend: results[0]?.backend, device: results[0]?.device, seconds: (Date.now() - t0) / 1000,
-    options: o, spikeRule: SPIKE_RULE, blowUpFactor: BLOWUP_FACTOR,
-    stabilizeChoices: results.find((r) => r.stabilizeChoices)?.stabilizeChoices,
-    rows,
-    runs: results.map((r) => ({ config: r.config, status: r.status, error: r.error, steps: r.steps, seconds: r.seconds, backend: r.backend, device: r.device, alerts: r.alerts, stabilizeChoices: r.stabilizeChoices, losses: r.points.map((p) => p.loss), stepMs: r.points.map((p) => +p.ms.toFixed(2)), lr: r.points.map((p) => p.lr) })),
-  };
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+  const doc = write();
+  const table = markdownTable(doc.armRows, o.target);
   if (o.json) console.log(JSON.stringify(doc));
   else {
     console.log(`\n${m.cpu}, ${m.cores} cores, ${m.node}, backend ${doc.backend} (${doc.device}); ${o.optimizer} lr ${o.lr}, width ${o.width}, batch ${o.batch}; ${doc.seconds.toFixed(0)} s in all\n`);

@@ -1,50 +1,99 @@
-/** The markdown table of the stability benchmark (for BENCHMARKS.md) and its JSON rows. */
-import { overheadPct, summarize, type RunSummary, type SpikeRule } from './analyze';
+/**
+ * The stability benchmark's rows: one per run (JSON), and one per depth and arm over its seeds (mean ± sd,
+ * the markdown table for BENCHMARKS.md). Divergence and spikes come from analyze.ts's `summarize`.
+ */
+import { summarize, type RunSummary, type SpikeRule } from './analyze';
+import type { ArmName } from './models';
 import type { OneResult } from './run-one';
 
 export interface Row {
   depth: number;
-  arm: 'baseline' | 'stabilized';
+  arm: ArmName;
+  seed: number;
   summary: RunSummary;
-  /** Stabilized rows: mean step time vs the baseline's over the steps both ran. */
-  overhead?: { pct: number; steps: number };
+  valAccuracy?: number;
   alerts: OneResult['alerts'];
   seconds: number;
 }
 
 export function rowsOf(results: OneResult[], target: number, rule?: SpikeRule): Row[] {
-  const rows: Row[] = [];
-  for (const r of results) {
-    const arm = r.config.stabilize === 'none' ? 'baseline' : 'stabilized';
-    const row: Row = { depth: r.config.depth, arm, summary: summarize(r, target, rule), alerts: r.alerts, seconds: r.seconds };
-    if (arm === 'stabilized') {
-      const base = results.find((b) => b.config.depth === r.config.depth && b.config.stabilize === 'none');
-      if (base) row.overhead = overheadPct(base.points, r.points);
-    }
-    rows.push(row);
-  }
-  return rows;
+  return results.map((r) => ({
+    depth: r.config.depth, arm: r.config.arm, seed: r.config.seed, summary: summarize(r, target, rule),
+    ...(r.validation?.accuracy !== undefined ? { valAccuracy: r.validation.accuracy } : {}),
+    alerts: r.alerts, seconds: r.seconds,
+  }));
 }
 
-const fmt = (x: number | undefined, digits = 3): string => {
+/** Mean and sample standard deviation of the finite values, and how many there were. */
+export interface Stat { mean: number; sd: number; n: number }
+
+export function stat(xs: readonly (number | undefined)[]): Stat {
+  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const n = v.length;
+  const mean = n ? v.reduce((a, b) => a + b, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, n };
+}
+
+export interface ArmRow {
+  depth: number;
+  arm: ArmName;
+  seeds: number;
+  steps: number;
+  diverged: number;
+  /** Runs whose smoothed loss reached the target, and the steps it took them. */
+  reached: number;
+  stepsToTarget: Stat;
+  /** Over the runs that did not diverge (a diverged run's final loss is NaN or a blow-up). */
+  finalLoss: Stat;
+  bestLoss: Stat;
+  valAccuracy: Stat;
+  spikes: Stat;
+  msPerStep: Stat;
+}
+
+export function armRows(rows: Row[], steps: (depth: number) => number): ArmRow[] {
+  const keys: string[] = [];
+  for (const r of rows) if (!keys.includes(`${r.depth}/${r.arm}`)) keys.push(`${r.depth}/${r.arm}`);
+  return keys.map((k) => {
+    const rs = rows.filter((r) => `${r.depth}/${r.arm}` === k);
+    const ok = rs.filter((r) => !r.summary.diverged);
+    return {
+      depth: rs[0]!.depth, arm: rs[0]!.arm, seeds: rs.length, steps: steps(rs[0]!.depth),
+      diverged: rs.length - ok.length,
+      reached: rs.filter((r) => r.summary.stepsToTarget !== undefined).length,
+      stepsToTarget: stat(rs.map((r) => r.summary.stepsToTarget)),
+      finalLoss: stat(ok.map((r) => r.summary.finalLoss)),
+      bestLoss: stat(ok.map((r) => r.summary.bestLoss)),
+      valAccuracy: stat(rs.map((r) => r.valAccuracy)),
+      spikes: stat(rs.map((r) => r.summary.spikes)),
+      msPerStep: stat(rs.map((r) => r.summary.meanStepMs)),
+    };
+  });
+}
+
+export const fmt = (x: number | undefined, digits = 3): string => {
   if (x === undefined || Number.isNaN(x)) return '—';
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(2) : x.toFixed(digits);
 };
 
-export function markdownTable(rows: Row[], target: number, steps: Record<number, number>): string {
-  const head = ['depth', 'protocol', 'steps', 'diverged', 'loss spikes', `steps to loss ≤ ${target}`, 'loss at step 0', 'final loss', 'best loss', 'ms/step', 'overhead/step', 'alerts (layer ids → lines)'];
-  const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i >= 4 && i !== 11 ? '---:' : '---')).join(' | ')} |`];
+/** `mean ± sd`, with `(k/n)` when only k of the n runs count. */
+function ms(s: Stat, total: number, digits = 3): string {
+  if (s.n === 0) return '—';
+  return `${fmt(s.mean, digits)} ± ${fmt(s.sd, digits)}${s.n < total ? ` (${s.n}/${total})` : ''}`;
+}
+
+export function markdownTable(rows: ArmRow[], target: number): string {
+  const head = ['depth', 'arm', 'steps', 'seeds', 'diverged', 'final loss', `steps to loss ≤ ${target}`, 'best loss', 'val accuracy', 'loss spikes', 'ms/step'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i >= 2 ? '---:' : '---')).join(' | ')} |`];
   for (const r of rows) {
-    const s = r.summary;
-    const div = s.diverged ? `**yes** (${s.reason?.replace(/\|/g, '/')})` : 'no';
-    const over = r.overhead ? `${r.overhead.pct >= 0 ? '+' : ''}${r.overhead.pct.toFixed(1)}% (${r.overhead.steps} steps)` : '';
-    const alerts = r.alerts.total === 0 ? '0'
-      : `${r.alerts.total} (${Object.entries(r.alerts.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}; ${r.alerts.mappedToLine}/${r.alerts.withLayer} mapped)`;
+    const reach = r.reached === 0 ? 'not reached' : ms(r.stepsToTarget, r.seeds, 1);
     lines.push(`| ${[
-      r.depth, r.arm === 'baseline' ? 'without' : '`stabilize: auto`', `${s.stepsRun}/${steps[r.depth] ?? '?'}`, div, s.spikes,
-      s.stepsToTarget ?? 'not reached', fmt(s.loss0), fmt(s.finalLoss), fmt(s.bestLoss), fmt(s.meanStepMs, 1), over, alerts,
+      r.depth, `\`${r.arm}\``, r.steps, r.seeds, `${r.diverged}/${r.seeds}`, ms(r.finalLoss, r.seeds), reach,
+      ms(r.bestLoss, r.seeds), r.valAccuracy.n ? ms({ ...r.valAccuracy, mean: r.valAccuracy.mean * 100, sd: r.valAccuracy.sd * 100 }, r.seeds, 1) + '%' : '—',
+      ms(r.spikes, r.seeds, 1), fmt(r.msPerStep.mean, 1),
     ].join(' | ')} |`);
   }
   return lines.join('\n');

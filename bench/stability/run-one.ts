@@ -31,6 +31,8 @@ export interface OneResult extends RunOutcome {
   /** What `stabilize: auto` resolved to (the parser's `choices`), when the block is there. */
   stabilizeChoices?: string[];
   alerts: AlertSummary;
+  /** The end-of-run evaluation on the validation split (absent when the run failed before it). */
+  validation?: { loss?: number; accuracy?: number };
   logs: string[];
 }
 
@@ -61,7 +63,10 @@ export async function runOne(config: StabilityConfig, keep = false): Promise<One
     const result = await prepared.run();
     const seconds = (performance.now() - t0) / 1000;
     const batch = prepared.model.train.batchSize;
-    const metrics = readJsonl<MetricRecord>(join(prepared.runDir, 'metrics.jsonl')).filter((r) => r.split === 'train');
+    const records = readJsonl<MetricRecord>(join(prepared.runDir, 'metrics.jsonl'));
+    const metrics = records.filter((r) => r.split === 'train');
+    const val = records.filter((r) => r.split === 'validation').at(-1);
+    const numOr = (x: unknown) => (x === undefined ? undefined : Number(x));
     const points: StepPoint[] = metrics.map((r) => ({
       step: r.step,
       loss: Number(r.loss),
@@ -86,6 +91,7 @@ export async function runOne(config: StabilityConfig, keep = false): Promise<One
       backend: prepared.backend, device: prepared.device, seconds,
       stabilizeChoices: choices,
       alerts: { total: alerts.length, byKind, withLayer, mappedToLine: mapped, examples },
+      ...(val ? { validation: { loss: numOr(val.loss), accuracy: numOr(val.accuracy) } } : {}),
       logs,
     };
   } finally {

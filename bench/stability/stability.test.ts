@@ -9,13 +9,13 @@ import { runOne } from './run-one';
 const pts = (losses: number[], ms = 10): StepPoint[] => losses.map((loss, i) => ({ step: i + 1, loss, ms }));
 
 test('the generated network has D weight layers, scale-1 residual blocks and no normalization', () => {
-  for (const stabilize of ['none', 'auto'] as const) {
-    const text = stabilityModelText({ ...DEFAULTS, depth: 100, steps: 10, stabilize });
+  for (const arm of ['baseline', 'stabilized'] as const) {
+    const text = stabilityModelText({ ...DEFAULTS, depth: 100, steps: 10, arm });
     const r = parseModelText(text, 'x.dynaxx.yaml');
     assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
     assert.equal(r.model!.depth, 100);
     assert.ok(!/norm/i.test(text.split('layers:')[1]!.split('train:')[0]!));
-    assert.equal(/^stabilize: auto$/m.test(text), stabilize === 'auto');
+    assert.equal(/^stabilize: auto$/m.test(text), arm === 'stabilized');
   }
 });
 
@@ -43,16 +43,23 @@ test('overhead compares mean step times over the steps both arms ran', () => {
   assert.equal(o.steps, 15);
 });
 
-test('options and plan: both arms per depth, a step budget per depth', () => {
-  const o = parseOptions(['--depths', '100,300', '--steps', '50,20', '--optimizer', 'adam', '--lr', '0.01']);
+test('options and plan: depth by depth, seed by seed, every arm; a step budget per depth', () => {
+  const o = parseOptions(['--depths', '100,300', '--steps', '50,20', '--optimizer', 'adam', '--lr', '0.01', '--seeds', '2']);
   const p = plan(o);
-  assert.deepEqual(p.map((c) => [c.depth, c.steps, c.stabilize]), [[100, 50, 'none'], [100, 50, 'auto'], [300, 20, 'none'], [300, 20, 'auto']]);
+  assert.deepEqual(p.map((c) => [c.depth, c.steps, c.seed, c.arm]), [
+    [100, 50, 42, 'baseline'], [100, 50, 42, 'stabilized'], [100, 50, 43, 'baseline'], [100, 50, 43, 'stabilized'],
+    [300, 20, 42, 'baseline'], [300, 20, 42, 'stabilized'], [300, 20, 43, 'baseline'], [300, 20, 43, 'stabilized'],
+  ]);
   assert.ok(p.every((c) => c.optimizer === 'adam' && c.lr === 0.01));
   assert.throws(() => parseOptions(['--steps', '1,2']), /one per depth/);
+  assert.throws(() => parseOptions(['--arms', 'stabilised']), /unknown arm 'stabilised'/);
+  assert.deepEqual(parseOptions(['--arms', 'baseline,controls']).arms, ['baseline', 'fixed-alpha-0.1', 'rezero', 'deepnorm', 'preln-adam-clip']);
+  const long = parseOptions(['--long']);
+  assert.deepEqual([long.depths, long.steps, long.seeds], [[300], [4000], 3]);
 });
 
 test('one baseline run through the real session gives a loss and a step time per step', async () => {
-  const r = await runOne({ ...DEFAULTS, depth: 6, steps: 6, stabilize: 'none', backend: 'cpu' });
+  const r = await runOne({ ...DEFAULTS, depth: 6, steps: 6, arm: 'baseline', backend: 'cpu' });
   assert.equal(r.status, 'completed');
   assert.deepEqual(r.points.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
   assert.ok(r.points.every((p) => Number.isFinite(p.loss) && p.ms > 0));
