@@ -9,12 +9,12 @@
  * bench/results/stability-<host>-<date>.json after every run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
 import { ARM_NAMES, ARM_SETS, ARMS, DEFAULTS, resolveArms, type ArmName, type StabilityConfig } from './models';
-import { armRows, markdownTable, rowsOf } from './report';
+import { armRows, markdownTable, rowsOf, type ArmRow } from './report';
 import type { OneResult } from './run-one';
 
 const HELP = `npm run bench:stability -- [options]
@@ -33,6 +33,7 @@ const HELP = `npm run bench:stability -- [options]
                           1000 and a fixed bound 1.5, baseline and fixed α = 0.1, 3 seeds (hours on a CPU)
   --out FILE              JSON results (default bench/results/stability-<host>-<date>.json; --quick: the temp dir)
   --json                  print the JSON instead of the table
+  --table FILE            print the table of a result file (a run with arms, from 2026-12-04 on)
 arms:
 ${ARM_NAMES.map((a) => `  ${a.padEnd(16)} ${ARMS[a].doc}`).join('\n')}`;
 
@@ -125,6 +126,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (argv.includes('--help') || argv.includes('-h')) return void console.log(HELP);
+  if (argv[0] === '--table') {
+    // the table of a result file, as BENCHMARKS.md shows it (every number from that file)
+    const doc = JSON.parse(readFileSync(argv[1] ?? '', 'utf8')) as { armRows: ArmRow[]; options: Options };
+    return void console.log(markdownTable(doc.armRows, doc.options.target));
+  }
   const o = parseOptions(argv);
   const configs = plan(o);
   const results: OneResult[] = [];
