@@ -126,6 +126,12 @@ export function textTable(rows: Row[]): string {
   ].join('\n');
 }
 
+/** The throughput table alone, with its failure notes (BENCHMARKS.md's tables of runs without host counters). */
+export function speedMarkdown(rows: Row[]): string {
+  const notes = failureNotes(rows).map((n) => `- ${n}`);
+  return [markdown(SPEED, rows.map(speedCells)), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
 export function markdownTable(rows: Row[]): string {
   const notes = failureNotes(rows).map((n) => `- ${n}`);
   return [markdown(SPEED, rows.map(speedCells)), '', HOST_COST, '', markdown(COST, rows.map(costCells)), ...(notes.length ? ['', ...notes] : [])].join('\n');

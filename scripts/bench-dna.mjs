@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values: o } = parseArgs({ options: {
@@ -65,8 +66,8 @@ const train = (label, file, args) => {
   return r;
 };
 
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
-const kf = (x) => `${(x / 1e3).toFixed(1)} k`;
+// the tables' one formatter, shared with `npm run bench:tables` (bench/tables) that regenerates BENCHMARKS.md's copies
+const { fashionTable, targetLine, textTable } = await tsImport('../bench/dna/report.ts', import.meta.url);
 const lines = [`${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores), node ${process.version}, backend ${o.backend}`];
 if (o.only !== 'text') {
   const patch = [/patch: 4/, `patch: ${o.patch}`];
@@ -77,29 +78,16 @@ if (o.only !== 'text') {
     train(`DNA top-${k}, compute ${cw}`, variant('fashion-dna', `bench-dna-k${k}-c${cw}`, [patch, [/k: 1/, `k: ${k}`], [/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
   }
   lines.push('', `Fashion-MNIST, ${o.patch}x${o.patch} patches (${dense.tokens} per image), width 48, ${o.epochs} epochs on ${o.limit === '0' ? 'all' : o.limit} training images, test split (10 000 images):`, '');
-  lines.push('| model | params | test accuracy | Δ vs dense | FLOPs per patch | of dense | skip share | dropped | paths (random init) | power-law exponent (random) | adjusted NMI(path, class) (random) | minutes |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    const routed = r.distinct !== undefined;
-    lines.push(`| ${r.label} | ${r.params} | ${pct(r.testAccuracy)} | ${r === dense ? '—' : `${(100 * (r.testAccuracy - dense.testAccuracy)).toFixed(1)} pt`} | ${kf(r.flopsPerToken)} | ${pct(r.flopsPerToken / dense.flopsPerToken)} | ` +
-      `${r.skip !== undefined ? pct(r.skip) : '—'} | ${r.dropped !== undefined ? pct(r.dropped) : '—'} | ${routed ? `${r.distinct} (${r.distinctRandom})` : '—'} | ` +
-      `${routed && r.powerLaw !== undefined ? `${r.powerLaw.toFixed(2)} (${r.powerLawRandom?.toFixed(2) ?? '—'})` : '—'} | ${r.nmiClass !== undefined ? `${r.nmiClass.toFixed(2)} (${r.nmiClassRandom.toFixed(2)})` : '—'} | ${r.minutes.toFixed(1)} |`);
-  }
-  const ok = results.filter((r) => r.label.startsWith('DNA') && r.testAccuracy >= dense.testAccuracy - 0.02 && r.flopsPerToken <= 0.7 * dense.flopsPerToken);
-  lines.push('', ok.length ? `Target met (within 2 pt of dense at ≤ 70% of its FLOPs per patch): ${ok.map((r) => r.label).join(', ')}.`
-    : 'Target not met: no DNA run is within 2 pt of dense at ≤ 70% of its FLOPs per patch (see the table for the best trade-off).');
+  lines.push(fashionTable(results), '', targetLine(results));
 }
 if (o.only !== 'fashion') {
   const first = results.length;
   const args = ['--epochs', o['text-epochs']];
   const denseText = variant('char-dna', 'bench-char-dense', [[/    - type: dna\n(      .*\n)+/, '    - { type: transformer, name: block0, heads: 4, mlpRatio: 2, causal: true }\n    - { type: transformer, name: block1, heads: 4, mlpRatio: 2, causal: true }\n']]);
-  const textDense = train('char: dense transformer', denseText, args);
+  train('char: dense transformer', denseText, args);
   for (const cw of [0, 0.1, 0.3]) train(`char: DNA top-1, compute ${cw}`, variant('char-dna', `bench-char-dna-c${cw}`, [[/computeWeight: [0-9.]+/, `computeWeight: ${cw}`]]), args);
   lines.push('', `Character LM on /usr/share/common-licenses/GPL-3 (64 characters of context, next character at every position, last 10% held out), ${o['text-epochs']} epochs:`, '');
-  lines.push('| model | params | test loss (nats/char) | test accuracy | FLOPs per char | of dense | skip share | paths (random init) | minutes |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results.slice(first)) {
-    lines.push(`| ${r.label} | ${r.params} | ${r.testLoss.toFixed(3)} | ${pct(r.testAccuracy)} | ${kf(r.flopsPerToken)} | ${pct(r.flopsPerToken / textDense.flopsPerToken)} | ${r.skip !== undefined ? pct(r.skip) : '—'} | ${r.distinct !== undefined ? `${r.distinct} (${r.distinctRandom})` : '—'} | ${r.minutes.toFixed(1)} |`);
-  }
+  lines.push(textTable(results.slice(first)));
 }
 lines.push('', `Total ${((Date.now() - t0) / 60000).toFixed(1)} min.`);
 mkdirSync(join(root, 'bench', 'dna'), { recursive: true });

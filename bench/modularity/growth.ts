@@ -14,6 +14,7 @@ import { RunStore } from '../../trainer/store/run-store';
 import type { GrowthReport } from '../../trainer/modularity/growth';
 import { startGrowth } from '../../trainer/run/grow';
 import type { Options } from './options';
+import { growthTable } from './report';
 
 export const GROWTH_BASE = 'examples/growth-base.dynaxx.yaml';
 export const GROWTH_DATA = 'examples/growth-new-task.dynaxx.yaml';
@@ -56,17 +57,4 @@ export async function growthRow(o: Options, root: string, log: (m: string) => vo
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
   }
-}
-
-function growthTable(r: GrowthReport, seed: number): string {
-  const pct = (x: number | undefined) => (x === undefined ? '—' : (100 * x).toFixed(1));
-  const head = ['growth (multi-task, seed ' + seed + ')', ...r.oldTasks.map((t) => `${t} before → after`), ...r.newTasks.map((t) => `new task ${t}`), 'frozen weights bit-identical'];
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    `| ${[`+${r.added} subnetworks (${Object.entries(r.unitsAdded).map(([id, n]) => `${id} +${n}`).join(', ')}), ${r.split} split`,
-      ...r.oldTasks.map((_, i) => `${pct(r.before[i])} → ${pct(r.after[i])}`),
-      ...r.newTasks.map((_, i) => pct(r.newAccuracy[i])),
-      r.frozenIdentical ? 'yes' : `no (max change ${r.maxFrozenChange.toExponential(1)})`].join(' | ')} |`,
-  ].join('\n');
 }

@@ -1,4 +1,5 @@
 /** The markdown tables of the modularity benchmark (for BENCHMARKS.md). */
+import type { GrowthReport } from '../../protocol/reports';
 import type { GrowthRow } from './growth';
 import { ACCEPT_DROP, ACCEPT_SPARE } from './scores';
 import type { Summary } from './summary';
@@ -41,7 +42,21 @@ export function markdownTables(s: Summary, tasks: string[], target: number, seed
   }
   if (growth) {
     lines.push('');
-    lines.push('skipped' in growth ? `Growth: skipped (${growth.skipped}).` : growth.markdown);
+    lines.push('skipped' in growth ? `Growth: skipped (${growth.skipped}).` : growthTable(growth.report, growth.seed));
   }
   return lines.join('\n');
+}
+
+/** The growth row: the old tasks' accuracy before and after growing, the new task's, and whether frozen weights stayed put. */
+export function growthTable(r: GrowthReport, seed: number): string {
+  const pct = (x: number | undefined) => (x === undefined ? '—' : (100 * x).toFixed(1));
+  const head = [`growth (\`examples/growth-base\` → \`growth-new-task\`, multi-task set, seed ${seed})`, ...r.oldTasks.map((t) => `${t} before → after`), ...r.newTasks.map((t) => `new task ${t}`), 'frozen weights bit-identical'];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    `| ${[`+${r.added} subnetworks (${Object.entries(r.unitsAdded).map(([id, n]) => `${id} +${n}`).join(', ')}), ${r.split} split`,
+      ...r.oldTasks.map((_, i) => `${pct(r.before[i])} → ${pct(r.after[i])}`),
+      ...r.newTasks.map((_, i) => pct(r.newAccuracy[i])),
+      r.frozenIdentical ? 'yes' : `no (max change ${r.maxFrozenChange.toExponential(1)})`].join(' | ')} |`,
+  ].join('\n');
 }

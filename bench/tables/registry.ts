@@ -1,0 +1,100 @@
+/**
+ * The tables of BENCHMARKS.md that are generated from stored result files. Each is one formatter, the same one the
+ * benchmark that wrote the file prints its markdown with; a marked region of BENCHMARKS.md names the table's id and
+ * its files (markers.ts), and `npm run bench:tables` rewrites the region from them.
+ *
+ * To add a table: register it here (an id, what it shows, how many files, and a render from the files' JSON), then
+ * put `<!-- table: <id> from <file> -->` and `<!-- /table -->` around it in BENCHMARKS.md and run the script.
+ */
+import { fashionResults, fashionTable, textResults, textTable, type DnaResultsFile } from '../dna/report';
+import { markdownTables } from '../modularity/report';
+import type { BenchmarkDoc } from '../modularity/main';
+import { pruningMarkdown, type PruningResultsFile } from '../pruning/report';
+import { speedMarkdown, tableRows, type BackendRun, type Row } from '../report';
+import type { TorchRun } from '../torch-peer';
+import { leverTables, LEVERS } from './levers';
+import { loopSplitTable, type LoopSplitFile } from './loop-split';
+import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
+
+/** A result file as a table receives it: its path (relative to the repository) and its parsed JSON. */
+export interface ResultFile {
+  path: string;
+  json: unknown;
+}
+
+export interface TableGenerator {
+  /** The id its markers carry. */
+  id: string;
+  /** What the table shows (for --list and for messages). */
+  what: string;
+  /** How many files its marker names; undefined: exactly one. */
+  files?: number;
+  /** The markdown between the markers, below the "Result file" line. */
+  render(files: ResultFile[]): string;
+}
+
+/** bench/results/<host>-<backends>-<date>.json, as bench/cases.ts writes it. */
+interface CaseResultsFile {
+  runs: BackendRun[];
+  torch: TorchRun | { missing: string };
+  rows: Row[];
+}
+
+const one = <T>(files: ResultFile[]) => files[0]!.json as T;
+
+export const TABLES: TableGenerator[] = [
+  {
+    id: 'case-throughput',
+    what: 'case benchmark: samples/s and TFLOP/s per model, batch and backend beside PyTorch (bench/report.ts)',
+    render(files) {
+      const doc = one<CaseResultsFile>(files);
+      return speedMarkdown(tableRows(doc.runs, 'results' in doc.torch ? doc.torch : undefined));
+    },
+  },
+  {
+    id: 'webgpu-levers',
+    what: `WebGPU host cost per step, one file per lever switched on in turn (${LEVERS.length} files; bench/tables/levers.ts)`,
+    files: LEVERS.length,
+    render: (files) => leverTables(files.map((f) => ({ path: f.path, rows: (f.json as CaseResultsFile).rows }))),
+  },
+  {
+    id: 'loop-split',
+    what: 'a plain run before and after the training loop split: CPU and wall seconds (bench/tables/loop-split.ts)',
+    render: (files) => loopSplitTable(one<LoopSplitFile>(files)),
+  },
+  {
+    id: 'stability-2026-11',
+    what: 'stable ultra-deep training with and without `stabilize: auto`, the first file format (bench/tables/stability-2026-11.ts)',
+    render: (files) => stabilityV1Table(one<StabilityV1File>(files)),
+  },
+  {
+    id: 'modularity',
+    what: 'emergent modularity: partitions, training cost and growth (bench/modularity/report.ts)',
+    render(files) {
+      const doc = one<BenchmarkDoc>(files);
+      return markdownTables(doc.summary, doc.tasks, doc.options.target, doc.options.seeds, doc.growth);
+    },
+  },
+  {
+    id: 'pruning',
+    what: 'pruning criteria × FLOP targets, AGF against the best other criterion, and the routing curve (bench/pruning/report.ts)',
+    render(files) {
+      const doc = one<PruningResultsFile>(files);
+      return pruningMarkdown(doc.sweep, doc.routing);
+    },
+  },
+  {
+    id: 'dna-fashion',
+    what: 'dense, MoE and DNA on Fashion-MNIST patches: accuracy against FLOPs per patch (bench/dna/report.ts)',
+    render: (files) => fashionTable(fashionResults(one<DnaResultsFile>(files).results)),
+  },
+  {
+    id: 'dna-text',
+    what: 'dense and DNA character LMs: test loss against FLOPs per character (bench/dna/report.ts)',
+    render: (files) => textTable(textResults(one<DnaResultsFile>(files).results)),
+  },
+];
+
+export function tableById(id: string): TableGenerator | undefined {
+  return TABLES.find((t) => t.id === id);
+}
