@@ -13,12 +13,13 @@ const ICONS: Record<RunStatus, [icon: string, color?: string]> = {
   running: ['sync~spin'],
   completed: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
+  diverged: ['flame', 'testing.iconFailed'],
   cancelled: ['debug-pause', 'testing.iconSkipped'],
   interrupted: ['warning', 'list.warningForeground'],
   corrupt: ['question', 'list.errorForeground'],
 };
 
-/** Statuses a run can be resumed from. */
+/** Statuses a run can be resumed from (not `diverged`: with the same settings it would diverge again). */
 export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled'];
 
 export class RunsView implements vscode.TreeDataProvider<RunSummary>, vscode.Disposable {

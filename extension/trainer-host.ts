@@ -289,7 +289,7 @@ export class TrainerHost implements vscode.Disposable {
         this.progressOfActive = undefined;
       }
       const line = `run ${p.runId} ${p.status}${p.error ? `: ${p.error}` : ''}`;
-      if (p.status === 'failed') this.output.error(line);
+      if (p.status === 'failed' || p.status === 'diverged') this.output.error(line);
       else this.output.info(line);
       this.finished.fire(p);
     });

@@ -35,7 +35,7 @@ export interface LayerStats {
   spectralNorm?: number;
 }
 
-export type AlertKind = 'nan' | 'inf' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
+export type AlertKind = 'nan' | 'inf' | 'divergence' | 'loss-spike' | 'grad-norm' | 'activation-variance' | 'update-norm' | 'spectral-norm'
   | 'subnetwork-count' | 'subnetwork-collapse' | 'routing-drops' | 'routing-collapse' | 'other';
 
 export interface Alert {

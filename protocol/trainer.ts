@@ -42,7 +42,12 @@ export interface BackendProbe {
   software?: boolean;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'corrupt';
+/**
+ * `diverged`: the training loss became NaN/Infinity, or blew up (over 100× the larger of its first read and its
+ * running median for 3 reads in a row: trainer/engine/divergence.ts); the run stopped and kept its last good
+ * checkpoint. `failed`: an error stopped it. `interrupted`: its trainer died (resumable, like `cancelled`).
+ */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'diverged' | 'cancelled' | 'interrupted' | 'corrupt';
 
 export interface RunSummary {
   id: string;
@@ -378,7 +383,7 @@ export interface RunFinishedParams {
   final?: Record<string, number>;
   error?: string;
 }
-/** Trainer -> client: the run ended (completed, failed or cancelled). */
+/** Trainer -> client: the run ended (completed, failed, diverged or cancelled). */
 export namespace RunFinishedNotification {
   export const method = 'run/finished';
   export const type = new NotificationType<RunFinishedParams>(method);

@@ -27,6 +27,7 @@ export interface AlertDiagnosticData {
 const LABELS: Record<AlertKind, string> = {
   'nan': 'NaN',
   'inf': 'Inf',
+  'divergence': 'divergence',
   'loss-spike': 'loss spike',
   'grad-norm': 'gradient norm',
   'activation-variance': 'activation variance',

@@ -22,7 +22,7 @@ export interface AlertFix {
   build(doc: ParsedDocument, diagnostic: Diagnostic, data: AlertDiagnosticData): CodeAction | undefined;
 }
 
-const UNSTABLE: readonly AlertKind[] = ['grad-norm', 'loss-spike', 'nan', 'inf', 'activation-variance', 'update-norm', 'spectral-norm'];
+const UNSTABLE: readonly AlertKind[] = ['grad-norm', 'loss-spike', 'nan', 'inf', 'divergence', 'activation-variance', 'update-norm', 'spectral-norm'];
 const DEFAULT_LR = 0.001;
 
 export const ALERT_FIXES: readonly AlertFix[] = [

@@ -76,7 +76,7 @@ test('a requested backend that cannot load says what is missing', () => {
   assert.match(r.stderr, /tfjs-node/);
 });
 
-test('a NaN loss stops the run with an alert and keeps the last good checkpoint', () => {
+test('a NaN loss stops the run as diverged, with an alert, and keeps the last good checkpoint', () => {
   const dir = tempDir();
   const file = writeModel(dir, 'diverge.dynaxx.yaml', blobsModel({ steps: 400, checkpointEvery: 1, lr: 1e9, optimizer: 'sgd' }));
   const runs = join(dir, 'runs');
@@ -84,7 +84,8 @@ test('a NaN loss stops the run with an alert and keeps the last good checkpoint'
   assert.equal(r.code, 1, r.stderr);
   const run = onlyRun(runs);
   const meta = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
-  assert.equal(meta.status, 'failed');
+  assert.equal(meta.status, 'diverged', 'a non-finite loss is divergence (trainer/engine/divergence.ts), not a failure');
+  assert.match(meta.error, /not finite/);
   const alerts = readFileSync(join(run, 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(alerts.some((a) => a.kind === 'nan' || a.kind === 'inf'), JSON.stringify(alerts));
   const ckpt = readCheckpoint(run);

@@ -12,6 +12,7 @@ import { initBackend } from './backend/backends';
 import { UserError } from './errors';
 import { loadDataset } from './data/load';
 import type { Snapshot } from './engine/loop';
+import { DIVERGENCE_REMEDY } from './engine/train-metrics';
 import { readCheckpoint } from './store/checkpoint';
 import { RunStore } from './store/run-store';
 import { assembleRun } from './run/assemble';
@@ -34,7 +35,7 @@ export async function startRun(modelFile: string, overrides: RunOverrides | unde
   return assembleRun({ model, dataset, sourceText, backend, techniques: RUN_TECHNIQUES }, opts);
 }
 
-/** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with. */
+/** Resumes a stored run from its latest complete checkpoint, with the resolved spec it was started with (not a completed run, nor a diverged one on the same backend). */
 export async function resumeRun(runId: string, opts: SessionOptions, backendOverride?: RunOverrides['backend']): Promise<PreparedRun> {
   const store = new RunStore(opts.runsDir);
   const dir = store.open(runId);
@@ -42,6 +43,11 @@ export async function resumeRun(runId: string, opts: SessionOptions, backendOver
   const meta = dir.meta();
   if (meta.status === 'completed') throw new UserError(`run ${dir.id} already completed; start a new run instead`);
   if (meta.status === 'running') throw new UserError(`run ${dir.id} is still running (pid ${meta.pid}); cancel it first`);
+  // the same checkpoint, data order and settings diverge again at the same step; another backend may not (a kernel's fault)
+  const sameBackend = !backendOverride || backendOverride === 'auto' || backendOverride === meta.backend;
+  if (meta.status === 'diverged' && sameBackend) {
+    throw new UserError(`run ${dir.id} diverged (${meta.error ?? 'its loss blew up'}); resumed with the same settings it would diverge again. ${DIVERGENCE_REMEDY} (If you suspect the backend, resume it on another one.)`);
+  }
   const model = applyOverrides(dir.readSpec(), { backend: backendOverride });
   const ckpt = readCheckpoint(dir.dir);
   for (const w of ckpt?.warnings ?? []) opts.events?.onLog?.('warning', w);

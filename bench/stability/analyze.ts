@@ -1,7 +1,10 @@
 /**
  * What one run's per-step losses say: diverged or not, loss spikes, steps to a target loss, first and final
- * loss, mean step time. The same rules for both arms; pure functions, tested in stability.test.ts.
+ * loss, mean step time. The same rules for both arms; pure functions, tested in stability.test.ts. Divergence is the
+ * product's own rule (trainer/engine/divergence.ts), so the benchmark and the run status agree.
  */
+import { DIVERGENCE, firstDivergence } from '../../trainer/engine/divergence';
+import { median } from '../../trainer/engine/numbers';
 
 /** One logged training step (logEvery 1: one record per step). */
 export interface StepPoint {
@@ -22,15 +25,10 @@ export interface SpikeRule {
 
 export const SPIKE_RULE: SpikeRule = { factor: 3, window: 20, minHistory: 1 };
 
-/** A finite loss above this many times the loss at step 0 counts as divergence too (a blow-up short of Inf). */
-export const BLOWUP_FACTOR = 100;
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+/** The divergence rule (the product's: factor, patience, window), recorded with the results. */
+export const DIVERGENCE_RULE = DIVERGENCE;
+/** @deprecated the rule's factor; use DIVERGENCE_RULE (a blow-up also needs `patience` reads in a row). */
+export const BLOWUP_FACTOR = DIVERGENCE.factor;
 
 /**
  * Steps whose loss exceeds `factor` × the median of the previous `window` finite losses. A run of consecutive
@@ -97,21 +95,21 @@ export interface RunSummary {
   stepsRun: number;
 }
 
+/**
+ * A run diverged when it did not complete (the trainer's own `diverged`, or an error), or when its per-step losses
+ * meet the divergence rule (for runs recorded before the trainer applied it).
+ */
 export function summarize(run: RunOutcome, target: number, rule: SpikeRule = SPIKE_RULE): RunSummary {
   const pts = run.points;
-  const nonFinite = pts.some((p) => !Number.isFinite(p.loss)) || /not finite/.test(run.error ?? '');
   const loss0 = pts[0]?.loss ?? NaN;
-  const peak = pts.reduce((m, p) => (Number.isFinite(p.loss) ? Math.max(m, p.loss) : m), -Infinity);
-  const blowUp = Number.isFinite(loss0) && peak > BLOWUP_FACTOR * loss0;
-  const diverged = run.status !== 'completed' || nonFinite || blowUp;
+  const byRule = firstDivergence(pts);
+  const diverged = run.status !== 'completed' || byRule !== undefined;
   const spikes = spikeSteps(pts, rule);
   let best = Infinity;
   for (let i = 0; i + 5 <= pts.length; i++) best = Math.min(best, finalLoss(pts.slice(i, i + 5), 5));
   return {
     diverged,
-    reason: !diverged ? undefined
-      : run.status !== 'completed' || nonFinite ? (run.error ?? run.status)
-      : `loss reached ${peak.toExponential(2)}, over ${BLOWUP_FACTOR}× the loss at step 0`,
+    reason: run.status !== 'completed' ? (run.error ?? run.status) : byRule?.reason,
     spikes: spikes.length,
     spikeSteps: spikes,
     stepsToTarget: stepsToTarget(pts, target),

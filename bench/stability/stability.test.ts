@@ -25,13 +25,16 @@ test('spikes: loss over 3× the running median, one per event, the same rule for
   assert.deepEqual(spikeSteps(pts([50, 6e12, 4e12])), [2]);
 });
 
-test('steps to target use a 10-step mean; divergence includes a finite blow-up', () => {
+test('steps to target use a 10-step mean; divergence is the product\'s rule (a finite blow-up, not one spike)', () => {
   assert.equal(stepsToTarget(pts([...Array(10).fill(3), ...Array(10).fill(1)]), 2), 15);
   assert.equal(stepsToTarget(pts(Array(30).fill(3)), 2), undefined);
   const blown = summarize({ status: 'completed', steps: 3, points: pts([50, 6e12, 4e12]) }, 2);
-  assert.ok(blown.diverged && /over 100×/.test(blown.reason!));
-  const nan = summarize({ status: 'failed', error: 'loss is not finite at step 3', steps: 3, points: pts([3, 2]) }, 2);
-  assert.ok(nan.diverged);
+  assert.ok(blown.diverged && /over 100×/.test(blown.reason!), 'a run that ends blown up');
+  const to1e27 = summarize({ status: 'completed', steps: 8, points: pts([2.3, 2, 1.8, 1e4, 1e12, 1e27, 1.8e27, 1.8e27]) }, 2);
+  assert.ok(to1e27.diverged && /for 3 reads in a row \(since step 4\)/.test(to1e27.reason!), to1e27.reason);
+  assert.ok(!summarize({ status: 'completed', steps: 6, points: pts([2.3, 2, 900, 1.8, 1.7, 1.6]) }, 2).diverged, 'one spike');
+  const nan = summarize({ status: 'diverged', error: 'loss is not finite at step 3 (NaN)', steps: 3, points: pts([3, 2]) }, 2);
+  assert.ok(nan.diverged && /not finite/.test(nan.reason!));
   assert.ok(!summarize({ status: 'completed', steps: 3, points: pts([3, 2, 1]) }, 2).diverged);
 });
 

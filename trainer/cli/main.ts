@@ -89,7 +89,7 @@ serve options:
   --runs-dir DIR              where runs go on this machine (clients' runsDir is ignored)
 `;
 
-/** Exit codes: 0 success, 1 the run failed, 2 bad input, 130 interrupted (the run is resumable). */
+/** Exit codes: 0 success, 1 the run failed or diverged, 2 bad input, 130 interrupted (the run is resumable). */
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -331,7 +331,7 @@ async function train(o: Opts, prepare: () => Promise<PreparedRun>): Promise<numb
   }
   if (result.status === 'completed') return 0;
   if (result.status === 'cancelled') return 130;
-  if (!o.json) process.stderr.write(printable(`run ${run.runId} failed: ${result.error}\n`));
+  if (!o.json) process.stderr.write(printable(`run ${run.runId} ${result.status}: ${result.error}\n`));
   return 1;
 }
 

@@ -7,6 +7,8 @@
  * No file I/O here: the run assembly (trainer/session.ts) stores what the loop emits.
  * An optional stabilizer (engine/seams.ts) is called at fixed seams: the learning rate, the clip norm,
  * the forward context (residual factors, batchNorm momentum), after the update, and at each loss read.
+ * Each loss read also goes to the divergence rule (engine/divergence.ts): a diverged run stops as `diverged`, keeping
+ * its last good checkpoint (none is written while the loss is over the rule's threshold).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Alert, MetricRecord } from '../../protocol/trainer';
@@ -19,13 +21,14 @@ import { betweenSteps, endStep } from './between-steps';
 import { collectStats } from './hooks';
 import { clipScale, correctCounts, crossEntropy, globalNorm } from './loss';
 import { evaluateSplit } from './evaluate-split';
+import { DivergenceRule, type Divergence, type DivergenceSettings } from './divergence';
 import { createLrSchedule, type LrSchedule } from './lr-schedules';
 import { SequentialModel } from './model';
 import type { ForwardContext, NamedVariable } from './module';
 import { createOptimizer, type Optimizer } from './optimizers';
 import type { LoopPlugin, LoopStabilizer, PluginFactory, StabilizerFactory } from './seams';
 import { assignArrays, type Snapshot } from './snapshot';
-import { nonFiniteLossAlert, prefixed, trainRecord, TrainSums } from './train-metrics';
+import { divergenceAlert, prefixed, trainRecord, TrainSums } from './train-metrics';
 
 export type { Snapshot, TrainingState } from './snapshot';
 
@@ -54,9 +57,11 @@ export interface LoopOptions {
   stabilizer?: StabilizerFactory;
   /** Technique plugins (trainer/modularity/, ...), built once the model exists. */
   plugins?: PluginFactory[];
+  /** When the run counts as diverged (default DIVERGENCE: 100×, 3 reads). */
+  divergence?: DivergenceSettings;
 }
 
-export type LoopStatus = 'completed' | 'cancelled' | 'failed';
+export type LoopStatus = 'completed' | 'cancelled' | 'failed' | 'diverged';
 
 export interface LoopResult {
   status: LoopStatus;
@@ -128,6 +133,8 @@ export class TrainingLoop {
   private readonly spe: number;
   private step = 0;
   private best: Record<string, number> = {};
+  /** Fed every training loss read; its state goes with each checkpoint. */
+  private readonly divergence: DivergenceRule;
 
   constructor(private readonly opts: LoopOptions) {
     const { model, dataset } = opts;
@@ -136,6 +143,7 @@ export class TrainingLoop {
     this.batchSize = Math.min(model.train.batchSize, dataset.train.n);
     this.spe = stepsPerEpoch(dataset.train, this.batchSize);
     this.totalSteps = totalSteps(model, dataset);
+    this.divergence = new DivergenceRule(opts.divergence);
     this.plugins = (opts.plugins ?? []).map((f) => f({
       net: this.net, totalSteps: this.totalSteps, stepsPerEpoch: this.spe, batchSize: this.batchSize, train: model.train,
     }));
@@ -151,36 +159,36 @@ export class TrainingLoop {
     return this.step;
   }
 
-  /** Trains to the end, or until cancelled or failed. `events` defaults to the constructor's. */
+  /** Trains to the end, or until cancelled, diverged or failed. `events` defaults to the constructor's. */
   async run(events: LoopEvents = this.opts.events ?? {}): Promise<LoopResult> {
     const run = this.setup(events);
     let status: LoopStatus = 'completed';
-    let error: string | undefined;
+    let diverged: Divergence | undefined;
     try {
-      while (this.step < this.totalSteps) {
+      while (this.step < this.totalSteps && !diverged) {
         if (this.opts.signal?.aborted) {
           status = 'cancelled';
           break;
         }
         await this.trainStep(run);
-        if (!(await this.afterStep(run))) {
-          status = 'failed';
-          error = `loss is not finite at step ${this.step}`;
-          break;
-        }
-        await this.yieldBetweenSteps(run);
+        diverged = await this.afterStep(run);
+        if (!diverged) await this.yieldBetweenSteps(run);
       }
       if (status === 'cancelled') {
-        await this.readTrainMetrics(run);
-        if (events.onCheckpoint && this.step > run.startStep) await this.checkpoint(events);
+        diverged = await this.readTrainMetrics(run);
+        if (!diverged && events.onCheckpoint && this.step > run.startStep && !this.divergence.suspect) diverged = await this.checkpoint(events);
+      }
+      // a run that ends while its loss is over the threshold ends with blown-up weights
+      if (!diverged && status === 'completed') {
+        diverged = this.divergence.end();
+        if (diverged) events.onAlert?.(divergenceAlert(diverged, this.divergence.settings));
       }
     } catch (e) {
-      status = 'failed';
-      error = (e as Error).message;
-    } finally {
       run.sums.dispose();
+      return this.finish(run, 'failed', (e as Error).message);
     }
-    return this.finish(run, status, error);
+    run.sums.dispose();
+    return diverged ? this.finish(run, 'diverged', diverged.reason) : this.finish(run, status, undefined);
   }
 
   /** The settings, host buffers and device sums of one call of run(). */
@@ -337,20 +345,24 @@ export class TrainingLoop {
     return { value, batchCorrect: batchCorrect!, named, extraGrads };
   }
 
-  /** After a step: the metrics read every `logEvery` steps, evaluation and checkpoint on their schedule; false when the loss is not finite. */
-  private async afterStep(run: RunState): Promise<boolean> {
+  /**
+   * After a step: the metrics read every `logEvery` steps, evaluation and checkpoint on their schedule (no checkpoint
+   * while the loss is over the divergence threshold); the divergence when the run has diverged.
+   */
+  private async afterStep(run: RunState): Promise<Divergence | undefined> {
     const atEnd = this.step === this.totalSteps;
     const doEval = this.step % run.evalEvery === 0 || atEnd;
     const doCkpt = this.step % run.ckptEvery === 0 || atEnd;
     if (this.step % run.logEvery === 0 || doEval || doCkpt) {
-      if (!(await this.readTrainMetrics(run))) return false;
+      const diverged = await this.readTrainMetrics(run);
+      if (diverged) return diverged;
     }
     if (doEval) {
       const m = await this.evaluate(this.opts.dataset.validation);
       if (m) this.emitEval('validation', m, run.events);
     }
-    if (doCkpt && run.events.onCheckpoint) await this.checkpoint(run.events);
-    return true;
+    if (doCkpt && run.events.onCheckpoint && !this.divergence.suspect) return this.checkpoint(run.events);
+    return undefined;
   }
 
   /**
@@ -365,9 +377,12 @@ export class TrainingLoop {
     }
   }
 
-  /** One host read of the summed training metrics: the record, plugin metrics and alerts; false when the loss is not finite. */
-  private async readTrainMetrics(run: RunState): Promise<boolean> {
-    if (run.sums.steps === 0) return true;
+  /**
+   * One host read of the summed training metrics: the record, plugin metrics and alerts, the divergence rule; the
+   * divergence when this read decides it (a non-finite loss is not recorded: JSON has no NaN).
+   */
+  private async readTrainMetrics(run: RunState): Promise<Divergence | undefined> {
+    if (run.sums.steps === 0) return undefined;
     const { events } = run;
     const tasks = this.opts.dataset.tasks;
     const totals = await run.sums.read();
@@ -377,20 +392,20 @@ export class TrainingLoop {
     });
     run.lastRead = t;
     const loss = rec.loss;
-    if (!Number.isFinite(loss)) {
-      events.onAlert?.(nonFiniteLossAlert(loss, this.step));
-      return false;
-    }
+    const diverged = this.divergence.observe(this.step, loss);
+    if (diverged) events.onAlert?.(divergenceAlert(diverged, this.divergence.settings));
+    if (!Number.isFinite(loss)) return diverged;
     for (const p of this.plugins) {
       const extra = await p.onRead(this.step);
       Object.assign(rec, extra.metrics);
       for (const alert of extra.alerts) events.onAlert?.(alert);
     }
     events.onMetrics?.([rec]);
+    if (diverged) return diverged;
     for (const alert of this.stabilizer?.onTrainLoss(this.step, loss) ?? []) events.onAlert?.(alert);
     run.lastMessage = `loss ${loss.toFixed(4)}`;
     events.onProgress?.(this.step, this.totalSteps, run.lastMessage);
-    return true;
+    return undefined;
   }
 
   /** The end of a run: a completed one is evaluated on validation and test; the result. */
@@ -448,26 +463,29 @@ export class TrainingLoop {
       weights: await read(weights),
       optimizer: await read(slots),
       state: {
-        step: this.step, iterations: this.optimizer.iterations, best: { ...this.best },
+        step: this.step, iterations: this.optimizer.iterations, best: { ...this.best }, divergence: this.divergence.save(),
         ...(this.plugins.length > 0 ? { plugins: Object.fromEntries(this.plugins.map((p) => [p.id, p.saveState()])) } : {}),
       },
     };
   }
 
-  private async checkpoint(events: LoopEvents): Promise<void> {
+  /** Writes a checkpoint; a weight that is not finite is divergence instead (the last good checkpoint is kept). */
+  private async checkpoint(events: LoopEvents): Promise<Divergence | undefined> {
     const snap = await this.snapshot();
     const bad = snap.weights.find((w) => !w.data.every(Number.isFinite));
     if (bad) {
+      const value = bad.data.find((x) => !Number.isFinite(x))!;
       events.onAlert?.({
-        kind: 'nan',
+        kind: Number.isNaN(value) ? 'nan' : 'inf',
         step: this.step,
         layerId: this.vars.find((v) => v.name === bad.name)?.layerId,
         severity: 'error',
         message: `weight ${bad.name} is not finite at step ${this.step}: checkpoint skipped, the last good one is kept`,
       });
-      throw new Error(`weight ${bad.name} is not finite at step ${this.step}`);
+      return { kind: Number.isNaN(value) ? 'nan' : 'inf', step: this.step, loss: NaN, reason: `weight ${bad.name} is not finite at step ${this.step}` };
     }
     await events.onCheckpoint!(snap);
+    return undefined;
   }
 
   /** Loads a snapshot into the model and optimizer; names must match exactly. */
@@ -480,6 +498,7 @@ export class TrainingLoop {
     this.step = snap.state.step;
     this.optimizer.iterations = snap.state.iterations;
     this.best = { ...snap.state.best };
+    if (snap.state.divergence) this.divergence.load(snap.state.divergence);
     for (const p of this.plugins) {
       const saved = snap.state.plugins?.[p.id];
       if (saved !== undefined) p.loadState(saved);

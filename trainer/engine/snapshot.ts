@@ -3,6 +3,7 @@
  * resumed run continues from (TrainingLoop.snapshot / restore; the store writes and reads them as checkpoints).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { DivergenceState } from './divergence';
 import type { HostArray } from './hooks';
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -11,6 +12,8 @@ export interface TrainingState {
   iterations: number;
   /** Best validation metrics so far. */
   best: Record<string, number>;
+  /** The divergence rule's reads (absent in checkpoints written before it existed). */
+  divergence?: DivergenceState;
   /** Host state of each plugin (LoopPlugin.saveState), by plugin id. */
   plugins?: Record<string, unknown>;
 }

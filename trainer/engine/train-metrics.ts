@@ -1,11 +1,13 @@
 /**
  * The training metrics between two host reads: loss, correct counts per task and gradient norm, summed on the
  * device step by step and read back in one transfer (a GPU is never stalled step by step); and the accuracy fields
- * a record gets from correct counts (shared with evaluation).
+ * a record gets from correct counts (shared with evaluation); the error alert of a diverged run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Alert, MetricRecord } from '../../protocol/trainer';
 import { labelWidth, positionsOf } from '../data/positions';
+import type { Divergence, DivergenceSettings } from './divergence';
+import { fmt } from './numbers';
 
 /** What one read of the sums gives back: totals over `steps` steps. */
 export interface TrainTotals {
@@ -83,14 +85,24 @@ export function trainRecord(totals: TrainTotals, tasks: Array<{ name: string; po
   return rec;
 }
 
-/** The error alert of a training loss that is NaN or infinite: the run stops there. */
-export function nonFiniteLossAlert(loss: number, step: number): Alert {
+/** What a user can do about a diverged run; ends its alert. */
+export const DIVERGENCE_REMEDY = 'Lower the learning rate (train.optimizer.lr), enable clipping (train.clipNorm: 1.0) or stabilization (stabilize: auto), or check the data, then start a new run.';
+
+/**
+ * The error alert of a diverged run (engine/divergence.ts): kind `nan`/`inf` for a non-finite loss, `divergence` for
+ * a finite blow-up. The run stops there and keeps its last good checkpoint.
+ */
+export function divergenceAlert(d: Divergence, rule: DivergenceSettings): Alert {
+  const what = d.kind === 'blow-up'
+    ? `training loss reached ${fmt(d.loss)} by step ${d.step}, over ${rule.factor}× its reference (threshold ${fmt(d.threshold!)}: ${rule.factor}× the larger of the first loss read and the running median) since step ${d.since}`
+    : `training loss became ${d.loss} by step ${d.step}`;
   return {
-    kind: Number.isNaN(loss) ? 'nan' : 'inf',
-    step,
-    value: loss,
+    kind: d.kind === 'blow-up' ? 'divergence' : d.kind,
+    step: d.step,
+    value: d.loss,
+    ...(d.threshold !== undefined ? { threshold: d.threshold } : {}),
     severity: 'error',
-    message: `training loss became ${loss} by step ${step}; the run stops and keeps its last good checkpoint. Lower the learning rate, enable clipping (train.clipNorm) or check the data.`,
+    message: `${what}: the run has diverged; it stops and keeps its last good checkpoint. ${DIVERGENCE_REMEDY}`,
   };
 }
 

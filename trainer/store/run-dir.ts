@@ -39,7 +39,9 @@ const ALERTS = 'alerts.jsonl';
 const LAYER_STATS = 'layer-stats.jsonl';
 /** Everything the store and the commands write into a run folder (`delete` of a corrupt run checks for it). */
 export const RUN_LAYOUT = new Set([RUN_JSON, 'spec.json', 'model.dynaxx.yaml', METRICS, ALERTS, LAYER_STATS, 'reports', 'checkpoints', 'tb', 'export', 'report.html']);
-const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
+/** The statuses a run.json may hold (`corrupt` is only read back); a Record, so a new RunStatus cannot be missed. */
+const STORED: Record<Exclude<RunStatus, 'corrupt'>, true> = { running: true, completed: true, failed: true, diverged: true, cancelled: true, interrupted: true };
+const STATUSES: ReadonlySet<string> = new Set(Object.keys(STORED));
 /** The fields every run.json has, with their JSON types. */
 const REQUIRED: Array<[keyof RunMeta, 'string' | 'number']> = [
   ['name', 'string'], ['modelFile', 'string'], ['status', 'string'], ['backend', 'string'], ['device', 'string'],

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DIVERGENCE, DivergenceRule, firstDivergence } from './divergence';
+
+const reads = (losses: number[]) => losses.map((loss, i) => ({ step: (i + 1) * 20, loss }));
+
+/** A noisy descent from ln(10) with ±30% batch noise (deterministic). */
+function noisyDescent(n: number): number[] {
+  let s = 7;
+  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return Array.from({ length: n }, (_, i) => 2.3 * Math.exp(-i / 40) * (0.7 + 0.6 * rand()) + 0.05);
+}
+
+test('defaults: 100× the larger of the first read and the running median, 3 reads in a row', () => {
+  assert.deepEqual({ ...DIVERGENCE }, { factor: 100, patience: 3, window: 100 });
+});
+
+test('a finite blow-up to 1e27 diverges, at the third read over the threshold', () => {
+  const d = firstDivergence(reads([2.3, 2.1, 1.9, 5e3, 1e12, 1e27, 1e27]));
+  assert.ok(d);
+  assert.equal(d.kind, 'blow-up');
+  assert.equal(d.step, 120, 'the third read over 100× (5e3, 1e12, 1e27)');
+  assert.equal(d.since, 80);
+  assert.equal(d.loss, 1e27);
+  assert.ok(Math.abs(d.threshold! - 230) < 1e-9, 'threshold: 100 × the first read (2.3), above the median');
+  assert.match(d.reason, /loss reached 1\.00e\+27 at step 120, over 100× .* for 3 reads in a row \(since step 80\)/);
+});
+
+test('a non-finite loss diverges at once', () => {
+  assert.equal(firstDivergence(reads([2.3, NaN]))?.kind, 'nan');
+  assert.equal(firstDivergence(reads([2.3, 2, Infinity]))?.kind, 'inf');
+  assert.equal(firstDivergence(reads([-Infinity]))?.step, 20);
+  assert.match(firstDivergence(reads([2.3, NaN]))!.reason, /not finite at step 40/);
+});
+
+test('a normal noisy descent does not diverge', () => {
+  assert.equal(firstDivergence(reads(noisyDescent(500))), undefined);
+});
+
+test('a single spike, or two, does not diverge; the streak restarts after a read under the threshold', () => {
+  const r = reads([2.3, 2, 1.8, 5e5, 1.7, 1.6, 9e4, 9e4, 1.5, 1.4, 1e6, 1.3]);
+  assert.equal(firstDivergence(r), undefined);
+});
+
+test('a run that ends during a streak over the threshold diverged: its last weights are the blown-up ones', () => {
+  const d = firstDivergence(reads([50, 6e12, 4e12]));
+  assert.equal(d?.kind, 'blow-up');
+  assert.equal(d?.step, 60);
+  assert.match(d!.reason, /for 2 reads in a row \(since step 40\)/);
+  assert.match(firstDivergence(reads([2, 2, 1e9]))!.reason, /at the last read/);
+});
+
+test('the running median lets a loss that legitimately settles higher stay (100× the median, not the first read)', () => {
+  // a loss that rises slowly to 300× its first read (an auxiliary loss growing): never 100× its recent median
+  const slow = Array.from({ length: 300 }, (_, i) => 1 * Math.pow(1.02, i));
+  assert.ok(slow.at(-1)! > 300);
+  assert.equal(firstDivergence(reads(slow)), undefined);
+  // the first read is a floor: a loss that fell far below it must blow up past 100× the first read
+  assert.equal(firstDivergence(reads([2.3, 0.01, 0.01, 0.01, 5, 5, 5])), undefined);
+});
+
+test('factor and patience are settings', () => {
+  assert.equal(firstDivergence(reads([2, 30, 30]), { factor: 10, patience: 2, window: 10 })?.step, 60);
+  assert.equal(firstDivergence(reads([2, 300, 1]), { factor: 100, patience: 1, window: 10 })?.step, 40);
+});
+
+test('saved and loaded with a checkpoint, the rule decides as if never interrupted', () => {
+  const losses = [2.3, 2.1, 1.9, 5e3, 1e12, 1e27];
+  const a = new DivergenceRule();
+  const b = new DivergenceRule();
+  for (const [i, l] of losses.slice(0, 5).entries()) {
+    a.observe((i + 1) * 20, l);
+    b.observe((i + 1) * 20, l);
+  }
+  assert.ok(a.suspect, 'over the threshold: no checkpoint should be written now');
+  const resumed = new DivergenceRule();
+  resumed.load(JSON.parse(JSON.stringify(b.save())));
+  assert.deepEqual(resumed.observe(120, 1e27), a.observe(120, 1e27));
+  assert.ok(resumed.observe(140, 1e27) !== undefined);
+});
