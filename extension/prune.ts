@@ -9,14 +9,22 @@ import type { LensCommandArgs } from '../protocol/lsp-ext';
 import { PruneSweepRequest, type PruneSweepResult } from '../protocol/trainer';
 import { modelFileOf, requireTrust, showTrainerError, type TrainingDeps } from './training';
 
-interface Point { criterion: string; target: number; accuracyMean: number; speedup: number; flopReduction: number }
+interface Point { criterion: string; target: number; accuracyMean: number; speedup: number; flopReduction: number; selection?: { accuracyMean: number } }
+interface Sweep { points: Point[]; dense: { accuracyMean: number }; split?: string; selectionSplit?: string; criterionLabels?: Record<string, string> }
 
-/** One line per target: the most accurate criterion there, its accuracy and CPU speed-up. */
-export function bestPerTarget(sweep: { points: Point[]; dense: { accuracyMean: number } }): string[] {
+/**
+ * One line per target: the most accurate criterion there, its accuracy and CPU speed-up. The criterion is chosen by
+ * its accuracy on the selection split (validation) and reported with its accuracy on the report split (test), both
+ * named; a sweep stored before the splits were separated has only the one accuracy.
+ */
+export function bestPerTarget(sweep: Sweep): string[] {
   const targets = [...new Set(sweep.points.map((p) => p.target))].sort((a, b) => a - b);
+  const score = (p: Point) => p.selection?.accuracyMean ?? p.accuracyMean;
+  const where = sweep.selectionSplit && sweep.split ? ` on ${sweep.split}, chosen on ${sweep.selectionSplit}` : '';
   return targets.map((t) => {
-    const best = sweep.points.filter((p) => p.target === t).reduce((a, b) => (b.accuracyMean > a.accuracyMean ? b : a));
-    return `−${t}% FLOPs: ${best.criterion} ${(100 * best.accuracyMean).toFixed(1)}% (dense ${(100 * sweep.dense.accuracyMean).toFixed(1)}%), ${best.speedup.toFixed(2)}× faster on CPU`;
+    const best = sweep.points.filter((p) => p.target === t).reduce((a, b) => (score(b) > score(a) ? b : a));
+    const name = sweep.criterionLabels?.[best.criterion] ?? best.criterion;
+    return `−${t}% FLOPs: ${name} ${(100 * best.accuracyMean).toFixed(1)}%${where} (dense ${(100 * sweep.dense.accuracyMean).toFixed(1)}%), ${best.speedup.toFixed(2)}× faster on CPU`;
   });
 }
 

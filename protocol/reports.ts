@@ -143,6 +143,8 @@ export interface TransferReport {
   run: string;
   data: string;
   samples: number;
+  /** The split the gradients were taken on, of the run's data and of the new data (never test; absent in older reports). */
+  splits?: { old: 'validation' | 'train'; new: 'validation' | 'train' };
   rows: TransferRow[];
 }
 
@@ -158,9 +160,15 @@ export interface ParetoPoint {
   params: number;
   /** Achieved reduction, fraction of the dense FLOPs. */
   flopReduction: number;
+  /** Per task, on the report split (`SweepResult.split`). */
   accuracy: number[];
   /** Mean over tasks. */
   accuracyMean: number;
+  /**
+   * The same accuracies on the selection split (`SweepResult.selectionSplit`): what a choice among points reads
+   * (the routed expert, the best criterion per target), never `accuracy`. Absent in sweeps stored before issue 16.
+   */
+  selection?: SplitAccuracy;
   /** Median ms per batch of `latencyBatch` samples, and the dense model's in the same measurement. */
   latencyMs: number;
   denseLatencyMs: number;
@@ -169,17 +177,27 @@ export interface ParetoPoint {
   kept: Record<string, number[]>;
 }
 
+/** Accuracy per task and its mean, on one split. */
+export interface SplitAccuracy { accuracy: number[]; accuracyMean: number }
+
 /** `reports/pareto.json`: the pruning sweep (trainer/pruning/sweep.ts). */
 export interface SweepResult {
   version: 1;
   model: string;
+  /** The split every `accuracy` is measured on: `test`, or what stands in for it (trainer/data/eval-split.ts). */
   split: string;
+  /** The split choices among points are made on (`selection` of each point): `validation`, or what stands in for it. */
+  selectionSplit?: string;
+  /** Set when the data has no validation or no test split: what was chosen and reported on instead. */
+  splitNote?: string;
   tasks: string[];
   settings: PruneSpec;
+  /** What tables and charts call each criterion (`wanda (channel sum)`), by id; the id where absent. */
+  criterionLabels?: Record<string, string>;
   lr: number;
   backend: string;
   /** The dense model trained for the same scoring + fine-tuning steps as every pruned model (the fair reference). */
-  dense: { flops: number; params: number; accuracy: number[]; accuracyMean: number; latencyMs: number };
+  dense: { flops: number; params: number; accuracy: number[]; accuracyMean: number; latencyMs: number; selection?: SplitAccuracy };
   groups: Array<{ id: string; channels: number }>;
   points: ParetoPoint[];
   /** criterion → target → mean Jaccard of kept channels over seed pairs (only with seeds ≥ 2). */
@@ -213,26 +231,53 @@ export interface RoutingSweepPoint extends RoutedPoint {
   accuracyPruned: number;
 }
 
-/** The routing threshold sweep (trainer/routing/sweep.ts). */
-export interface RoutingSweepResult {
-  signal: ConfidenceSignal;
+/** The routing sweep on one split. */
+export interface RoutingCurve {
   samples: number;
-  /** c_p = prunedFlops / fullFlops. */
-  prunedCost: number;
   accuracyFull: number;
   accuracyPruned: number;
-  tolerance: number;
   /** Sorted by threshold, ascending (shareFull rises with it for maxProb, falls for entropy). */
   points: RoutingSweepPoint[];
   /**
-   * The cheapest point with accuracy ≥ accuracyFull − tolerance (ties: the more accurate). Always present with the
-   * default thresholds; undefined when user thresholds never reach that accuracy.
+   * The operating point: the cheapest threshold with accuracy ≥ accuracyFull − tolerance (ties: the more accurate)
+   * on the split it is chosen on. In a result with `selection` it was chosen there, and these are its numbers on
+   * `split` (where it may lose a little). Always present with the default thresholds; undefined when user thresholds
+   * never reach that accuracy.
    */
   noLoss?: RoutingSweepPoint;
 }
 
-/** `reports/routing.json`: the routing sweep, with the pruned expert it routed to (the best point at `route.target`). */
-export type RoutingReport = RoutingSweepResult & { criterion: string; target: number };
+/**
+ * The routing threshold sweep (trainer/routing/sweep.ts). Its numbers are on `split` (test); the thresholds and
+ * `noLoss` were chosen on `selection.split` (validation), whose own sweep `selection` holds.
+ */
+export interface RoutingSweepResult extends RoutingCurve {
+  signal: ConfidenceSignal;
+  /** c_p = prunedFlops / fullFlops. */
+  prunedCost: number;
+  tolerance: number;
+  /** The split the numbers are measured on; absent in reports stored before issue 16. */
+  split?: string;
+  /** The same sweep on the split the thresholds and the operating point were chosen on. */
+  selection?: RoutingCurve & { split: string };
+}
+
+/** How the routed pruned expert was chosen: `route.criterion`, or the most accurate criterion on `split`. */
+export interface ExpertChoice {
+  by: 'route.criterion' | 'accuracy';
+  /** The split the candidates' accuracies were compared on (the selection split). */
+  split: string;
+  /** Its mean accuracy there. */
+  accuracyMean: number;
+  /** Criteria it was chosen among (one with `route.criterion`). */
+  candidates: string[];
+}
+
+/**
+ * `reports/routing.json`: the routing sweep, with the pruned expert it routed to (at `route.target`: `route.criterion`,
+ * or the most accurate criterion on the selection split, `expert`), and `splitNote` when the data lacks a split.
+ */
+export type RoutingReport = RoutingSweepResult & { criterion: string; target: number; expert?: ExpertChoice; splitNote?: string };
 
 // ---------------------------------------------------------------------------------------------
 // The names

@@ -46,21 +46,37 @@ export interface SubnetworkData {
 /** Subset of `SweepResult` (protocol/reports.ts). */
 export interface ParetoData {
   model: string;
+  /** The split the accuracies are measured on (test, or what stands in for it). */
   split: string;
+  /** The split choices among points are made on (validation, or what stands in for it); absent in older sweeps. */
+  selectionSplit?: string;
+  /** Set when the data lacks a validation or test split. */
+  splitNote?: string;
+  /** Display names by criterion id (`wanda (channel sum)`); the id where absent. */
+  labels?: Record<string, string>;
   dense: { flops: number; params: number; accuracyMean: number; latencyMs: number };
-  points: Array<{ criterion: string; target: number; seed: number; flops: number; params: number; flopReduction: number; accuracyMean: number; latencyMs: number; speedup: number }>;
+  /** `selectionAccuracyMean`: the same accuracy on `selectionSplit`. */
+  points: Array<{ criterion: string; target: number; seed: number; flops: number; params: number; flopReduction: number; accuracyMean: number; selectionAccuracyMean?: number; latencyMs: number; speedup: number }>;
   settings: { criteria: string[]; targets: number[]; finetuneSteps: number; schedule: string; scope: string };
 }
 
 /** Subset of `RoutingReport` (protocol/reports.ts): the routing sweep and the expert it routed to. */
 export interface RoutingData {
   criterion: string;
+  /** The criterion's display name, when it is not its id. */
+  label?: string;
   target: number;
   signal: string;
   prunedCost: number;
+  /** The split the numbers below are measured on; absent in older reports. */
+  split?: string;
+  /** The split the expert, the thresholds and `noLoss` were chosen on; absent in older reports. */
+  selectionSplit?: string;
+  splitNote?: string;
   accuracyFull: number;
   accuracyPruned: number;
   points: Array<{ threshold: number; shareFull: number; expectedCost: number; accuracy: number }>;
+  /** The chosen operating point, with its numbers on `split`. */
   noLoss?: { threshold: number; shareFull: number; expectedCost: number; accuracy: number };
 }
 

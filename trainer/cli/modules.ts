@@ -32,7 +32,8 @@ export async function transferCommand(runsDir: string, runId: string, dataFile: 
   if (!dataFile) throw new UserError('transfer needs the new task: dynaxx transfer <run> --data new-task.dynaxx.yaml (its data: section is read)');
   const r = await transferAdvice(runsDir, runId, resolve(dataFile), { samples: o.samples });
   if (o.json) return `${JSON.stringify(r)}\n`;
-  return `${table(['subnetwork', 'units', 'gradient cosine', 'new/old gradient', 'relative', 'advice'], r.rows.map((x) => [
+  const on = r.splits ? `gradients on up to ${r.samples} samples of the run's ${r.splits.old} split and the new data's ${r.splits.new} split\n` : '';
+  return `${on}${table(['subnetwork', 'units', 'gradient cosine', 'new/old gradient', 'relative', 'advice'], r.rows.map((x) => [
     x.subnetwork, x.units, x.cosine.toFixed(3), Number.isFinite(x.ratio) ? x.ratio.toFixed(2) : 'inf', x.relative.toFixed(2), x.advice,
   ]))}\n`;
 }

@@ -8,6 +8,9 @@
  * subnetworks. Advice: `retrain` when a subnetwork takes a disproportionate share of the change (relative
  * ratio above 1.25) and the directions disagree (cosine < 0.5); `keep` otherwise.
  * Needs a new task with the same heads (task count and classes) as the model.
+ *
+ * Clean splits (issue 16): the advice is a choice, so it reads each data set's validation split (its training split
+ * when it has none, as `splits` says), never a test split.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dirname } from 'node:path';
@@ -55,7 +58,7 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
   try {
     const vars = partition.layers.flatMap((l) => net.trainable().filter((v) => v.layerId === l.layerId));
     const meanGrad = (d: Dataset): Map<string, tf.Tensor> => {
-      const split: Split = subsampleSplit(d.validation.n > 0 ? d.validation : d.train, d.sampleShape.reduce((a, b) => a * b, 1), d.tasks.length, samples, model.train.seed);
+      const split: Split = subsampleSplit(adviceSplit(d) === 'validation' ? d.validation : d.train, d.sampleShape.reduce((a, b) => a * b, 1), d.tasks.length, samples, model.train.seed);
       const out = new Map<string, tf.Tensor>();
       tf.tidy(() => {
         const xs = tf.tensor(split.x, [split.n, ...d.sampleShape]);
@@ -110,11 +113,16 @@ export async function transferAdvice(runsDir: string, runId: string, dataFile: s
       const relative = overall > 0 ? ratio / overall : ratio;
       rows.push({ subnetwork: s, units, cosine, ratio, relative, advice: relative > 1.25 && cosine < 0.5 ? 'retrain' : 'keep' });
     }
-    const report: TransferReport = { run: dir.id, data: dataFile, samples, rows };
+    const report: TransferReport = { run: dir.id, data: dataFile, samples, splits: { old: adviceSplit(oldData), new: adviceSplit(newData) }, rows };
     dir.writeReport(TRANSFER_REPORT, report);
     return report;
   } finally {
     net.dispose();
     for (const t of maskT.values()) t.dispose();
   }
+}
+
+/** The split the advice reads of `d`: validation, or training data when there is no validation split. */
+function adviceSplit(d: Dataset): 'validation' | 'train' {
+  return d.validation.n > 0 ? 'validation' : 'train';
 }

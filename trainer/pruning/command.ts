@@ -3,6 +3,9 @@
  * criterion on its trained model, stored with the run: `reports/pareto.json`, one export per point in
  * `export/pruned/<criterion>-<target>[-s<seed>]/`, and with routing `reports/routing.json`. Training a model file
  * first is the run assembly's (trainer/run/prune.ts); formatting the outcome is the front end's.
+ *
+ * Clean splits (issue 16): one `cleanSplits` for the whole sweep; every choice (the routed expert, its threshold)
+ * is made on its selection split and reported on its report split (`sweepAndRoute`, route-expert.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,19 +15,17 @@ import type { ModelFile, PruneSpec, RouteSpec } from '../../spec/types';
 import { PARETO_REPORT, ROUTING_REPORT, type RoutingReport } from '../../protocol/reports';
 import type { BackendRequest } from '../../protocol/trainer';
 import { initBackend } from '../backend/backends';
-import { evaluationSplit } from '../data/eval-split';
+import { cleanSplits } from '../data/eval-split';
 import { loadDataset } from '../data/load';
-import { netWith } from './finetune';
 import { UserError } from '../errors';
 import { writeExport } from '../surgery/export';
-import { routingSweep } from '../routing/sweep';
 import { RunStore } from '../store/run-store';
-import { loadModelFile, loadModelText } from '../../spec';
+import { loadModelFile } from '../../spec';
 import { pruneOverrideProblems } from '../../spec/overrides';
-import { readExport } from '../surgery/export';
 import type { NamedArray } from '../store/checkpoint';
+import { chooseExpert, routeExpert, type PrunedExpert } from './route-expert';
 import { notPrunable, prunableGroups } from './structure';
-import { pruneSweep, type ParetoPoint, type SweepResult } from './sweep';
+import { pruneSweep, type ParetoPoint, type SweepBase, type SweepOptions, type SweepResult } from './sweep';
 
 export { PARETO_REPORT, ROUTING_REPORT } from '../../protocol/reports';
 
@@ -101,38 +102,56 @@ export async function sweepRun(runId: string, o: PruneOverrides, opts: SweepRunO
   await initBackend(o.backend ?? model.train.backend);
   const dataset = loadDataset(model.data, { seed: model.train.seed, baseDir: dirname(model.file) });
   const exportsDir = join(dir.dir, 'export', 'pruned');
-  let denseWeights: NamedArray[] = ckpt.weights;
-  const sweep = await pruneSweep({ model, sourceText, weights: ckpt.weights, dataset }, spec, {
+  const route = o.route || model.route ? routeSettings(model) : undefined;
+  const splits = cleanSplits(dataset, model.train.seed);
+  const { sweep, routing } = await sweepAndRoute({ model, sourceText, weights: ckpt.weights, dataset, splits }, spec, route, {
     signal: opts.signal,
     onLog: log,
-    onPoint: (p, done, total) => log(`[${done}/${total}] ${p.criterion} −${p.target}% FLOPs: accuracy ${pct(p.accuracyMean)}, ${p.params} params, ${p.speedup.toFixed(2)}× faster`),
+    onPoint: (p, done, total) => log(`[${done}/${total}] ${p.criterion} −${p.target}% FLOPs: accuracy ${pct(p.accuracyMean)} on ${splits.report.name} (${pct(p.selection!.accuracyMean)} on ${splits.select.name}), ${p.params} params, ${p.speedup.toFixed(2)}× faster`),
     onPruned: (p, pruned, weights) => writeExport(join(exportsDir, pointName(p, spec.seeds)), { ...pruned, weights: weights.filter((w) => pruned.weights.some((x) => x.name === w.name)) }),
-    onDense: (weights) => {
-      denseWeights = weights;
+    onSwept: (s) => {
+      dir.writeReport(PARETO_REPORT, s);
     },
   });
-  dir.writeReport(PARETO_REPORT, sweep);
-  let routing: PruneOutcome['routing'];
-  if (o.route || model.route) {
-    const rs = routeSettings(model);
-    const candidates = sweep.points.filter((p) => p.target === rs.target && p.seed === model.train.seed && (!rs.criterion || p.criterion === rs.criterion));
-    if (candidates.length === 0) throw new UserError(`route.target ${rs.target}% is not among the sweep's targets (${spec.targets.join(', ')}); add it to prune.targets`);
-    const best = candidates.reduce((a, b) => (b.accuracyMean > a.accuracyMean ? b : a));
-    const ex = readExport(join(exportsDir, pointName(best, spec.seeds)));
-    const prunedModel = loadModelText(ex.yaml, model.file);
-    const prunedNet = netWith(prunedModel, ex.weights);
-    const fullNet = netWith(model, denseWeights);
-    try {
-      const { split } = evaluationSplit(dataset);
-      const r = await routingSweep({ prunedNet, fullNet, split, tasks: dataset.tasks, sampleShape: dataset.sampleShape, prunedFlops: prunedModel.flops, fullFlops: model.flops, signal: rs.signal, tolerance: rs.tolerance / 100, points: rs.thresholds - 1 });
-      routing = { ...r, criterion: best.criterion, target: best.target };
-      dir.writeReport(ROUTING_REPORT, routing);
-    } finally {
-      prunedNet.dispose();
-      fullNet.dispose();
-    }
-  }
+  if (routing) dir.writeReport(ROUTING_REPORT, routing);
   return { runId: dir.id, runDir: dir.dir, sweep, ...(routing ? { routing } : {}) };
+}
+
+export interface SweepAndRouteOptions extends SweepOptions {
+  /** Called with the sweep before routing starts (to store it). */
+  onSwept?(sweep: SweepResult): void | Promise<void>;
+}
+
+/**
+ * The domain part of `sweepRun`, no files: the Pareto sweep of `base`, then with `route` the routing of the expert
+ * chosen on the selection split, its threshold chosen there too, both reported on the report split. The full expert
+ * is the sweep's dense reference (or `base.weights` when the sweep gives none).
+ */
+export async function sweepAndRoute(base: SweepBase, spec: PruneSpec, route: RouteSpec | undefined, o: SweepAndRouteOptions = {}): Promise<{ sweep: SweepResult; routing?: RoutingReport }> {
+  const { model, dataset } = base;
+  if (route && !spec.targets.includes(route.target)) throw new UserError(`route.target ${route.target}% is not among the sweep's targets (${spec.targets.join(', ')}); add it to prune.targets`);
+  if (route?.criterion && !spec.criteria.includes(route.criterion)) throw new UserError(`route.criterion '${route.criterion}' is not among the sweep's criteria (${spec.criteria.join(', ')}); add it to prune.criteria`);
+  const splits = base.splits ?? cleanSplits(dataset, model.train.seed);
+  const isCandidate = (p: ParetoPoint) => route !== undefined && p.target === route.target && p.seed === model.train.seed && (!route.criterion || p.criterion === route.criterion);
+  const candidates = new Map<ParetoPoint, PrunedExpert>();
+  let denseWeights: NamedArray[] = base.weights;
+  const sweep = await pruneSweep({ ...base, splits }, spec, {
+    ...o,
+    onPruned: async (p, pruned, weights) => {
+      if (isCandidate(p)) candidates.set(p, { model: pruned.model, weights: weights.filter((w) => pruned.weights.some((x) => x.name === w.name)) });
+      await o.onPruned?.(p, pruned, weights);
+    },
+    onDense: async (weights) => {
+      denseWeights = weights;
+      await o.onDense?.(weights);
+    },
+  });
+  await o.onSwept?.(sweep);
+  if (!route) return { sweep };
+  const expert = chooseExpert(sweep.points, route, model.train.seed, spec.targets, splits.select.name);
+  o.onLog?.(`routing: expert ${expert.point.criterion} −${expert.point.target}% FLOPs, ${expert.choice.by === 'accuracy' ? `the most accurate of ${expert.choice.candidates.length} on ${splits.select.name}` : 'route.criterion'}; threshold chosen on ${splits.select.name}, reported on ${splits.report.name}`);
+  const routing = await routeExpert({ model, denseWeights, dataset, splits, route, expert, pruned: candidates.get(expert.point)! });
+  return { sweep, routing };
 }
 
 function pointName(p: ParetoPoint, seeds: number): string {

@@ -5,20 +5,26 @@
  * 1. Scoring steps (`scoreSteps`) of the dense model, shared by every criterion; the AGF tracker accumulates its
  *    utility along them. Calibration statistics (input norms, Taylor, Fisher) on `calibration` training samples.
  * 2. For each criterion: scores (once, on the dense model) → for each target: a plan meeting the FLOP target
- *    (schedule.ts) → physical removal (apply.ts) → `finetuneSteps` steps of fine-tuning → accuracy on the test split
- *    (validation without one) and latency beside the dense model. Iterative schedules (`linear`, `cubic`) prune in
- *    `iterations` nested steps, each fine-tuned model pruned further, the fine-tuning budget split between them.
+ *    (schedule.ts) → physical removal (apply.ts) → `finetuneSteps` steps of fine-tuning → accuracy on the report
+ *    split and on the selection split (trainer/data/eval-split.ts `cleanSplits`: test and validation when the data
+ *    has both) and latency beside the dense model. Iterative schedules (`linear`, `cubic`) prune in `iterations`
+ *    nested steps, each fine-tuned model pruned further, the fine-tuning budget split between them.
+ *
+ * The sweep chooses nothing: every point is reported. Whoever chooses among points (the routed expert, the best
+ * criterion per target) reads `selection`, the selection split's accuracy, and reports `accuracy`. Scoring and
+ * fine-tuning never read the test split (their loops get the data without it).
  *
  * Selection stability across seeds: the Jaccard index of the channels each criterion keeps at each target.
  * No file I/O here: `onPoint`/`onLog` report progress; the caller stores the result.
  */
-import type { ParetoPoint, SweepResult } from '../../protocol/reports';
+import type { ParetoPoint, SplitAccuracy, SweepResult } from '../../protocol/reports';
 import { UserError } from '../errors';
 import type { ModelFile, PruneSpec } from '../../spec/types';
-import { evaluationSplit } from '../data/eval-split';
+import { cleanSplits, type CleanSplits } from '../data/eval-split';
 import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset } from '../data/types';
 import { evaluateMasked } from '../modularity/analysis/masked-eval';
+import type { ForwardNet } from '../modularity/analysis/types';
 import { subsampleSplit } from '../modularity/analysis/subsample';
 import type { NamedArray } from '../store/checkpoint';
 import { applyPlan, type PruneResult } from './apply';
@@ -41,6 +47,8 @@ export interface SweepBase {
   sourceText: string;
   weights: NamedArray[];
   dataset: Dataset;
+  /** The report and selection splits (default: `cleanSplits(dataset, model.train.seed)`). */
+  splits?: CleanSplits;
 }
 
 export interface SweepOptions {
@@ -63,7 +71,15 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
   const lr = spec.lr ?? model.train.optimizer.lr * 0.1;
   const criteria = spec.criteria.map((id) => getCriterion(id));
   const size = sizeCounter(model, sourceText);
-  const { split, name: splitName } = evaluationSplit(dataset);
+  const splits = base.splits ?? cleanSplits(dataset, model.train.seed);
+  const { split, name: splitName } = splits.report;
+  // scoring and fine-tuning train on the training split; their loops' end-of-run evaluation does not need test
+  const trainData: Dataset = { ...dataset, test: undefined };
+  const measure = async (net: ForwardNet): Promise<{ report: SplitAccuracy; selection: SplitAccuracy }> => {
+    const r = await evaluateMasked(net, split, dataset.tasks, dataset.sampleShape);
+    const s = await evaluateMasked(net, splits.select.split, dataset.tasks, dataset.sampleShape);
+    return { report: { accuracy: r.accuracy, accuracyMean: mean(r.accuracy) }, selection: { accuracy: s.accuracy, accuracyMean: mean(s.accuracy) } };
+  };
   const sampleSize = dataset.sampleShape.reduce((a, b) => a * b, 1);
   const latencyOpts = { batchSize: spec.latencyBatch, warmup: 3, iterations: 10 };
   const points: ParetoPoint[] = [];
@@ -77,7 +93,7 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
     // 1. scoring steps shared by every criterion, with the AGF tracker along them
     const agfOpts = { window: spec.agfWindow, alternate: spec.agfAlternate, phase: spec.agfPhase };
     log(`seed ${seedOf}: ${spec.scoreSteps} scoring steps of the dense model (lr ${lr})`);
-    const scored = await trainSteps({ ...model, train: { ...model.train, seed: seedOf } }, dataset, base.weights, spec.scoreSteps, lr, {
+    const scored = await trainSteps({ ...model, train: { ...model.train, seed: seedOf } }, trainData, base.weights, spec.scoreSteps, lr, {
       plugins: criteria.some((c) => c.id === 'agf') ? [agfTracker(groups, agfOpts)] : [], signal: o.signal,
     });
     const tracker = scored.loop.plugins.find((p) => p.id === AGF_PLUGIN_ID) as AgfTracker | undefined;
@@ -93,15 +109,20 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
         : {};
       if (!dense) {
         // the fair reference: the dense model trained for the same budget as every pruned model
-        const ref = await trainSteps({ ...model, train: { ...model.train, seed: seedOf } }, dataset, weights, spec.finetuneSteps, lr, { signal: o.signal });
+        const ref = await trainSteps({ ...model, train: { ...model.train, seed: seedOf } }, trainData, weights, spec.finetuneSteps, lr, { signal: o.signal });
         const refWeights = await weightsOf(ref.loop);
         ref.loop.dispose();
         const refNet = netWith(model, refWeights);
-        const ev = await evaluateMasked(refNet, split, dataset.tasks, dataset.sampleShape);
-        refNet.dispose();
+        let ev;
+        try {
+          ev = await measure(refNet);
+        } finally {
+          refNet.dispose();
+        }
         await o.onDense?.(refWeights);
-        dense = { flops: model.flops, params: model.params, accuracy: ev.accuracy, accuracyMean: mean(ev.accuracy), latencyMs: 0 };
-        log(`dense reference (${spec.scoreSteps} + ${spec.finetuneSteps} steps): ${model.flops} FLOPs, ${model.params} parameters, accuracy ${pct(dense.accuracyMean)} on ${splitName}`);
+        dense = { flops: model.flops, params: model.params, ...ev.report, latencyMs: 0, selection: ev.selection };
+        log(`dense reference (${spec.scoreSteps} + ${spec.finetuneSteps} steps): ${model.flops} FLOPs, ${model.params} parameters, accuracy ${pct(dense.accuracyMean)} on ${splitName} (${pct(ev.selection.accuracyMean)} on ${splits.select.name})`);
+        if (splits.note) log(`splits: ${splits.note}`);
       }
       const byName = new Map(weights.map((w) => [w.name, w]));
       const input: CriterionInput = { groups, weights: byName, ...stats, ...(trajectory ? { trajectory } : {}), seed: seedOf };
@@ -125,7 +146,7 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
           for (let i = 0; i < chain.length; i++) {
             pruned = applyPlan(currentModel, currentText, currentWeights, relativeTo(chain[i]!, kept, pruned?.renamed));
             const stepsHere = i === chain.length - 1 ? spec.finetuneSteps - per * (chain.length - 1) : per;
-            const ft = await trainSteps({ ...pruned.model, train: { ...pruned.model.train, seed: seedOf } }, dataset, pruned.weights, stepsHere, lr, { signal: o.signal });
+            const ft = await trainSteps({ ...pruned.model, train: { ...pruned.model.train, seed: seedOf } }, trainData, pruned.weights, stepsHere, lr, { signal: o.signal });
             currentWeights = await weightsOf(ft.loop);
             ft.loop.dispose();
             currentModel = pruned.model;
@@ -139,13 +160,13 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
           let ev;
           try {
             latency = await compareLatency({ dense: denseNet, pruned: prunedNet }, dataset.sampleShape, latencyOpts);
-            ev = await evaluateMasked(prunedNet, split, dataset.tasks, dataset.sampleShape);
+            ev = await measure(prunedNet);
           } finally {
             prunedNet.dispose();
           }
           const p: ParetoPoint = {
             criterion: criterion.id, target, seed: seedOf, flops: pruned!.flops, params: pruned!.params,
-            flopReduction: 1 - pruned!.flops / model.flops, accuracy: ev.accuracy, accuracyMean: mean(ev.accuracy),
+            flopReduction: 1 - pruned!.flops / model.flops, ...ev.report, selection: ev.selection,
             latencyMs: latency.pruned.msPerBatch, denseLatencyMs: latency.dense.msPerBatch, speedup: latency.dense.msPerBatch / latency.pruned.msPerBatch,
             kept: Object.fromEntries(plan),
           };
@@ -171,7 +192,8 @@ export async function pruneSweep(base: SweepBase, spec: PruneSpec, o: SweepOptio
   }
   const denseLatency = mean(points.map((p) => p.denseLatencyMs));
   return {
-    version: 1, model: model.name, split: splitName, tasks: dataset.tasks.map((t) => t.name), settings: spec, lr, backend: tf.getBackend(),
+    version: 1, model: model.name, split: splitName, selectionSplit: splits.select.name, ...(splits.note ? { splitNote: splits.note } : {}),
+    tasks: dataset.tasks.map((t) => t.name), settings: spec, criterionLabels: Object.fromEntries(criteria.map((c) => [c.id, c.label ?? c.id])), lr, backend: tf.getBackend(),
     dense: { ...dense!, latencyMs: denseLatency }, groups: groups.map((g) => ({ id: g.id, channels: g.channels })), points, stability,
   };
 }

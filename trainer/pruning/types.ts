@@ -63,6 +63,11 @@ export interface CriterionInput {
 /** A pruning criterion: one score per channel of every group. Registered by id in `criteria/registry.ts`. */
 export interface Criterion {
   readonly id: string;
+  /**
+   * What tables and charts call it, when the id alone would mislead: `wanda (channel sum)` is a channel-level
+   * aggregation of the published per-weight score, not the published criterion. Default: the id.
+   */
+  readonly label?: string;
   /** One line for tables and docs. */
   readonly description: string;
   /** Statistics it needs (the sweep gathers only those). */

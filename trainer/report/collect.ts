@@ -40,8 +40,9 @@ export function collectDashboardData(runsDir: string, runIds: string[], opts: Co
   try {
     const main = dirs[0]!;
     const subnetworks = subnetworkData(main);
-    const pareto = paretoData(main.readReport(PARETO_REPORT));
-    const routing = routingData(main.readReport(ROUTING_REPORT));
+    const sweep = main.readReport(PARETO_REPORT);
+    const pareto = paretoData(sweep);
+    const routing = routingData(main.readReport(ROUTING_REPORT), sweep?.criterionLabels);
     const paths = dnaData(main.readReport(DNA_REPORT));
     return {
       runs: opts.reportsOnly ? [] : dirs.map(runSeries),
@@ -169,10 +170,13 @@ function paretoData(s: SweepResult | undefined): ParetoData | undefined {
   return {
     model: s.model,
     split: s.split,
+    ...(s.selectionSplit ? { selectionSplit: s.selectionSplit } : {}),
+    ...(s.splitNote ? { splitNote: s.splitNote } : {}),
+    ...(s.criterionLabels ? { labels: s.criterionLabels } : {}),
     dense: { flops: s.dense.flops, params: s.dense.params, accuracyMean: s.dense.accuracyMean, latencyMs: s.dense.latencyMs },
     points: s.points.map((p) => ({
       criterion: p.criterion, target: p.target, seed: p.seed, flops: p.flops, params: p.params, flopReduction: p.flopReduction,
-      accuracyMean: p.accuracyMean, latencyMs: p.latencyMs, speedup: p.speedup,
+      accuracyMean: p.accuracyMean, ...(p.selection ? { selectionAccuracyMean: p.selection.accuracyMean } : {}), latencyMs: p.latencyMs, speedup: p.speedup,
     })),
     settings: {
       criteria: s.settings.criteria, targets: s.settings.targets, finetuneSteps: s.settings.finetuneSteps, schedule: s.settings.schedule, scope: s.settings.scope,
@@ -180,14 +184,19 @@ function paretoData(s: SweepResult | undefined): ParetoData | undefined {
   };
 }
 
-function routingData(r: RoutingReport | undefined): RoutingData | undefined {
+function routingData(r: RoutingReport | undefined, labels: Record<string, string> | undefined): RoutingData | undefined {
   if (!r) return undefined;
   const point = (p: RoutingSweepPoint) => ({ threshold: p.threshold, shareFull: p.shareFull, expectedCost: p.expectedCost, accuracy: p.accuracy });
+  const label = labels?.[r.criterion];
   return {
     criterion: r.criterion,
+    ...(label && label !== r.criterion ? { label } : {}),
     target: r.target,
     signal: r.signal,
     prunedCost: r.prunedCost,
+    ...(r.split ? { split: r.split } : {}),
+    ...(r.selection ? { selectionSplit: r.selection.split } : {}),
+    ...(r.splitNote ? { splitNote: r.splitNote } : {}),
     accuracyFull: r.accuracyFull,
     accuracyPruned: r.accuracyPruned,
     points: r.points.map(point),

@@ -48,7 +48,7 @@ after(() => {
 });
 
 function sweep(signal: 'maxProb' | 'entropy', thresholds?: number[]): Promise<RoutingSweepResult> {
-  return routingSweep({ prunedNet, fullNet, split, tasks, sampleShape: [12], prunedFlops: pruned.flops, fullFlops: full.flops, signal, thresholds, batchSize: 64 });
+  return routingSweep({ prunedNet, fullNet, select: { name: 'validation', split }, report: { name: 'test', split }, tasks, sampleShape: [12], prunedFlops: pruned.flops, fullFlops: full.flops, signal, thresholds, batchSize: 64 });
 }
 
 /** The experts' accuracies the way the training loop counts them (correctCounts over the whole split). */
@@ -139,7 +139,7 @@ test('two tasks end to end: stub nets that emit fixed logits', async () => {
   const fullLogits = [[4, 0, 0, 4], [4, 0, 4, 0]];
   const stub = (rows: number[][]): ForwardNet => ({ forward: (x) => tf.tensor2d(rows.slice(0, x.shape[0]!)) });
   const s: Split = { x: new Float32Array(2), y: Int32Array.from([0, 1, 0, 0]), n: 2 };
-  const r = await routingSweep({ prunedNet: stub(prunedLogits), fullNet: stub(fullLogits), split: s, tasks: T, sampleShape: [1], prunedFlops: 1, fullFlops: 2, signal: 'entropy', thresholds: [0.5] });
+  const r = await routingSweep({ prunedNet: stub(prunedLogits), fullNet: stub(fullLogits), select: { name: 'validation', split: s }, report: { name: 'test', split: s }, tasks: T, sampleShape: [1], prunedFlops: 1, fullFlops: 2, signal: 'entropy', thresholds: [0.5] });
   // sample 1's task b entropy is ≈ ln 2 > 0.5: routed; sample 0's entropies are ≈ 0.1: kept
   assert.equal(r.points[0]!.routed, 1);
   assert.equal(r.accuracyPruned, 3 / 4);

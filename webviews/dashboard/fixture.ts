@@ -151,13 +151,14 @@ function pareto(): ParetoData {
     const flopReduction = target * (0.96 + rand() * 0.04);
     const flops = dense.flops * (1 - flopReduction);
     const latencyMs = dense.latencyMs * (0.22 + 0.78 * (1 - flopReduction) ** 0.85) * (1 + (rand() - 0.5) * 0.08);
+    const accuracyMean = dense.accuracyMean - quality[ci] * 0.18 * target ** 2.2 - rand() * 0.004;
     return {
       criterion, target, seed: 0, flops, params: dense.params * (1 - flopReduction * 0.92), flopReduction,
-      accuracyMean: dense.accuracyMean - quality[ci] * 0.18 * target ** 2.2 - rand() * 0.004,
+      accuracyMean, selectionAccuracyMean: accuracyMean + (ci % 2 === 0 ? 0.003 : -0.002),
       latencyMs, speedup: dense.latencyMs / latencyMs,
     };
   }));
-  return { model: 'mnist-mlp.dynaxx.yaml', split: 'validation', dense, points, settings: { criteria: CRITERIA, targets, finetuneSteps: 200, schedule: 'iterative', scope: 'global' } };
+  return { model: 'mnist-mlp.dynaxx.yaml', split: 'test', selectionSplit: 'validation', labels: { snip: 'snip (channel sum)' }, dense, points, settings: { criteria: CRITERIA, targets, finetuneSteps: 200, schedule: 'iterative', scope: 'global' } };
 }
 
 function routing(): RoutingData {
@@ -171,7 +172,7 @@ function routing(): RoutingData {
     return { threshold, shareFull, expectedCost: prunedCost + shareFull, accuracy };
   });
   const noLoss = points.find((p) => p.accuracy >= accuracyFull);
-  return { criterion: 'grad-flow', target: 0.7, signal: 'maxProb', prunedCost, accuracyFull, accuracyPruned, points, ...(noLoss ? { noLoss } : {}) };
+  return { criterion: 'grad-flow', target: 0.7, signal: 'maxProb', prunedCost, split: 'test', selectionSplit: 'validation', accuracyFull, accuracyPruned, points, ...(noLoss ? { noLoss } : {}) };
 }
 
 const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

@@ -1,6 +1,7 @@
 /**
- * RIA, relative importance and activations (Zhang et al. 2024), summed over a channel's column:
- * Σ_i (|W_ic|/Σ_j |W_ij| + |W_ic|/Σ_k |W_kc|)·‖X_i‖₂^½. The first ratio is the weight's share of its input row
+ * Channel-level RIA: the per-weight score of RIA, relative importance and activations (Zhang et al. 2024), summed
+ * over a channel's column: Σ_i (|W_ic|/Σ_j |W_ij| + |W_ic|/Σ_k |W_kc|)·‖X_i‖₂^½. Published RIA ranks single
+ * weights (unstructured or N:M); this structured aggregation is ours, hence the label `ria (channel sum)`. The first ratio is the weight's share of its input row
  * (over all output channels), the second its share of the channel's column. Conv: the rows are the
  * kh·kw·in entries of the flattened filter, each with the norm of its input channel. An all-zero row or column
  * contributes 0.
@@ -10,7 +11,8 @@ import { kernelOf, perGroup, statOf } from './common';
 
 export const ria: Criterion = {
   id: 'ria',
-  description: 'Σ_i (|W_ic|/Σ_j|W_ij| + |W_ic|/Σ_k|W_kc|)·‖X_i‖₂^0.5: relative importance × activations',
+  label: 'ria (channel sum)',
+  description: 'channel sum of RIA\'s per-weight score: Σ_i (|W_ic|/Σ_j|W_ij| + |W_ic|/Σ_k|W_kc|)·‖X_i‖₂^0.5, relative importance × activations',
   needs: ['inputNorms'],
   score: (input) => perGroup(input, (g) => {
     const k = kernelOf(input, g, 'ria');

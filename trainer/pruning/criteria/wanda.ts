@@ -1,14 +1,17 @@
 /**
- * Wanda (Sun et al. 2023), structured: a channel's score is Σ_i |W_ic|·‖X_i‖₂, the weight magnitudes of its
- * column scaled by the norm over calibration samples of the input feature each one reads. Conv: ‖X_i‖ is taken
- * per input channel over samples and positions and applies to all kh·kw taps of that channel.
+ * Channel-level Wanda: the sum over a channel's kernel column of Wanda's per-weight score |W_ic|·‖X_i‖₂ (Sun et al.
+ * 2023), the weight magnitudes of its column scaled by the norm over calibration samples of the input feature each
+ * one reads. Published Wanda ranks single weights (unstructured, per output row); this structured aggregation is
+ * ours, hence the label `wanda (channel sum)`. Conv: ‖X_i‖ is taken per input channel over samples and positions
+ * and applies to all kh·kw taps of that channel.
  */
 import type { Criterion } from '../types';
 import { kernelOf, perGroup, statOf } from './common';
 
 export const wanda: Criterion = {
   id: 'wanda',
-  description: 'Σ_i |W_ic|·‖X_i‖₂: weight magnitude times input-feature norm (calibration)',
+  label: 'wanda (channel sum)',
+  description: 'channel sum of Wanda\'s per-weight score: Σ_i |W_ic|·‖X_i‖₂, weight magnitude times input-feature norm (calibration)',
   needs: ['inputNorms'],
   score: (input) => perGroup(input, (g) => {
     const k = kernelOf(input, g, 'wanda');

@@ -1,8 +1,8 @@
 /**
  * Pruning: the Pareto curves of every criterion, accuracy against FLOPs and against measured latency, the dense model
  * marked; hover shows the configuration, a click exports that pruned model. Routing: the routed system's accuracy
- * against its expected cost (× the full model), the full and pruned experts' accuracies as references, the cheapest
- * point that loses nothing marked.
+ * against its expected cost (× the full model), the full and pruned experts' accuracies as references, the operating
+ * point chosen on the selection split marked. Every accuracy is on the report split; the summary names both splits.
  */
 import type { ChartDataset, ChartOptions, TooltipItem } from 'chart.js';
 import type { DashboardData, ParetoData, RoutingData } from '../../../protocol/webview';
@@ -61,10 +61,15 @@ export class PruningView extends ReportView<Reports> {
     const facts: Array<[string, string]> = [];
     if (pareto) {
       const s = pareto.settings;
-      facts.push(['model', pareto.model], ['split', pareto.split], ['dense', `${si(pareto.dense.flops)} FLOPs · ${si(pareto.dense.params)} params · ${pct(pareto.dense.accuracyMean)}`],
+      facts.push(['model', pareto.model], ['split', pareto.selectionSplit ? `accuracy on ${pareto.split}, choices on ${pareto.selectionSplit}` : pareto.split], ['dense', `${si(pareto.dense.flops)} FLOPs · ${si(pareto.dense.params)} params · ${pct(pareto.dense.accuracyMean)}`],
         ['schedule', `${s.schedule}, ${s.scope}, ${s.finetuneSteps} fine-tune steps`]);
     }
-    if (routing) facts.push(['routing', `${routing.signal} signal, pruned expert ${routing.criterion} at −${routing.target}% FLOPs`]);
+    if (routing) {
+      const chosen = routing.selectionSplit ? `, expert and threshold chosen on ${routing.selectionSplit}` : '';
+      facts.push(['routing', `${routing.signal} signal, pruned expert ${routing.label ?? routing.criterion} at −${routing.target}% FLOPs${chosen}`]);
+    }
+    const note = pareto?.splitNote ?? routing?.splitNote;
+    if (note) facts.push(['', note]);
     if (pareto) facts.push(['', 'click a point to export that pruned model']);
     this.settings.replaceChildren(...facts.filter(([, v]) => v !== '').map(([k, v]) => el('span', k ? 'fact' : 'fact hint', ...(k ? [el('span', 'fact-key', k)] : []), el('span', 'fact-value', v))));
   }
@@ -75,7 +80,7 @@ export class PruningView extends ReportView<Reports> {
       const color = theme.palette[i % theme.palette.length];
       const pts = data.points.filter((p) => p.criterion === criterion).sort((a, b) => xOf(a) - xOf(b));
       return {
-        label: criterion, data: pts.map((p) => ({ x: xOf(p), y: p.accuracyMean, p })), showLine: true,
+        label: data.labels?.[criterion] ?? criterion, data: pts.map((p) => ({ x: xOf(p), y: p.accuracyMean, p })), showLine: true,
         borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 3.5, pointHoverRadius: 6,
       };
     }).filter((d) => d.data.length > 0);
@@ -90,13 +95,13 @@ export class PruningView extends ReportView<Reports> {
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.scales = {
       x: { ...axis(theme, against === 'flops' ? 'FLOPs per sample' : 'latency (ms per batch)'), ticks: { color: theme.muted, callback: (v) => (against === 'flops' ? si(Number(v)) : num(Number(v))) } },
-      y: { ...axis(theme, 'accuracy (mean over tasks)'), ticks: { color: theme.muted, callback: pctTick } },
+      y: { ...axis(theme, `accuracy on ${data.split} (mean over tasks)`), ticks: { color: theme.muted, callback: pctTick } },
     } as ChartOptions<'scatter'>['scales'];
     options.plugins!.legend!.labels = { ...options.plugins!.legend!.labels, boxHeight: 8, usePointStyle: true };
     options.plugins!.tooltip!.callbacks = {
       title: (items) => {
         const p = (items[0]?.raw as XY<ParetoPoint>)?.p;
-        return p ? `${p.criterion} · target ${pct(p.target, 0)} FLOP reduction` : 'dense model';
+        return p ? `${data.labels?.[p.criterion] ?? p.criterion} · target ${pct(p.target, 0)} FLOP reduction` : 'dense model';
       },
       label: (item) => paretoLines(item, data),
       footer: (items) => ((items[0]?.raw as XY<ParetoPoint>)?.p ? 'click to export this pruned model' : ''),
@@ -127,13 +132,14 @@ export class PruningView extends ReportView<Reports> {
     ];
     if (data.noLoss) {
       const n = data.noLoss;
-      datasets.push({ label: `no loss at cost ${num(n.expectedCost)} (${pct(n.shareFull, 0)} to full)`, data: [{ x: n.expectedCost, y: n.accuracy, p: n }], pointStyle: 'rectRot', pointRadius: 9, pointHoverRadius: 11, borderColor: mark, backgroundColor: withAlpha(mark, 0.6), borderWidth: 2 });
+      const chosen = data.selectionSplit ? `no loss on ${data.selectionSplit}` : 'no loss';
+      datasets.push({ label: `${chosen} at cost ${num(n.expectedCost)} (${pct(n.shareFull, 0)} to full)`, data: [{ x: n.expectedCost, y: n.accuracy, p: n }], pointStyle: 'rectRot', pointRadius: 9, pointHoverRadius: 11, borderColor: mark, backgroundColor: withAlpha(mark, 0.6), borderWidth: 2 });
     }
     const options = baseOptions(theme, 'Routing: accuracy vs expected cost') as unknown as ChartOptions<'scatter'>;
     options.interaction = { mode: 'nearest', intersect: false, axis: 'xy' };
     options.scales = {
       x: { ...axis(theme, 'expected cost (× full model)'), ticks: { color: theme.muted, callback: (v) => num(Number(v)) } },
-      y: { ...axis(theme, 'accuracy'), ticks: { color: theme.muted, callback: pctTick } },
+      y: { ...axis(theme, data.split ? `accuracy on ${data.split}` : 'accuracy'), ticks: { color: theme.muted, callback: pctTick } },
     } as ChartOptions<'scatter'>['scales'];
     options.plugins!.legend!.labels = { ...options.plugins!.legend!.labels, boxHeight: 8, usePointStyle: true };
     options.plugins!.tooltip!.filter = (item) => (item.raw as XY<RoutingPoint>).p !== undefined;
@@ -157,6 +163,7 @@ function paretoLines(item: TooltipItem<'scatter'>, data: ParetoData): string[] {
   if (!p) return [`accuracy ${pct(d.accuracyMean, 2)}`, `${si(d.flops)} FLOPs · ${si(d.params)} params`, ...(d.latencyMs > 0 ? [`${num(d.latencyMs)} ms per batch`] : [])];
   return [
     `accuracy ${pct(p.accuracyMean, 2)} (${p.accuracyMean >= d.accuracyMean ? '+' : '−'}${(Math.abs(p.accuracyMean - d.accuracyMean) * 100).toFixed(2)} pt vs dense)`,
+    ...(p.selectionAccuracyMean !== undefined && data.selectionSplit ? [`${pct(p.selectionAccuracyMean, 2)} on ${data.selectionSplit}`] : []),
     `FLOPs ${si(p.flops)} (−${pct(p.flopReduction)})`,
     `params ${si(p.params)} (${pct(p.params / d.params)} of dense)`,
     `latency ${num(p.latencyMs)} ms · speed-up ×${p.speedup.toFixed(2)}`,
