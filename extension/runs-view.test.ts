@@ -28,6 +28,13 @@ test('run items show status, backend and accuracy, with a context value per stat
   assert.equal((broken.iconPath as unknown as ThemeIcon).id, 'warning');
   assert.match(String(broken.tooltip), /Resumable/);
 
+  const diverged = runItem(summary({ status: 'diverged', step: 140, error: 'loss reached 1.80e+27 at step 140, over 100× its reference' }));
+  assert.equal(diverged.description, 'diverged · wasm · step 140/600');
+  assert.equal(diverged.contextValue, 'run-diverged', 'no resume in its menu');
+  assert.equal((diverged.iconPath as unknown as ThemeIcon).id, 'flame');
+  assert.match(String(diverged.tooltip), /error: loss reached 1\.80e\+27[^]*lower the learning rate/);
+  assert.doesNotMatch(String(diverged.tooltip), /Resumable/);
+
   assert.equal(runItem(summary({ status: 'running', step: 3 })).contextValue, 'run-running');
   assert.equal(accuracyOf(summary({ final: { valAccuracy: 0.75 } })), 'val 75.0%');
   assert.equal(accuracyOf(summary({})), undefined);

@@ -96,6 +96,7 @@ export function runItem(run: RunSummary): vscode.TreeItem {
     acc && `accuracy ${acc}`,
     run.error && `error: ${run.error}`,
     RESUMABLE.includes(run.status) ? 'Resumable from its last checkpoint.' : undefined,
+    run.status === 'diverged' ? 'Its loss diverged: lower the learning rate, enable clipping or stabilization, and train it again.' : undefined,
   ].filter(Boolean).join('\n');
   return item;
 }
