@@ -71,7 +71,7 @@ test('Discover subnetworks starts a run with modularity: on; the plain Train sen
   assert.equal(started[1]!.overrides?.modularity, undefined);
 });
 
-test('the prune feature has landed with its command; the summary names the best criterion per target', () => {
+test('the prune feature has landed with its command; the summary names the best criterion per target, chosen on the selection split', () => {
   assert.ok(LANDED_FEATURES.includes('prune'));
   assert.equal(COMMANDS[LensCommands.prune]?.feature, 'prune');
   const lines = bestPerTarget({
@@ -83,4 +83,18 @@ test('the prune feature has landed with its command; the summary names the best 
     ],
   });
   assert.deepEqual(lines, ['−50% FLOPs: agf 88.0% (dense 90.0%), 1.70× faster on CPU', '−90% FLOPs: agf 60.0% (dense 90.0%), 6.00× faster on CPU']);
+  // a sweep with a selection split: the criterion is chosen there (l1), reported with its test accuracy and label
+  const clean = bestPerTarget({
+    split: 'test', selectionSplit: 'validation', criterionLabels: { wanda: 'wanda (channel sum)' },
+    dense: { accuracyMean: 0.9 },
+    points: [
+      { criterion: 'l1', target: 50, accuracyMean: 0.85, selection: { accuracyMean: 0.89 }, speedup: 1.8, flopReduction: 0.5 },
+      { criterion: 'agf', target: 50, accuracyMean: 0.88, selection: { accuracyMean: 0.86 }, speedup: 1.7, flopReduction: 0.5 },
+      { criterion: 'wanda', target: 90, accuracyMean: 0.6, selection: { accuracyMean: 0.61 }, speedup: 6, flopReduction: 0.9 },
+    ],
+  });
+  assert.deepEqual(clean, [
+    '−50% FLOPs: l1 85.0% on test, chosen on validation (dense 90.0%), 1.80× faster on CPU',
+    '−90% FLOPs: wanda (channel sum) 60.0% on test, chosen on validation (dense 90.0%), 6.00× faster on CPU',
+  ]);
 });
