@@ -163,6 +163,7 @@ export class TrainingLoop {
   async run(events: LoopEvents = this.opts.events ?? {}): Promise<LoopResult> {
     const run = this.setup(events);
     let status: LoopStatus = 'completed';
+    let error: string | undefined;
     let diverged: Divergence | undefined;
     try {
       while (this.step < this.totalSteps && !diverged) {
@@ -183,12 +184,17 @@ export class TrainingLoop {
         diverged = this.divergence.end();
         if (diverged) events.onAlert?.(divergenceAlert(diverged, this.divergence.settings));
       }
+      if (diverged) {
+        status = 'diverged';
+        error = diverged.reason;
+      }
     } catch (e) {
+      status = 'failed';
+      error = (e as Error).message;
+    } finally {
       run.sums.dispose();
-      return this.finish(run, 'failed', (e as Error).message);
     }
-    run.sums.dispose();
-    return diverged ? this.finish(run, 'diverged', diverged.reason) : this.finish(run, status, undefined);
+    return this.finish(run, status, error);
   }
 
   /** The settings, host buffers and device sums of one call of run(). */
