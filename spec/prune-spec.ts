@@ -20,7 +20,7 @@ export const PRUNE_DOC = 'Structural pruning (seed 002): remove channels by a cr
   + '`dynaxx prune <model or run>` runs it; `on` takes the defaults.';
 
 export const PRUNE_FIELDS: FieldTable = {
-  criteria: { kind: 'nameList', values: PRUNE_CRITERIA.ids, default: PRUNE_CRITERIA.ids, doc: `Criteria to compare (default: all of them): ${BUILT_IN_CRITERIA.join(', ')}.` },
+  criteria: { kind: 'nameList', values: PRUNE_CRITERIA.ids, default: PRUNE_CRITERIA.ids, doc: `Criteria to compare (default: all of them): ${BUILT_IN_CRITERIA.join(', ')}. wanda and ria score a channel by the sum of the published per-weight scores over its weights (channel-level variants).` },
   targets: { kind: 'intList', min: 1, default: [25, 50, 75, 90], doc: 'FLOP reductions to reach, in percent of the dense model (each below 100).' },
   schedule: { kind: 'enum', values: ['one-shot', 'linear', 'cubic'], default: 'one-shot', doc: '`one-shot`: prune to the target at once, then fine-tune; `linear`/`cubic`: `iterations` steps towards the target (cubic prunes most early), fine-tuning between them.' },
   iterations: { kind: 'int', min: 1, default: 3, doc: 'Pruning steps of an iterative schedule.' },
@@ -42,9 +42,9 @@ export const ROUTE_DOC = 'Confidence routing (seed 002): the pruned expert answe
 export const ROUTE_FIELDS: FieldTable = {
   signal: { kind: 'enum', values: ['maxProb', 'entropy'], default: 'maxProb', doc: 'Confidence of the pruned expert: its top softmax probability, or (negated) entropy.' },
   target: { kind: 'int', min: 1, max: 99, default: 50, doc: 'FLOP reduction of the pruned expert, percent (one of prune.targets).' },
-  criterion: { kind: 'enum', values: PRUNE_CRITERIA.ids, doc: 'Criterion of the pruned expert (default: the most accurate at `target`).' },
-  thresholds: { kind: 'int', min: 2, default: 21, doc: 'Thresholds in the sweep (evenly spaced over the signal\'s range).' },
-  tolerance: { kind: 'number', min: 0, default: 0, doc: 'Accuracy loss (points) allowed for the reported operating point.' },
+  criterion: { kind: 'enum', values: PRUNE_CRITERIA.ids, doc: 'Criterion of the pruned expert (default: the most accurate at `target` on the validation split).' },
+  thresholds: { kind: 'int', min: 2, default: 21, doc: 'Thresholds in the sweep: quantiles of the signal on the validation split, plus routing none and all.' },
+  tolerance: { kind: 'number', min: 0, default: 0, doc: 'Accuracy loss (points) allowed for the operating point, chosen on the validation split and reported on test.' },
 };
 
 /** Reads `prune:` (`on`/empty = defaults, `off` = none). */
