@@ -69,7 +69,10 @@ export interface ModularityReport {
   /** Subnetworks with units and an open mask. */
   active: number;
   specialization: number;
+  /** The most specialised subnetwork, chosen on `bestChosenOn`; its drops and margin are on `split`. */
   best?: SpecializedSubnetwork;
+  /** The split `best` was chosen on (validation, or a training sample); absent in reports stored before issue 16. */
+  bestChosenOn?: string;
   /** NMI between subnetwork labels and each unit's dominant task (units that serve no task left out). */
   nmi: number;
   /** Newman's Q of the weight graph between consecutive modular layers under the partition (null with one modular layer). */

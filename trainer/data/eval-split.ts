@@ -10,6 +10,9 @@
  * - validation, no test: choose on one half of validation, report on the other half;
  * - neither: choose and report on two disjoint samples of the training data (nothing is held out: `note` says so).
  * The report split is guarded: reading it inside `selecting(...)` throws, so a choice cannot look at it.
+ *
+ * `selectionBeside`: for an analysis that reports every number on `evaluationSplit` and makes one choice (the most
+ * specialised subnetwork), a split to choose on that is not that one.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { deriveSeed, Rng } from './rng';
@@ -67,6 +70,16 @@ export function cleanSplits(dataset: Dataset, seed: number): CleanSplits {
     report: { name: 'training sample (report)', split: reportOnly(report, 'training sample (report)') },
     note: `the data has neither a validation nor a test split: choices were made on ${select.n} training samples and reported on ${report.n} others, all of them trained on (nothing is held out)`,
   };
+}
+
+/**
+ * Where to choose when the numbers stay on `evaluationSplit(dataset)`: validation when that is test, else (the
+ * numbers are on validation, or there is no validation split) up to `TRAIN_SAMPLE` training samples.
+ */
+export function selectionBeside(dataset: Dataset, seed: number): NamedSplit {
+  if (evaluationSplit(dataset).name === 'test' && dataset.validation.n > 0) return { name: 'validation', split: dataset.validation };
+  const { train } = dataset;
+  return { name: 'training sample', split: take(train, shuffled(train.n, seed, 'select').subarray(0, Math.min(train.n, TRAIN_SAMPLE))) };
 }
 
 const selection = new AsyncLocalStorage<string>();

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadModelText, parseModelText } from '../../spec';
 import type { ModelFile } from '../../spec/types';
 import { initBackend } from '../backend/backends';
+import { reportOnly } from '../data/eval-split';
 import { loadDataset } from '../data/load';
 import { TrainingLoop } from '../engine/loop';
 import { SequentialModel } from '../engine/model';
@@ -130,6 +131,15 @@ test('a trained modular MLP: the export drops exactly the closed subnetworks\' u
       exportDir, sourceText: text, shapleyPermutations: 0,
     });
     assert.ok(report.hardened && report.export, 'a hardened run has an export');
+    // the most specialised subnetwork is chosen off the reported split: no test split, so the numbers are on
+    // validation and the choice on a training sample; with a (guarded) test split, the choice is on validation
+    assert.equal(report.split, 'validation');
+    assert.ok(report.best);
+    assert.equal(report.bestChosenOn, 'training sample');
+    const withTest = await analyzeModularity(loop.net, model, { ...dataset, test: reportOnly(dataset.validation, 'test') }, r, snap.weights, loop.currentStep, { shapleyPermutations: 0 });
+    assert.equal(withTest.split, 'test');
+    assert.equal(withTest.bestChosenOn, 'validation');
+    assert.deepEqual(withTest.best!.drops, withTest.subnetworks[withTest.best!.subnetwork]!.accuracyDrop, 'reported with the test split\'s drops');
 
     const ex = readExport(exportDir);
     const exported = loadModelText(ex.yaml, join(exportDir, EXPORT_MODEL_FILE));

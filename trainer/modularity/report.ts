@@ -4,17 +4,19 @@
  * an approximate Shapley contribution and the task it serves; for the partition its specialization score,
  * NMI against the units' dominant tasks and the Q-modularity of the hidden weight graph. When the masks
  * are hard, the kept subnetworks are exported as a physically smaller model (`export/`), whose accuracy is
- * measured on the same split.
+ * measured on the same split. Every number is on `evaluationSplit` (test when the data has one); the one choice, the
+ * most specialised subnetwork (`best`), is made on another split (`bestChosenOn`: validation, or a training sample
+ * when the numbers are on validation) and reported with this split's drops (issue 16).
  */
 import { join } from 'node:path';
 import type { ModelFile } from '../../spec/types';
-import { evaluationSplit } from '../data/eval-split';
+import { evaluationSplit, reportOnly, selecting, selectionBeside } from '../data/eval-split';
 import { requireOnePositionPerTask } from '../data/positions';
 import type { Dataset, Split } from '../data/types';
 import type { SequentialModel } from '../engine/model';
 import { netWith } from '../engine/weights';
 import type { NamedArray } from '../store/checkpoint';
-import { ablationTable, bestSpecialized, specialization } from './analysis/ablation';
+import { ablationTable, bestSpecialized, specializedIn, specialization } from './analysis/ablation';
 import { evaluateMasked } from './analysis/masked-eval';
 import { subsampleSplit } from './analysis/subsample';
 import { shapleyValues, MAX_SHAPLEY_SUBNETWORKS } from './analysis/shapley';
@@ -61,9 +63,16 @@ export async function analyzeModularity(
   const { name: splitName, split: full } = evaluationSplit(dataset);
   const tasks = dataset.tasks;
   const size = dataset.sampleShape.reduce((a, b) => a * b, 1);
-  const split = subsampleSplit(full, size, tasks.length, opts.maxSamples ?? 4096, model.train.seed);
+  const split = reportOnly(subsampleSplit(full, size, tasks.length, opts.maxSamples ?? 4096, model.train.seed), splitName);
   const { partition, masks } = partitionOf(r);
   const ablation = await ablationTable(net, split, tasks, dataset.sampleShape, partition, masks);
+  // the most specialised subnetwork is a choice: made on another split, reported with this split's drops
+  const chooseOn = selectionBeside(dataset, model.train.seed);
+  const chosen = await selecting('the most specialised subnetwork', async () => {
+    const pick = subsampleSplit(chooseOn.split, size, tasks.length, opts.maxSamples ?? 4096, model.train.seed);
+    return bestSpecialized((await ablationTable(net, pick, tasks, dataset.sampleShape, partition, masks)).rows);
+  });
+  const best = chosen && specializedIn(chosen, ablation.rows);
   const permutations = opts.shapleyPermutations ?? 10;
   const shapley = permutations > 0 && r.k <= MAX_SHAPLEY_SUBNETWORKS
     ? await shapleyValues(net, split, tasks, dataset.sampleShape, partition, { permutations, base: masks, maxSamples: 512, seed: model.train.seed })
@@ -135,7 +144,7 @@ export async function analyzeModularity(
     subnetworks,
     active: used.filter((s) => s.kept).length,
     specialization: specialization(ablation.rows.filter((x) => used.some((u) => u.id === x.subnetwork))),
-    ...(bestSpecialized(ablation.rows) ? { best: bestSpecialized(ablation.rows)! } : {}),
+    ...(best ? { best, bestChosenOn: chooseOn.name } : {}),
     nmi: subs.length > 0 ? nmi(Int32Array.from(subs), Int32Array.from(serve)) : 0,
     qModularity: hiddenQ(partition, byName),
   };
@@ -224,7 +233,7 @@ export function summarize(r: ModularityReport): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   lines.push(fmt(head), ...rows.map(fmt));
-  if (r.best && !single) lines.push(`  most specialised: subnetwork ${r.best.subnetwork} (removing it costs ${r.tasks[r.best.task]?.name} ${r.best.drops[r.best.task]!.toFixed(1)} points, the others at most ${(Math.max(0, ...r.best.drops.filter((_, i) => i !== r.best!.task))).toFixed(1)})`);
+  if (r.best && !single) lines.push(`  most specialised${r.bestChosenOn ? ` (chosen on ${r.bestChosenOn})` : ''}: subnetwork ${r.best.subnetwork} (removing it costs ${r.tasks[r.best.task]?.name} ${r.best.drops[r.best.task]!.toFixed(1)} points, the others at most ${(Math.max(0, ...r.best.drops.filter((_, i) => i !== r.best!.task))).toFixed(1)})`);
   if (r.export) lines.push(`  export: ${r.export.params} params (${pct(r.export.params / r.export.fullParams)} of ${r.export.fullParams}), accuracy ${r.export.accuracy.map((a) => pct(a)).join(', ')} -> ${r.export.dir}`);
   return lines;
 }

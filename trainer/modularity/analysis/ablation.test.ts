@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../data/rng';
-import { ablationTable, bestSpecialized, specialization } from './ablation';
+import { ablationTable, bestSpecialized, specializedIn, specialization } from './ablation';
 import { cleanPartition, HIDDEN, modularFixture } from './test-model';
 import type { Partition } from './types';
 
@@ -65,4 +65,12 @@ test('specialization: 0 when nothing drops, negatives clipped, the T-task formul
   ])!;
   assert.deepEqual(best, { subnetwork: 1, task: 1, margin: 9, drops: [-2, 9] });
   assert.equal(bestSpecialized([]), undefined);
+});
+
+test('a subnetwork chosen on one split is reported with the drops and margin of another', () => {
+  const chosen = bestSpecialized([{ subnetwork: 0, accuracyDrop: [1, 1] }, { subnetwork: 1, accuracyDrop: [12, 2] }])!;
+  assert.deepEqual({ subnetwork: chosen.subnetwork, task: chosen.task }, { subnetwork: 1, task: 0 });
+  const elsewhere = [{ subnetwork: 0, accuracyDrop: [9, 0] }, { subnetwork: 1, accuracyDrop: [3, 5] }];
+  assert.deepEqual(specializedIn(chosen, elsewhere), { subnetwork: 1, task: 0, margin: -2, drops: [3, 5] }, 'the choice stays, the numbers are the other split\'s');
+  assert.equal(specializedIn({ subnetwork: 4, task: 0 }, elsewhere), undefined);
 });

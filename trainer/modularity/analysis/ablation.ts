@@ -87,6 +87,18 @@ export function bestSpecialized(rows: ReadonlyArray<Pick<AblationRow, 'subnetwor
   return best;
 }
 
+/**
+ * `chosen` (a subnetwork and the task it serves, chosen on another split) with the drops and margin of `rows`: the
+ * report of a choice made elsewhere (issue 16). Its margin may be smaller here, even negative.
+ */
+export function specializedIn(chosen: Pick<SpecializedSubnetwork, 'subnetwork' | 'task'>, rows: ReadonlyArray<Pick<AblationRow, 'subnetwork' | 'accuracyDrop'>>): SpecializedSubnetwork | undefined {
+  const row = rows.find((r) => r.subnetwork === chosen.subnetwork);
+  if (!row) return undefined;
+  const d = row.accuracyDrop.map(clip);
+  const other = d.reduce((m, v, t) => (t === chosen.task ? m : Math.max(m, v)), 0);
+  return { subnetwork: chosen.subnetwork, task: chosen.task, margin: (d[chosen.task] ?? 0) - other, drops: row.accuracyDrop.slice() };
+}
+
 /** Negative drops (removal helped) and NaN count as no drop. */
 function clip(d: number): number {
   return d > 0 ? d : 0;
