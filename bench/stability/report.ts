@@ -80,9 +80,9 @@ export const fmt = (x: number | undefined, digits = 3): string => {
 };
 
 /** `mean ± sd`, with `(k/n)` when only k of the n runs count. */
-function ms(s: Stat, total: number, digits = 3): string {
+function ms(s: Stat, total: number, digits = 3, unit = ''): string {
   if (s.n === 0) return '—';
-  return `${fmt(s.mean, digits)} ± ${fmt(s.sd, digits)}${s.n < total ? ` (${s.n}/${total})` : ''}`;
+  return `${fmt(s.mean, digits)} ± ${fmt(s.sd, digits)}${unit}${s.n < total ? ` (${s.n}/${total})` : ''}`;
 }
 
 export function markdownTable(rows: ArmRow[], target: number): string {
@@ -92,7 +92,7 @@ export function markdownTable(rows: ArmRow[], target: number): string {
     const reach = r.reached === 0 ? 'not reached' : ms(r.stepsToTarget, r.seeds, 1);
     lines.push(`| ${[
       r.depth, `\`${r.arm}\``, r.steps, r.seeds, `${r.diverged}/${r.seeds}`, ms(r.finalLoss, r.seeds), reach,
-      ms(r.bestLoss, r.seeds), r.valAccuracy.n ? ms({ ...r.valAccuracy, mean: r.valAccuracy.mean * 100, sd: r.valAccuracy.sd * 100 }, r.seeds, 1) + '%' : '—',
+      ms(r.bestLoss, r.seeds), ms({ ...r.valAccuracy, mean: r.valAccuracy.mean * 100, sd: r.valAccuracy.sd * 100 }, r.seeds, 1, '%'),
       ms(r.spikes, r.seeds, 1), fmt(r.msPerStep.mean, 1),
     ].join(' | ')} |`);
   }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseModelText } from '../../spec';
 import { overheadPct, spikeSteps, stepsToTarget, summarize, type StepPoint } from './analyze';
 import { parseOptions, plan } from './main';
+import { armRows, markdownTable } from './report';
 import { DEFAULTS, stabilityModelText } from './models';
 import { runOne } from './run-one';
 
@@ -66,4 +67,14 @@ test('one baseline run through the real session gives a loss and a step time per
   assert.equal(r.status, 'completed');
   assert.deepEqual(r.points.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
   assert.ok(r.points.every((p) => Number.isFinite(p.loss) && p.ms > 0));
+});
+
+test('per-arm rows: mean ± sd over the seeds, final loss over the runs that did not diverge', () => {
+  const run = (seed: number, losses: number[], status = 'completed') => ({ depth: 10, arm: 'baseline' as const, seed, summary: summarize({ status, steps: losses.length, points: pts(losses) }, 2), alerts: { total: 0, byKind: {}, withLayer: 0, mappedToLine: 0, examples: [] }, seconds: 1 });
+  const rows = [run(42, Array(20).fill(1)), run(43, Array(20).fill(3)), run(44, [3, 3, 1e9])];
+  const [a] = armRows(rows, () => 20);
+  assert.deepEqual([a!.seeds, a!.diverged, a!.reached, a!.finalLoss.n], [3, 1, 1, 2]);
+  assert.equal(a!.finalLoss.mean, 2);
+  assert.ok(Math.abs(a!.finalLoss.sd - Math.SQRT2) < 1e-12);
+  assert.match(markdownTable([a!], 2), /\| 10 \| `baseline` \| 20 \| 3 \| 1\/3 \| 2\.000 ± 1\.414 \(2\/3\) \| 10\.0 ± 0\.0 \(1\/3\) \|/);
 });
