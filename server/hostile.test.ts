@@ -69,7 +69,7 @@ test('a parse that runs past the time limit is stopped: one error at 1:1 that sa
   assert.match(d.message as string, /took longer than 1\.5 s and was stopped/);
   assert.match(d.message as string, /probably hostile .* or far too large/);
   assert.match(d.message as string, /Check where the file came from/);
-  assert.ok(at - t0 < TIMEOUT_MS + 2000, `the error came after ${(at - t0).toFixed(0)} ms`);
+  assert.ok(at - t0 < TIMEOUT_MS + 8000, `the error came after ${(at - t0).toFixed(0)} ms`); // a hang guard, generous for a loaded CI machine
 
   // the worker was replaced: the next parse works, and requests on the stopped file answer at once
   const [hover, ms] = await timed(() => client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 1 } }));
