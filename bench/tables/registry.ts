@@ -15,6 +15,7 @@ import type { TorchRun } from '../torch-peer';
 import { leverTables, LEVERS } from './levers';
 import { loopSplitTable, type LoopSplitFile } from './loop-split';
 import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
+import { markdownTable as stabilityArmsTable, type ArmRow } from '../stability/report';
 
 /** A result file as a table receives it: its path (relative to the repository) and its parsed JSON. */
 export interface ResultFile {
@@ -61,6 +62,14 @@ export const TABLES: TableGenerator[] = [
     id: 'loop-split',
     what: 'a plain run before and after the training loop split: CPU and wall seconds (bench/tables/loop-split.ts)',
     render: (files) => loopSplitTable(one<LoopSplitFile>(files)),
+  },
+  {
+    id: 'stability-controls',
+    what: 'stable ultra-deep training: every arm (protocol, controls, ablations) per depth over seeds (bench/stability/report.ts)',
+    render(files) {
+      const doc = one<{ armRows: ArmRow[]; options: { target: number } }>(files);
+      return stabilityArmsTable(doc.armRows, doc.options.target);
+    },
   },
   {
     id: 'stability-2026-11',
