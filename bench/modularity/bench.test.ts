@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ablationOrder, ablationTable, meanSd, type AblationResult } from './ablations';
 import { runBenchmark } from './main';
 import { parseOptions } from './options';
 import { randomPartitions, sizes } from './partitions';
@@ -12,6 +13,21 @@ test('options: --quick is one seed, two epochs, two draws; unknown options fail 
   assert.deepEqual([o.seeds, o.epochs, o.draws, o.quick], [[4], 2, 2, true]);
   assert.throws(() => parseOptions(['--seed', '1']), /unknown option --seed/);
   assert.throws(() => parseOptions(['--target', '90']), /--target/);
+  assert.deepEqual(o.ablations, [], '--quick trains no ablation arm unless asked');
+  assert.equal(parseOptions([]).ablations.length, 7);
+  assert.deepEqual(parseOptions(['--quick', '--ablations', 'masks-off,random-fixed-l1']).ablations, ['masks-off', 'random-fixed-l1']);
+  assert.deepEqual(parseOptions(['--ablations', 'none']).ablations, []);
+  assert.throws(() => parseOptions(['--ablations', 'no-l1']), /unknown arm 'no-l1'/);
+});
+
+test('ablation table: one row per arm in order, mean ± sd over seeds, masks open per seed', () => {
+  const row = (arm: string, seed: number, x: number): AblationResult => ({ arm, seed, accuracy: x, specialization: x, nmi: x, purity: x, q: x, open: 4, k: 4, seconds: 1 });
+  const t = ablationTable([row('full', 1, 0.8), row('full', 2, 0.9), row('masks-off', 1, 0.5)], ablationOrder(['masks-off', 'no-diversity-loss']));
+  const lines = t.split('\n');
+  assert.equal(lines.length, 4, 'header, rule, two arms that ran (no-diversity-loss has no rows)');
+  assert.match(lines[2]!, /^\| full \|.*\| 2 \| 85\.0 ± 7\.1 \| 0\.85 ± 0\.07 \|.*\| 4\/4, 4\/4 \|$/);
+  assert.match(lines[3]!, /^\| masks-off \|.*\| 1 \| 50\.0 \| 0\.50 \|/);
+  assert.equal(meanSd([1, 2, 3]), '2.00 ± 1.00');
 });
 
 test('random partitions keep every subnetwork\'s size per layer and leave switched-off units alone', () => {
@@ -27,7 +43,7 @@ test('random partitions keep every subnetwork\'s size per layer and leave switch
 });
 
 test('--quick: every method and arm is reported with finite numbers', async () => {
-  const doc = await runBenchmark(parseOptions(['--quick']), () => {});
+  const doc = await runBenchmark(parseOptions(['--quick', '--ablations', 'masks-off,random-fixed-l1']), () => {});
   assert.deepEqual(doc.tasks, ['left', 'right']);
   assert.ok(doc.machine.cpu && doc.machine.node && doc.machine.backend);
   assert.deepEqual(doc.summary.methods.map((m) => m.method), ['dynaxx', 'spectral', 'random']);
@@ -51,6 +67,12 @@ test('--quick: every method and arm is reported with finite numbers', async () =
   assert.equal(s.dynaxx.fingerprint.length, 32 + 8, 'one label per input feature and per logit');
   assert.equal(s.sizes.dynaxx.reduce((a, b) => a + b, 0), 256, 'hidden1 and hidden2, 128 units each');
   assert.match(doc.table, /\(a\) Dynaxx discovery/);
+  assert.deepEqual(s.ablations!.map((r) => r.arm), ['full', 'masks-off', 'random-fixed-l1']);
+  for (const r of s.ablations!) {
+    for (const key of ['accuracy', 'specialization', 'nmi', 'purity', 'q'] as const) finite(r[key], `${r.arm}.${key}`);
+    assert.ok(r.open >= 1 && r.open <= r.k, `${r.arm}: ${r.open} of ${r.k} open`);
+  }
+  assert.match(doc.ablationTable!, /\| random-fixed-l1 \|/);
   const g = doc.growth!;
   if (!('skipped' in g)) {
     [...g.report.before, ...g.report.after, ...g.report.newAccuracy].forEach((x, i) => finite(x, `growth accuracy ${i}`));

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../trainer/backend/backends';
 import { loadDataset } from '../../trainer/data/load';
 import type { Dataset } from '../../trainer/data/types';
+import { ablationById, ablationOrder, ablationResult, ablationTable, runAblation } from './ablations';
 import { growthRow, type GrowthRow } from './growth';
 import { armModel, type Arm } from './models';
 import { HELP, parseOptions, type Options } from './options';
@@ -57,15 +58,22 @@ async function runSeed(o: Options, file: string, dataset: Dataset, seed: number,
     const ctxB = await netContext(b.loop.net, dataset, {}, wb, seed);
     const random = [];
     for (const p of randomPartitions(found.partition, found.alive, o.draws, seed)) random.push(await scorePartition(ctxA, p));
+    const dynaxx = await scorePartition(ctxA, found.partition);
     const result: SeedResult = {
       seed,
       training: { dynaxx: armStats(a, o.target), plain: armStats(b, o.target) },
       k,
       sizes: { dynaxx: sizes(found.partition), spectral: sizes(spectral) },
-      dynaxx: await scorePartition(ctxA, found.partition),
+      dynaxx,
       spectral: await scorePartition(ctxB, spectral),
       random,
+      ablations: [ablationResult('full', a, { scores: dynaxx, open: k })],
     };
+    for (const id of o.ablations) {
+      const r = await runAblation(ablationById(id), () => armModel(file, 'dynaxx', seed, o.epochs).model, dataset, seed);
+      result.ablations!.push(r);
+      log(`  seed ${seed} ${id}: accuracy ${(100 * r.accuracy).toFixed(1)}, specialization ${r.specialization.toFixed(2)}, open ${r.open}/${r.k}, ${r.seconds.toFixed(1)} s`);
+    }
     log(`  seed ${seed}: specialization (a) ${result.dynaxx.specialization.toFixed(2)}, (b) ${result.spectral.specialization.toFixed(2)}, (c) ${(random.reduce((s, r) => s + r.specialization, 0) / random.length).toFixed(2)}`);
     return result;
   } finally {
@@ -85,6 +93,8 @@ export interface BenchmarkDoc {
   seeds: SeedResult[];
   growth?: GrowthRow;
   table: string;
+  /** The ablation table (bench/modularity/ablations.ts), also in `table`. */
+  ablationTable?: string;
 }
 
 const NOTES = {
@@ -96,6 +106,7 @@ const NOTES = {
   spectral: 'Filan et al.: spectral clustering of the whole weight graph of the plain network (inputs, hidden units, logits; |W| edges) into k = the number of (a)\'s subnetworks with a working unit; the hidden units keep their clusters.',
   random: '(a)\'s network, its working units\' labels shuffled within each layer (same sizes per layer); the mean over draws.',
   stepMs: 'Wall ms from the end of one step to the end of the next, without the first 10 steps and the steps after each epoch\'s evaluation; both arms in this process after a 100-step warm-up run of each, alternating which goes first. The mean includes the periodic clustering steps (every clusterEvery steps); the median is a typical step without one (probes, masks and losses only).',
+  ablations: 'Each arm is the file\'s block with one change (bench/modularity/ablations.ts), trained per seed like (a) and scored on its own final partition; "full" is (a) itself. random-fixed-l1 uses the plugin\'s fixed-label mode: masks and losses from step 0, no re-clustering, no controller.',
   accuracy: 'Validation accuracy, mean over the two tasks (the synthetic data have no test split); Dynaxx with its final hard masks.',
 };
 
@@ -124,7 +135,9 @@ export async function runBenchmark(o: Options, log: (m: string) => void = (m) =>
   const growth = o.growth ? await growthRow(o, root, log) : undefined;
   const summary = summarize(results);
   const tasks = dataset.tasks.map((t) => t.name);
-  const table = markdownTables(summary, tasks, o.target, o.seeds, growth);
+  const ablRows = results.flatMap((r) => r.ablations ?? []);
+  const ablTable = o.ablations.length > 0 ? ablationTable(ablRows, ablationOrder(o.ablations)) : undefined;
+  const table = markdownTables(summary, tasks, o.target, o.seeds, growth) + (ablTable ? `\n\n${ablTable}` : '');
   return {
     date: new Date().toISOString().slice(0, 10),
     machine: machine(backend),
@@ -137,6 +150,7 @@ export async function runBenchmark(o: Options, log: (m: string) => void = (m) =>
     seeds: results,
     growth,
     table,
+    ...(ablTable ? { ablationTable: ablTable } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
  * The results of one seed (both trainings, three partitions) and the summary over seeds that the table
  * and the JSON report: per partition method, per training arm.
  */
+import type { AblationResult } from './ablations';
 import { meanPairwiseAri, type PartitionScores } from './scores';
 import { epochsToTarget, mean, type ArmRun } from './train';
 
@@ -58,6 +59,8 @@ export interface SeedResult {
   spectral: PartitionScores;
   /** One per random draw. */
   random: PartitionScores[];
+  /** (a) as the row 'full', then each ablation arm trained for this seed. */
+  ablations?: AblationResult[];
 }
 
 /** One partition method over all seeds. */

@@ -6,7 +6,11 @@
  */
 import type { Dataset } from '../../trainer/data/types';
 import { stepsPerEpoch, TrainingLoop, type LoopResult } from '../../trainer/engine/loop';
-import { modularityPlugin, type ModularityPlugin, type ModularityResult } from '../../trainer/modularity/plugin';
+import { deriveSeed, Rng } from '../../trainer/data/rng';
+import type { PluginContext } from '../../trainer/engine/seams';
+import { buildLayout } from '../../trainer/modularity/layout';
+import { ModularityPlugin, modularityPlugin, type ModularityOptions, type ModularityResult } from '../../trainer/modularity/plugin';
+import type { ModularitySpec } from '../../spec/types';
 import type { ArmModel } from './models';
 
 /** Steps at the start of a run left out of the step time (first-call kernel compilation). */
@@ -38,15 +42,33 @@ export interface ArmRun {
   seconds: number;
 }
 
-export async function trainArm({ arm, model }: ArmModel, dataset: Dataset): Promise<ArmRun> {
+/**
+ * The control "random fixed partition + L1": the plugin with labels drawn at random (each layer's units dealt
+ * round-robin into the k subnetworks, then shuffled within the layer: the sizes clustering starts from) and
+ * never re-clustered. It goes through the plugin's fixed-label mode (the one growth uses, nothing frozen), so
+ * masks and losses start at step 0 (no warm-up: there are no signals to wait for) and the controller is off.
+ */
+export function randomFixedPlugin(spec: ModularitySpec, seed: number, opts: ModularityOptions): (ctx: PluginContext) => ModularityPlugin {
+  return (ctx) => {
+    const layout = buildLayout(spec, ctx.net.layers);
+    const rng = new Rng(deriveSeed(seed, 'bench-modularity', 'random-fixed'));
+    const labels = new Int32Array(layout.items);
+    for (const l of layout.layers) labels.set(rng.shuffle(Int32Array.from({ length: l.items }, (_, i) => i % spec.subnetworks)), l.offset);
+    return new ModularityPlugin(ctx, spec, { ...opts, growth: { labels, theta: new Float32Array(spec.subnetworks).fill(spec.maskInit), frozen: new Map() } });
+  };
+}
+
+/** `fixedRandomLabels`: train the `randomFixedPlugin` control instead of the discovery. */
+export async function trainArm({ arm, model }: ArmModel, dataset: Dataset, how: { fixedRandomLabels?: boolean } = {}): Promise<ArmRun> {
   const clusteringMs: number[] = [];
   let hardened: ArmRun['hardened'];
-  const plugins = arm === 'dynaxx' ? [modularityPlugin(model.modularity!, {
+  const opts: ModularityOptions = {
     events: {
       onClustering: (r) => clusteringMs.push(r.ms),
       onHarden: (r) => (hardened = { step: r.step, hard: r.hard }),
     },
-  })] : [];
+  };
+  const plugins = arm !== 'dynaxx' ? [] : [how.fixedRandomLabels ? randomFixedPlugin(model.modularity!, model.train.seed, opts) : modularityPlugin(model.modularity!, opts)];
   const loop = new TrainingLoop({ model, dataset, plugins });
   const spe = stepsPerEpoch(dataset.train, Math.min(model.train.batchSize, dataset.train.n));
   const ends = new Float64Array(loop.totalSteps + 1).fill(NaN);
