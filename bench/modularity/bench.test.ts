@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadDataset } from '../../trainer/data/load';
 import { ablationOrder, ablationTable, meanSd, type AblationResult } from './ablations';
-import { runBenchmark } from './main';
+import { repoRoot, runBenchmark } from './main';
+import { armModel } from './models';
 import { parseOptions } from './options';
 import { randomPartitions, sizes } from './partitions';
-import { epochsToTarget } from './train';
+import { epochsToTarget, trainArm } from './train';
 
 const finite = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x), `${what} = ${String(x)}`);
 
@@ -77,5 +80,27 @@ test('--quick: every method and arm is reported with finite numbers', async () =
   if (!('skipped' in g)) {
     [...g.report.before, ...g.report.after, ...g.report.newAccuracy].forEach((x, i) => finite(x, `growth accuracy ${i}`));
     assert.deepEqual(g.report.newTasks, ['t3']);
+  }
+});
+
+test('random-fixed-l1: the labels are a shuffle of each layer\'s round-robin deal and are never re-clustered', async () => {
+  const file = join(repoRoot(), 'examples', 'two-task-modular.dynaxx.yaml');
+  const { model } = armModel(file, 'dynaxx', 5, 1);
+  model.train.steps = 60;
+  const dataset = loadDataset(model.data, { seed: 1, baseDir: join(repoRoot(), 'examples') });
+  const run = await trainArm({ arm: 'dynaxx', model }, dataset, { fixedRandomLabels: true });
+  try {
+    const r = run.modularity!;
+    assert.equal(run.clusteringMs.length, 0, 'no clustering');
+    let shuffled = false;
+    for (const l of r.layout.layers) {
+      const ls = [...r.labels.slice(l.offset, l.offset + l.items)];
+      const dealt = Array.from({ length: l.items }, (_, i) => i % r.k);
+      assert.deepEqual([...ls].sort((a, b) => a - b), [...dealt].sort((a, b) => a - b), `${l.id}: the sizes of the deal`);
+      shuffled ||= ls.some((x, i) => x !== dealt[i]);
+    }
+    assert.ok(shuffled, 'not the round-robin deal itself');
+  } finally {
+    run.loop.dispose();
   }
 });

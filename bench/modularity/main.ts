@@ -3,7 +3,9 @@
  * seed, in one process and side by side: (a) the example model trained with its `modularity:` block, (b)
  * the same widened layers trained without it; then three partitions of hidden units are scored: (a)'s
  * subnetworks, (b)'s spectral clusters of the weight graph (Filan et al.) and random partitions of (a)'s
- * network with (a)'s sizes (c). Prints markdown tables and writes JSON (bench/modularity/results.json).
+ * network with (a)'s sizes (c). Then each ablation arm (--ablations; ablations.ts: the block without the L1 loss,
+ * without the diversity loss, with masks off, a random fixed partition + L1, ...) is trained and scored like (a).
+ * Prints markdown tables and writes JSON (bench/modularity/results.json).
  * The data are the same for every seed (--data-seed); train.seed moves the initialisation and shuffling.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -7,6 +7,7 @@
  * put `<!-- table: <id> from <file> -->` and `<!-- /table -->` around it in BENCHMARKS.md and run the script.
  */
 import { fashionResults, fashionTable, textResults, textTable, type DnaResultsFile } from '../dna/report';
+import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
 import { pruningMarkdown, type PruningResultsFile } from '../pruning/report';
@@ -82,6 +83,14 @@ export const TABLES: TableGenerator[] = [
     render(files) {
       const doc = one<BenchmarkDoc>(files);
       return markdownTables(doc.summary, doc.tasks, doc.options.target, doc.options.seeds, doc.growth);
+    },
+  },
+  {
+    id: 'modularity-ablations',
+    what: 'emergent modularity: the file\'s block against its ablations and the random-fixed-partition control, per arm over seeds (bench/modularity/ablations.ts)',
+    render(files) {
+      const doc = one<BenchmarkDoc>(files);
+      return ablationTable(doc.seeds.flatMap((s) => s.ablations ?? []), ablationOrder(doc.options.ablations));
     },
   },
   {
