@@ -36,7 +36,7 @@ export const MODULARITY_FIELDS: FieldTable = {
   temperatureFinal: { kind: 'number', min: 0, minExclusive: true, default: 0.05, doc: '...moved geometrically to this value when they harden (lower T = sharper masks).' },
   finetune: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.1, doc: 'Last fraction of the steps trained with hard masks (threshold 0.5) fixed; 0 = harden at the very end.' },
   collapse: { kind: 'number', min: 0, max: 1, minExclusive: true, default: 0.95, doc: 'Two subnetworks whose activations have a cosine similarity above this have collapsed (reported as an alert).' },
-  controller: { kind: 'bool', default: true, doc: 'Adjust the modularity weight to keep the number of active subnetworks in `band`.' },
+  controller: { kind: 'bool', default: true, doc: 'Adjust the modularity weight to keep the number of active subnetworks in `band`. At the defaults (k = 16, band 10–20, maskCost 0) it never acts: no mask closes and the count cannot exceed k (docs/modularity.md).' },
 };
 
 export const MODULARITY_LAYERS_DOC = 'Names (or ids) of the modular layers. Default: every top-level dense/conv2d layer except the last one (the logits).';
