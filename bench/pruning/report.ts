@@ -49,3 +49,68 @@ export function pruningMarkdown(s: SweepResult, r?: RoutingReport): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * bench/results/pruning-<model>-seeds-<host>-<date>.json (`npm run bench:prune -- --model FILE --train-seeds LIST`):
+ * one dense model trained per training seed, each swept by `dynaxx prune --seeds N` (N scoring/fine-tuning seeds on
+ * the same trained weights). Stability is within a run (channels of independently trained models do not correspond).
+ */
+export interface PruningSeedsFile {
+  model: string;
+  machine: { cpu?: string; cores: number; node: string };
+  options: { epochs: number; finetuneSteps: number; scoreSteps: number; seeds: number; trainSeeds: number[]; schedule?: string; scope?: string };
+  /** Wall minutes of the script; absent when it formatted stored sweeps (`--from-reports`). */
+  minutes?: number;
+  runs: Array<{ trainSeed: number; run: string; trainTestAccuracy: number; sweep: SweepResult }>;
+}
+
+const meanSd = (xs: number[]) => {
+  const m = xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) : NaN;
+  return { m, sd };
+};
+
+/**
+ * Accuracy per criterion and target as mean ± sd over every (training seed, pruning seed) pair; each gradient-based
+ * criterion against random and L1 as paired differences (same trained model, same scoring steps and fine-tuning data
+ * order) with how many pairs it wins; selection stability (Jaccard over pruning-seed pairs) as mean ± sd over runs.
+ */
+export function pruningSeedsMarkdown(doc: PruningSeedsFile): string {
+  const pts = doc.runs.flatMap((r) => r.sweep.points.map((p) => ({ ...p, run: r.run })));
+  const { criteria, targets } = doc.runs[0]!.sweep.settings;
+  const acc = (c: string, t: number) => pts.filter((p) => p.criterion === c && p.target === t).map((p) => p.accuracyMean);
+  const fmt = (xs: number[], scale = 100, digits = 1) => {
+    const { m, sd } = meanSd(xs);
+    const f = (x: number) => (x * scale).toFixed(digits).replace(/^-(0\.0*)$/, '$1');
+    return `${f(m)} ± ${f(sd)}`;
+  };
+  const n = acc(criteria[0]!, targets[0]!).length;
+  const dense = doc.runs.map((r) => r.sweep.dense.accuracyMean);
+  const lines = [
+    `${doc.runs.length} trained models (training seeds ${doc.options.trainSeeds.join(', ')}, ${doc.options.epochs} epochs) × ${doc.options.seeds} pruning seeds = ${n} sweeps per cell, schedule ${doc.runs[0]!.sweep.settings.schedule}, scope ${doc.runs[0]!.sweep.settings.scope}; accuracy in % on ${doc.runs[0]!.sweep.split}, mean ± sd over the ${n}. Dense reference (same ${doc.options.scoreSteps} + ${doc.options.finetuneSteps} steps): ${fmt(dense)}%.`,
+    '',
+    `| criterion | ${targets.map((t) => `−${t}% FLOPs`).join(' | ')} |`,
+    `| --- | ${targets.map(() => '---:').join(' | ')} |`,
+  ];
+  const label = (c: string) => doc.runs[0]!.sweep.criterionLabels?.[c] ?? c;
+  for (const c of criteria) lines.push(`| ${label(c)} | ${targets.map((t) => fmt(acc(c, t))).join(' | ')} |`);
+  // paired differences: the same run, seed and target
+  const paired = (a: string, b: string, t: number) => {
+    const key = (p: (typeof pts)[number]) => `${p.run}/${p.seed}`;
+    const bs = new Map(pts.filter((p) => p.criterion === b && p.target === t).map((p) => [key(p), p.accuracyMean]));
+    return pts.filter((p) => p.criterion === a && p.target === t && bs.has(key(p))).map((p) => p.accuracyMean - bs.get(key(p))!);
+  };
+  const pairs = ([a, b]: [string, string]) => criteria.includes(a) && criteria.includes(b);
+  const comparisons = ([['agf', 'random'], ['agf', 'l1'], ['taylor', 'random'], ['taylor', 'l1'], ['l1', 'random']] as Array<[string, string]>).filter(pairs);
+  if (comparisons.length) {
+    lines.push('', `| paired difference, points (wins of ${n}) | ${targets.map((t) => `−${t}%`).join(' | ')} |`, `| --- | ${targets.map(() => '---:').join(' | ')} |`);
+    for (const [a, b] of comparisons) {
+      lines.push(`| ${a} − ${b} | ${targets.map((t) => { const d = paired(a, b, t); return `${fmt(d)} (${d.filter((x) => x > 0).length})`; }).join(' | ')} |`);
+    }
+  }
+  if (doc.options.seeds > 1) {
+    lines.push('', `| Jaccard of kept channels across ${doc.options.seeds} pruning seeds, mean ± sd over ${doc.runs.length} trained models | ${targets.map((t) => `−${t}%`).join(' | ')} |`, `| --- | ${targets.map(() => '---:').join(' | ')} |`);
+    for (const c of criteria) lines.push(`| ${label(c)} | ${targets.map((t) => fmt(doc.runs.map((r) => r.sweep.stability[c]?.[String(t)] ?? NaN), 1, 3)).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}

@@ -10,7 +10,7 @@ import { fashionResults, fashionTable, textResults, textTable, type DnaResultsFi
 import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
-import { pruningMarkdown, type PruningResultsFile } from '../pruning/report';
+import { pruningMarkdown, pruningSeedsMarkdown, type PruningResultsFile, type PruningSeedsFile } from '../pruning/report';
 import { speedMarkdown, tableRows, type BackendRun, type Row } from '../report';
 import type { TorchRun } from '../torch-peer';
 import { leverTables, LEVERS } from './levers';
@@ -100,6 +100,11 @@ export const TABLES: TableGenerator[] = [
       const doc = one<PruningResultsFile>(files);
       return pruningMarkdown(doc.sweep, doc.routing);
     },
+  },
+  {
+    id: 'pruning-seeds',
+    what: 'pruning criteria × FLOP targets over training and pruning seeds: mean ± sd, paired differences, selection stability (bench/pruning/report.ts)',
+    render: (files) => pruningSeedsMarkdown(one<PruningSeedsFile>(files)),
   },
   {
     id: 'dna-fashion',
