@@ -117,3 +117,11 @@ test('train.statsEvery writes per-layer gradient, update, weight and activation 
   for (const k of ['gradNorm', 'updateNorm', 'weightNorm', 'activationMean', 'activationVar']) assert.ok(Number.isFinite(hidden[k]) && (k === 'activationMean' || hidden[k] > 0), `${k} = ${hidden[k]}`);
   assert.ok(recs[1].layers.some((l: { layerId: string }) => l.layerId === 'logits'));
 });
+
+test('a --json line longer than a pipe buffer arrives whole (the CLI exits after stdout is flushed)', () => {
+  const r = runCli(['check', '--json', '--backend', 'wasm', 'examples/deep-residual.dynaxx.yaml']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.length > 65536, `only ${r.stdout.length} bytes: the test needs output over 64 KiB`);
+  const doc = JSON.parse(r.stdout) as { layers: unknown[] };
+  assert.ok(doc.layers.length > 2);
+});
