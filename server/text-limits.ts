@@ -4,17 +4,12 @@
  * raise it. Nesting is checked by the spec itself (spec/nesting.ts, without recursion), with the position.
  */
 import type { SpecDiagnostic } from '../spec';
-import { howToRaise, type SpecLimits } from '../spec/limits';
+import { howToRaise, overBytes, type SpecLimits } from '../spec/limits';
 
 /** The code of the diagnostics for texts (or parses) over a limit. */
 export const LIMIT_CODE = 'limit';
 
-/** Whether `text` has more than `max` bytes in UTF-8 (without encoding it when the length decides). */
-export function overBytes(text: string, max: number): boolean {
-  if (text.length > max) return true;
-  if (text.length * 3 <= max) return false;
-  return Buffer.byteLength(text, 'utf8') > max;
-}
+export { overBytes };
 
 /** Why `text` must not be parsed, or undefined. */
 export function textProblem(text: string, limits: SpecLimits): string | undefined {

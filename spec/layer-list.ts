@@ -7,7 +7,7 @@ import { LAYER_TYPES, layerKind, type SimpleLayerType } from './layers/registry'
 import type { Reporter } from './report';
 import { describe, entry, type SNode } from './source';
 import { didYouMean } from './suggest';
-import { quoteValue } from './limits';
+import { quoteValue, UNSAFE_CHARS } from './limits';
 import type { LayerType, ResidualConfig, SourceRange } from './types';
 
 export interface LayerTemplate {
@@ -32,7 +32,7 @@ export interface LayerTemplate {
 /** Layer names become id segments: no dots, brackets or spaces. */
 export const NAME_FIELD: FieldTable = {
   name: {
-    kind: 'string', pattern: /^[^\s.[\]\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+$/,
+    kind: 'string', pattern: new RegExp(`^[^\\s.[\\]${UNSAFE_CHARS}]+$`),
     patternDoc: 'a name without spaces, dots or brackets (nor control characters)',
     doc: 'Name of the layer: its id segment (default `layers[<index>]`). Names are what hooks, pruning and the dashboards show.',
   },

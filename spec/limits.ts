@@ -51,8 +51,19 @@ export function howToRaise(key: keyof SpecLimits, limits: SpecLimits): string {
   return `the limit is ${limits[key].toLocaleString('en-US')}${unit}; set ${LIMIT_ENV[key]} to raise it`;
 }
 
-/** Characters never printed raw: controls (NUL, escape), bidi overrides (U+202E) and other invisible formatting. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/** Whether `text` has more than `max` bytes in UTF-8 (without encoding it when the length decides). */
+export function overBytes(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
+  return Buffer.byteLength(text, 'utf8') > max;
+}
+
+/**
+ * Characters never printed raw, as the body of a regular-expression class: controls (NUL, escape), bidi overrides
+ * (U+202E) and other invisible formatting. Names in model files may not contain them either.
+ */
+export const UNSAFE_CHARS = '\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
+const UNSAFE = new RegExp(`[${UNSAFE_CHARS}]`, 'g');
 
 /**
  * A value as messages show it: unsafe characters escaped (`\u202e`), at most `max` characters (the rest cut

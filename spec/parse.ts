@@ -10,7 +10,7 @@ import { expandLayers } from './expand';
 import { readFields, headRange, type FieldTable } from './fields';
 import { parseLayerList, type LayerTemplate } from './layer-list';
 import { fmt } from './layers/kind';
-import { howToRaise, quoteValue, specLimits, type SpecLimits } from './limits';
+import { howToRaise, overBytes, quoteValue, specLimits, UNSAFE_CHARS, type SpecLimits } from './limits';
 import { nestingTooDeep } from './nesting';
 import { mb, readTextFileBounded } from './read-file';
 import { importModelJson } from './model-json';
@@ -44,7 +44,7 @@ export const EXTRA_SECTIONS = ['dna'] as const;
 
 export const TOP_FIELDS: FieldTable = {
   name: {
-    kind: 'string', pattern: /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]{1,200}$/,
+    kind: 'string', pattern: new RegExp(`^[^${UNSAFE_CHARS}]{1,200}$`),
     patternDoc: '1 to 200 characters without control or text-direction characters',
     doc: 'Name of the model: used for run folders and dashboards. Default: the file name without `.dynaxx.yaml`.',
   },
@@ -282,9 +282,8 @@ function defaultName(file: string): string {
  */
 function readYaml(text: string, file: string, limits: SpecLimits, r: Reporter): { doc: Document; pos: Positions } | undefined {
   const start: SourceRange = { file, line: 1, col: 1, endLine: 1, endCol: 1 };
-  const bytes = text.length > limits.maxModelBytes ? text.length : Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxModelBytes) {
-    r.error(start, 'limit', `the model file is ${mb(bytes)}, too large for a model file (${howToRaise('maxModelBytes', limits)})`);
+  if (overBytes(text, limits.maxModelBytes)) {
+    r.error(start, 'limit', `the model file is ${mb(Buffer.byteLength(text, 'utf8'))}, too large for a model file (${howToRaise('maxModelBytes', limits)})`);
     return undefined;
   }
   const lines = new LineCounter();

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { ResponseError } from 'vscode-jsonrpc';
 import { checkParams, type RequiredSchema, type SchemaProblem } from '../protocol/schema';
-import { howToRaise, quoteValue, specLimits } from '../spec/limits';
+import { howToRaise, overBytes, quoteValue, specLimits } from '../spec/limits';
 import { UserError } from './errors';
 import { JsonRpcCodes } from './response-errors';
 
@@ -38,8 +38,8 @@ export function describeValue(v: unknown): string {
 /** A model text sent by a client fits the model-size limit. */
 export function checkModelText(method: string, text: string): void {
   const limits = specLimits();
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxModelBytes) {
+  if (overBytes(text, limits.maxModelBytes)) {
+    const bytes = Buffer.byteLength(text, 'utf8');
     throw new ResponseError(JsonRpcCodes.InvalidParams, `${method}: 'modelText' is ${bytes.toLocaleString('en-US')} bytes: too large for a model file (${howToRaise('maxModelBytes', limits)} on the trainer's machine)`);
   }
 }
