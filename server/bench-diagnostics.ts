@@ -2,19 +2,25 @@
  * Benchmark (not a test): time from `textDocument/didChange` to the `publishDiagnostics` for that version, on
  * the 1000-block examples/deep-residual.dynaxx.yaml, through a spawned server over JSON-RPC. Runs once with
  * `debounceMs: 0` (the server's own work plus the round trip) and once with the default debounce (what the
- * user sees). Usage: node --import tsx server/bench-diagnostics.ts [--bundled] [--edits N]
+ * user sees). Usage: node --import tsx server/bench-diagnostics.ts [--bundled] [--edits N] [--out FILE]
+ * Writes bench/results/ls-diagnostics-<host>-<date>.json (or --out) and prints the table BENCHMARKS.md shows.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadModelFile } from '../spec/parse';
+import { walkLayers } from '../spec/walk';
+import { diagnosticsTable, type DiagnosticsResultFile, type DiagnosticsRun } from './bench-diagnostics-report';
 import { DEFAULT_OPTIONS } from './options';
 import { ROOT, TestClient } from './test-client';
 
 const args = process.argv.slice(2);
 const bundled = args.includes('--bundled');
 const edits = Number(args[args.indexOf('--edits') + 1]) || 30;
+const outArg = args.indexOf('--out');
 const FILE = join(ROOT, 'examples', 'deep-residual.dynaxx.yaml');
 
-interface Result { debounceMs: number; times: number[] }
+type Result = DiagnosticsRun;
 
 async function measure(debounceMs: number): Promise<Result> {
   const client = await TestClient.start({ debounceMs, bundled });
@@ -37,25 +43,25 @@ async function measure(debounceMs: number): Promise<Result> {
   }
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-
 async function main(): Promise<void> {
   const fast = await measure(0);
   const real = await measure(DEFAULT_OPTIONS.debounceMs);
-  report(fast, real);
-}
-
-function report(fast: Result, real: Result): void {
-  const line = (r: Result, minus: number): string =>
-    `median ${(quantile(r.times, 0.5) - minus).toFixed(1)} ms, p90 ${(quantile(r.times, 0.9) - minus).toFixed(1)} ms, min ${(Math.min(...r.times) - minus).toFixed(1)} ms`;
-
-  console.log(`didChange -> publishDiagnostics, ${FILE.replace(`${ROOT}/`, '')} (3003 layer nodes), ${edits} edits, ${bundled ? 'dist/server.js' : 'server/main.ts via tsx'}, node ${process.version}`);
-  console.log(`  debounce 0 ms (server work + round trip):  ${line(fast, 0)}`);
-  console.log(`  debounce ${real.debounceMs} ms, total:                ${line(real, 0)}`);
-  console.log(`  debounce ${real.debounceMs} ms, minus the debounce:   ${line(real, real.debounceMs)}`);
+  const date = new Date().toISOString().slice(0, 10);
+  const doc: DiagnosticsResultFile = {
+    date,
+    machine: { host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+    file: FILE.replace(`${ROOT}/`, ''),
+    layerNodes: [...walkLayers(loadModelFile(FILE).layers)].length,
+    edits,
+    server: bundled ? 'dist/server.js' : 'server/main.ts via tsx',
+    runs: [fast, real],
+  };
+  const out = outArg >= 0 ? args[outArg + 1]! : join(ROOT, 'bench', 'results', `ls-diagnostics-${doc.machine.host}-${date}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+  console.log(`didChange -> publishDiagnostics, ${doc.file} (${doc.layerNodes} layer nodes), ${edits} edits, ${doc.server}, node ${process.version}`);
+  console.log(diagnosticsTable(doc));
+  console.log(`results: ${out}`);
 }
 
 void main();

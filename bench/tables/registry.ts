@@ -11,6 +11,7 @@ import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
 import { pruningMarkdown, pruningSeedsMarkdown, type PruningResultsFile, type PruningSeedsFile } from '../pruning/report';
+import { diagnosticsTable, type DiagnosticsResultFile } from '../../server/bench-diagnostics-report';
 import { speedMarkdown, tableRows, type BackendRun, type Row } from '../report';
 import type { TorchRun } from '../torch-peer';
 import { leverTables, LEVERS } from './levers';
@@ -105,6 +106,11 @@ export const TABLES: TableGenerator[] = [
     id: 'pruning-seeds',
     what: 'pruning criteria × FLOP targets over training and pruning seeds: mean ± sd, paired differences, selection stability (bench/pruning/report.ts)',
     render: (files) => pruningSeedsMarkdown(one<PruningSeedsFile>(files)),
+  },
+  {
+    id: 'ls-diagnostics',
+    what: 'language server: didChange → publishDiagnostics on the 1000-block model file (server/bench-diagnostics-report.ts)',
+    render: (files) => diagnosticsTable(one<DiagnosticsResultFile>(files)),
   },
   {
     id: 'dna-fashion',
