@@ -3,14 +3,14 @@
 // Chromium and checks: no console errors, no page errors, no CSP violations; each tab is screenshot in the light and
 // dark themes (`<view>-<theme>.png` in --out); controls change what is drawn; clicks post the right messages in a
 // (simulated) webview and show the layer in a standalone page; the 1000-layer stress benchmark's frame times are
-// printed. Usage:
-//   node webviews/check-dashboard.mjs [--out /tmp/dash] [--stress-ms 8000] [--no-stress] [--report run-report.html ...]
+// printed, and with --results FILE stored (BENCHMARKS.md's dashboard table: bench/tables/dashboard-stress.ts). Usage:
+//   node webviews/check-dashboard.mjs [--out /tmp/dash] [--stress-ms 8000] [--no-stress] [--results FILE] [--report run-report.html ...]
 // Needs playwright-core (looked up in ~/.cache/dynaxx-e2e, or PLAYWRIGHT_CORE=path) and Chromium (/usr/bin/chromium,
 // or CHROMIUM=path).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
+import { cpus, homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -223,6 +223,14 @@ if (!process.argv.includes('--no-stress')) {
   const { deltas, ...summary } = r;
   void deltas;
   console.log(`stress: ${JSON.stringify(summary)}`);
+  const results = arg('--results');
+  if (results) {
+    const browserVersion = chrome.version();
+    const doc = { date: new Date().toISOString().slice(0, 10), machine: { host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version }, browser: browserVersion, durationMs: stressMs, summary };
+    mkdirSync(dirname(resolve(results)), { recursive: true });
+    writeFileSync(results, `${JSON.stringify(doc, null, 1)}\n`);
+    console.log(`results: ${results}`);
+  }
   await p.close();
 }
 

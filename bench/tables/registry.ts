@@ -7,13 +7,16 @@
  * put `<!-- table: <id> from <file> -->` and `<!-- /table -->` around it in BENCHMARKS.md and run the script.
  */
 import { fashionResults, fashionTable, textResults, textTable, type DnaResultsFile } from '../dna/report';
+import { seedsTable as dnaSeedsTable } from '../dna/seeds';
 import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
 import { pruningMarkdown, pruningSeedsMarkdown, type PruningResultsFile, type PruningSeedsFile } from '../pruning/report';
+import { routingSeedsMarkdown } from '../pruning/routing-seeds';
 import { diagnosticsTable, type DiagnosticsResultFile } from '../../server/bench-diagnostics-report';
 import { speedMarkdown, tableRows, type BackendRun, type Row } from '../report';
 import type { TorchRun } from '../torch-peer';
+import { dashboardStressTable, type DashboardStressFile } from './dashboard-stress';
 import { leverTables, LEVERS } from './levers';
 import { loopSplitTable, type LoopSplitFile } from './loop-split';
 import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
@@ -108,6 +111,16 @@ export const TABLES: TableGenerator[] = [
     render: (files) => pruningSeedsMarkdown(one<PruningSeedsFile>(files)),
   },
   {
+    id: 'pruning-routing-seeds',
+    what: 'confidence routing over training seeds: the routed system at its operating point against the full expert alone, mean ± sd (bench/pruning/routing-seeds.ts)',
+    render: (files) => routingSeedsMarkdown(one<PruningSeedsFile>(files)),
+  },
+  {
+    id: 'dashboard-stress',
+    what: 'dashboard: frame gaps in headless Chromium with 1000 layers updated 10 times a second (bench/tables/dashboard-stress.ts)',
+    render: (files) => dashboardStressTable(one<DashboardStressFile>(files)),
+  },
+  {
     id: 'ls-diagnostics',
     what: 'language server: didChange → publishDiagnostics on the 1000-block model file (server/bench-diagnostics-report.ts)',
     render: (files) => diagnosticsTable(one<DiagnosticsResultFile>(files)),
@@ -116,6 +129,12 @@ export const TABLES: TableGenerator[] = [
     id: 'dna-fashion',
     what: 'dense, MoE and DNA on Fashion-MNIST patches: accuracy against FLOPs per patch (bench/dna/report.ts)',
     render: (files) => fashionTable(fashionResults(one<DnaResultsFile>(files).results)),
+  },
+  {
+    id: 'dna-seeds',
+    what: 'dense, MoE and DNA on Fashion-MNIST over 3 training seeds (a file per seed): paired gap to dense, the target per seed, routing trained vs random init (bench/dna/seeds.ts)',
+    files: 3,
+    render: (files) => dnaSeedsTable(files.map((f) => f.json as DnaResultsFile)),
   },
   {
     id: 'dna-text',
