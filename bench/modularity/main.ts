@@ -24,6 +24,10 @@ import { markdownTables } from './report';
 import { netContext, scorePartition } from './scores';
 import { armStats, summarize, type SeedResult, type Summary } from './summary';
 import { trainArm, warmUp, type ArmRun } from './train';
+import { runFashion, type FashionDoc } from './fashion';
+import { fashionModularityTable } from './fashion-report';
+import { runTransfer, type TransferDoc } from './transfer';
+import { transferTables } from './transfer-report';
 
 /** Steps of each arm trained (and discarded) before the timed runs. */
 const WARMUP_STEPS = 100;
@@ -35,7 +39,7 @@ export function repoRoot(): string {
   return d;
 }
 
-function machine(backend: string) {
+export function machine(backend: string) {
   const c = cpus();
   return { host: hostname(), cpu: c[0]?.model ?? 'unknown', cores: c.length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, backend };
 }
@@ -159,6 +163,8 @@ export async function runBenchmark(o: Options, log: (m: string) => void = (m) =>
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) return void console.log(HELP);
   const o = parseOptions(argv);
+  if (o.transfer) return void (await transferMain(o));
+  if (o.fashion) return void (await fashionMain(o));
   const doc = await runBenchmark(o);
   // a --quick smoke run must not overwrite the recorded results
   const out = o.out ?? (o.quick ? join(tmpdir(), 'modularity-quick.json') : join(repoRoot(), 'bench', 'modularity', 'results.json'));
@@ -171,6 +177,30 @@ async function main(argv: string[]): Promise<void> {
     console.log(doc.table);
     console.log(`\nresults: ${out}`);
   }
+}
+
+/** `--transfer`: the transfer benchmark; its JSON goes to --out, else the temp dir. */
+async function transferMain(o: Options): Promise<void> {
+  const backend = (await initBackend(o.backend)).backend;
+  const doc: TransferDoc = await runTransfer(repoRoot(), { seeds: o.seeds, epochs: o.transferEpochs, target: o.target, backend: o.backend, runsDir: o.runsDir }, machine(backend), (m) => console.error(m));
+  const out = o.out ?? join(tmpdir(), 'modularity-transfer.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+  if (o.json) console.log(JSON.stringify(doc));
+  else console.log(`\n${doc.seconds.toFixed(0)} s in all\n\n${transferTables(doc)}\n\nresults: ${out}`);
+}
+
+/** `--fashion`: the ablation arms on Fashion-MNIST; its JSON goes to --out, else the temp dir. */
+async function fashionMain(o: Options): Promise<void> {
+  const backend = (await initBackend(o.backend)).backend;
+  const arms = ['full', 'plain', ...o.ablations];
+  const out = o.out ?? join(tmpdir(), 'modularity-fashion.json');
+  mkdirSync(dirname(out), { recursive: true });
+  const save = (d: FashionDoc) => writeFileSync(out, `${JSON.stringify(d, null, 1)}\n`);
+  const doc = await runFashion(repoRoot(), { seeds: o.seeds, arms, epochs: o.epochs ?? 1, limit: o.limit, draws: o.draws, dataSeed: o.dataSeed }, machine(backend), (m) => console.error(m), save);
+  save(doc);
+  if (o.json) console.log(JSON.stringify(doc));
+  else console.log(`\n${doc.seconds.toFixed(0)} s in all\n\n${fashionModularityTable(doc)}\n\nresults: ${out}`);
 }
 
 if (require.main === module) {

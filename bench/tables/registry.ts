@@ -11,6 +11,8 @@ import { seedsTable as dnaSeedsTable } from '../dna/seeds';
 import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
+import type { TransferDoc } from '../modularity/transfer';
+import { transferTables } from '../modularity/transfer-report';
 import { pruningMarkdown, pruningSeedsMarkdown, type PruningResultsFile, type PruningSeedsFile } from '../pruning/report';
 import { routingSeedsMarkdown } from '../pruning/routing-seeds';
 import { diagnosticsTable, type DiagnosticsResultFile } from '../../server/bench-diagnostics-report';
@@ -20,7 +22,7 @@ import { dashboardStressTable, type DashboardStressFile } from './dashboard-stre
 import { leverTables, LEVERS } from './levers';
 import { loopSplitTable, type LoopSplitFile } from './loop-split';
 import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
-import { markdownTable as stabilityArmsTable, type ArmRow } from '../stability/report';
+import { armRowsOfFile, markdownTable as stabilityArmsTable } from '../stability/report';
 
 /** A result file as a table receives it: its path (relative to the repository) and its parsed JSON. */
 export interface ResultFile {
@@ -72,8 +74,9 @@ export const TABLES: TableGenerator[] = [
     id: 'stability-controls',
     what: 'stable ultra-deep training: every arm (protocol, controls, ablations) per depth over seeds (bench/stability/report.ts)',
     render(files) {
-      const doc = one<{ armRows: ArmRow[]; options: { target: number } }>(files);
-      return stabilityArmsTable(doc.armRows, doc.options.target);
+      // recomputed from the runs' per-step losses with today's rules (a corrected divergence rule reaches old files)
+      const doc = one<Parameters<typeof armRowsOfFile>[0]>(files);
+      return stabilityArmsTable(armRowsOfFile(doc), doc.options.target);
     },
   },
   {
@@ -96,6 +99,11 @@ export const TABLES: TableGenerator[] = [
       const doc = one<BenchmarkDoc>(files);
       return ablationTable(doc.seeds.flatMap((s) => s.ablations ?? []), ablationOrder(doc.options.ablations));
     },
+  },
+  {
+    id: 'modularity-transfer',
+    what: 'emergent modularity: following `dynaxx transfer`\'s advice on a related task against random, reversed and exact freezing, fine-tuning everything and retraining, per arm over seeds (bench/modularity/transfer-report.ts)',
+    render: (files) => transferTables(one<TransferDoc>(files)),
   },
   {
     id: 'pruning',
