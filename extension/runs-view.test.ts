@@ -28,7 +28,7 @@ test('run items show status, backend and accuracy, with a context value per stat
   assert.equal((broken.iconPath as unknown as ThemeIcon).id, 'warning');
   assert.match(String(broken.tooltip), /Resumable/);
 
-  const diverged = runItem(summary({ status: 'diverged', step: 140, error: 'loss reached 1.80e+27 at step 140, over 100× its reference' }));
+  const diverged = runItem(summary({ status: 'diverged', step: 140, error: 'loss reached 1.80e+27 at step 140, over 100× its first read' }));
   assert.equal(diverged.description, 'diverged · wasm · step 140/600');
   assert.equal(diverged.contextValue, 'run-diverged', 'no resume in its menu');
   assert.equal((diverged.iconPath as unknown as ThemeIcon).id, 'flame');

@@ -43,8 +43,7 @@ export interface BackendProbe {
 }
 
 /**
- * `diverged`: the training loss became NaN/Infinity, or blew up (over 100× the larger of its first read and its
- * running median for 3 reads in a row: trainer/engine/divergence.ts); the run stopped and kept its last good
+ * `diverged`: the training loss became NaN/Infinity, or blew up (over 100× its first read for 3 reads in a row: trainer/engine/divergence.ts); the run stopped and kept its last good
  * checkpoint. `failed`: an error stopped it. `interrupted`: its trainer died (resumable, like `cancelled`).
  */
 export type RunStatus = 'running' | 'completed' | 'failed' | 'diverged' | 'cancelled' | 'interrupted' | 'corrupt';

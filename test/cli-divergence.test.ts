@@ -33,7 +33,7 @@ test('a finite loss blow-up ends the run diverged (exit 1), with an alert and th
   assert.equal(r.code, 1, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.equal(summary.status, 'diverged');
-  assert.match(summary.error, /loss reached .* over 100× its reference .* for 3 reads in a row/);
+  assert.match(summary.error, /loss reached .* over 100× its first read .* for 3 reads in a row/);
 
   const run = onlyRun(runs);
   const meta = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));

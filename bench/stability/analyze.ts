@@ -25,7 +25,7 @@ export interface SpikeRule {
 
 export const SPIKE_RULE: SpikeRule = { factor: 3, window: 20, minHistory: 1 };
 
-/** The divergence rule (the product's: factor, patience, window), recorded with the results. */
+/** The divergence rule (the product's: factor, patience), recorded with the results. */
 export const DIVERGENCE_RULE = DIVERGENCE;
 /** @deprecated the rule's factor; use DIVERGENCE_RULE (a blow-up also needs `patience` reads in a row). */
 export const BLOWUP_FACTOR = DIVERGENCE.factor;

@@ -14,7 +14,7 @@ import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
 import { ARM_NAMES, ARM_SETS, ARMS, DEFAULTS, resolveArms, type ArmName, type StabilityConfig } from './models';
-import { armRows, markdownTable, rowsOf, type ArmRow } from './report';
+import { armRows, armRowsOfFile, markdownTable, rowsOf } from './report';
 import type { OneResult } from './run-one';
 
 const HELP = `npm run bench:stability -- [options]
@@ -128,8 +128,8 @@ async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) return void console.log(HELP);
   if (argv[0] === '--table') {
     // the table of a result file, as BENCHMARKS.md shows it (every number from that file)
-    const doc = JSON.parse(readFileSync(argv[1] ?? '', 'utf8')) as { armRows: ArmRow[]; options: Options };
-    return void console.log(markdownTable(doc.armRows, doc.options.target));
+    const doc = JSON.parse(readFileSync(argv[1] ?? '', 'utf8')) as Parameters<typeof armRowsOfFile>[0];
+    return void console.log(markdownTable(armRowsOfFile(doc), doc.options.target));
   }
   const o = parseOptions(argv);
   const configs = plan(o);

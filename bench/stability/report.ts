@@ -16,7 +16,40 @@ export interface Row {
   seconds: number;
 }
 
-export function rowsOf(results: OneResult[], target: number, rule?: SpikeRule): Row[] {
+/** What rowsOf reads of a run: a fresh OneResult, or a stored one rebuilt by `storedOutcome`. */
+export type RowSource = Pick<OneResult, 'config' | 'status' | 'error' | 'steps' | 'points' | 'validation' | 'alerts' | 'seconds'>;
+
+/** A run as a result file stores it (main.ts): per-step arrays instead of points. */
+export interface StoredRun {
+  config: OneResult['config'];
+  status: string;
+  error?: string;
+  steps: number;
+  seconds: number;
+  alerts: OneResult['alerts'];
+  validation?: OneResult['validation'];
+  /** One per step from step 1 (the benchmark logs every step). */
+  losses: number[];
+  stepMs: number[];
+  lr: Array<number | null | undefined>;
+}
+
+export function storedOutcome(r: StoredRun): RowSource {
+  const points = r.losses.map((loss, i) => ({ step: i + 1, loss: loss ?? NaN, ms: r.stepMs[i] ?? NaN, lr: r.lr[i] ?? undefined }));
+  return { config: r.config, status: r.status, error: r.error, steps: r.steps, seconds: r.seconds, alerts: r.alerts, validation: r.validation, points };
+}
+
+/**
+ * The arm rows of a stored result file, recomputed from its runs' per-step losses with today's rules (analyze.ts:
+ * divergence, spikes, target), so a table regenerated from an older file follows a corrected rule.
+ */
+export function armRowsOfFile(doc: { runs: StoredRun[]; options: { target: number } }): ArmRow[] {
+  const runs = doc.runs.map(storedOutcome);
+  const stepsOf = (depth: number) => runs.find((r) => r.config.depth === depth)!.config.steps;
+  return armRows(rowsOf(runs, doc.options.target), stepsOf);
+}
+
+export function rowsOf(results: RowSource[], target: number, rule?: SpikeRule): Row[] {
   return results.map((r) => ({
     depth: r.config.depth, arm: r.config.arm, seed: r.config.seed, summary: summarize(r, target, rule),
     ...(r.validation?.accuracy !== undefined ? { valAccuracy: r.validation.accuracy } : {}),

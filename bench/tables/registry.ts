@@ -11,6 +11,8 @@ import { seedsTable as dnaSeedsTable } from '../dna/seeds';
 import { ablationOrder, ablationTable } from '../modularity/ablations';
 import { markdownTables } from '../modularity/report';
 import type { BenchmarkDoc } from '../modularity/main';
+import type { FashionDoc } from '../modularity/fashion';
+import { fashionModularityTable } from '../modularity/fashion-report';
 import type { TransferDoc } from '../modularity/transfer';
 import { transferTables } from '../modularity/transfer-report';
 import { pruningMarkdown, pruningSeedsMarkdown, type PruningResultsFile, type PruningSeedsFile } from '../pruning/report';
@@ -104,6 +106,11 @@ export const TABLES: TableGenerator[] = [
     id: 'modularity-transfer',
     what: 'emergent modularity: following `dynaxx transfer`\'s advice on a related task against random, reversed and exact freezing, fine-tuning everything and retraining, per arm over seeds (bench/modularity/transfer-report.ts)',
     render: (files) => transferTables(one<TransferDoc>(files)),
+  },
+  {
+    id: 'modularity-fashion',
+    what: 'emergent modularity on Fashion-MNIST: the file\'s block, plain training and the ablation arms, class specialization against random partitions, per arm over seeds (bench/modularity/fashion-report.ts)',
+    render: (files) => fashionModularityTable(one<FashionDoc>(files)),
   },
   {
     id: 'pruning',

@@ -94,7 +94,7 @@ export const DIVERGENCE_REMEDY = 'Lower the learning rate (train.optimizer.lr), 
  */
 export function divergenceAlert(d: Divergence, rule: DivergenceSettings): Alert {
   const what = d.kind === 'blow-up'
-    ? `training loss reached ${fmt(d.loss)} by step ${d.step}, over ${rule.factor}× its reference (threshold ${fmt(d.threshold!)}: ${rule.factor}× the larger of the first loss read and the running median) since step ${d.since}`
+    ? `training loss reached ${fmt(d.loss)} by step ${d.step}, over ${rule.factor}× its first read (threshold ${fmt(d.threshold!)}) since step ${d.since}`
     : `training loss became ${d.loss} by step ${d.step}`;
   return {
     kind: d.kind === 'blow-up' ? 'divergence' : d.kind,
