@@ -106,7 +106,7 @@ export function resolveStabilize(d: StabilizeDraft, ctx: StabilizeContext, r: Re
   if (residual.mode === 'off') {
     choices.push(branches === 0 ? 'residual α: off (the model has no residual or transformer blocks)' : 'residual α: off');
   } else if (residual.mode === 'scheduled') {
-    const over = residual.steps === 0 ? `over the warm-up (${autoWarmupSteps(D)} updates for this depth when the warm-up is auto, even if a short run shortens the LR warm-up)` : `over ${residual.steps} steps`;
+    const over = residual.steps === 0 ? `over the seed's warm-up for this depth (${autoWarmupSteps(D)} updates, even where a short run shortens the LR warm-up; a warm-up written in the file replaces it)` : `over ${residual.steps} steps`;
     const attn = transformers && (residual.attentionInitial !== residual.initial || residual.attentionFinal !== residual.final)
       ? `; attention branches ${dec(residual.attentionInitial)} → ${dec(residual.attentionFinal)}` : '';
     choices.push(`residual α ${dec(residual.initial)} → ${dec(residual.final)} ${over}${attn} (${blocks})`);

@@ -86,7 +86,7 @@ test('stabilize: auto on the 1000-block example derives and explains every setti
   assert.ok(Math.abs(autoPeakLr(5e-4, 1002) - 1.5796e-4) < 1e-8);
   assert.match(text, /peak LR: base·\(100\/D\)\^0\.5 = 5e-4·0\.316 = 1\.58e-4/);
   assert.match(text, /spectral bound 0\.9 → 2\.0 \(linear\) over the whole run, every 5 steps/);
-  assert.match(text, /residual α 0\.1 → 1\.0 over the warm-up/);
+  assert.match(text, /residual α 0\.1 → 1\.0 over the seed's warm-up for this depth \(4500 updates/);
   assert.match(text, /clip 1\.0 \(global norm, train\.clipNorm\)/);
   assert.match(text, /batch size: 64 \+ 8·10 = 144 suggested \(the file uses 128/);
   assert.match(text, /monitors every 50 steps/);

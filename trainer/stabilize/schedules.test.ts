@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLrSchedule } from '../engine/lr-schedules';
 import { boundSchedule } from './bound-schedule';
+import type { StabilizeSpec } from '../../spec/types';
 import { DEFAULT_DEPTH_LR, depthLrSchedule, peakFactor, planDepthLr, seedWarmup } from './depth-lr';
+import { residualRampSteps } from './stabilizer';
+import { defaultStabilize } from './test-spec';
 
 const close = (a: number, b: number, msg = '') => assert.ok(Math.abs(a - b) < 1e-9 * Math.max(1, Math.abs(b)), `${a} vs ${b} ${msg}`);
 
@@ -75,4 +78,17 @@ test("registry: schedule type 'depth' uses the model's depth", () => {
   close(s.at(100_000 - 1, 100_000, 1), 0.1 * 0.5);
   const w = createLrSchedule({ type: 'depth' as never, warmupSteps: 10, minFactor: 0 }, { depth: 400 });
   close(w.at(9, 1000, 1), 0.5);
+});
+
+test('the residual α ramp takes the seed\'s warm-up in updates unless the file writes one, with the LR pillar on or off', () => {
+  const spec = (lr: Partial<StabilizeSpec['lr']>, steps = 0) => defaultStabilize(300, { lr, residual: { steps } });
+  // a 300-step run shortens the LR warm-up to 30 steps; α still ramps over the seed's 2000 updates
+  assert.equal(residualRampSteps(spec({ enabled: true, warmupSteps: 'auto' }), 0, 30), 2000);
+  // the LR pillar off (the `no-depth-lr` ablation): before 2026-12-04 α ramped over those 30 steps
+  assert.equal(residualRampSteps(spec({ enabled: false }), 0, 30), 2000);
+  // a warm-up written in the file is followed: stabilize.lr.warmupSteps, or train.schedule's with the pillar off
+  assert.equal(residualRampSteps(spec({ enabled: true, warmupSteps: 1000 }), 0, 1000), 1000);
+  assert.equal(residualRampSteps(spec({ enabled: false }), 500, 500), 500);
+  // and an explicit residual.steps wins over everything
+  assert.equal(residualRampSteps(spec({ enabled: false }, 77), 500, 500), 77);
 });

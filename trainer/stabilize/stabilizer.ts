@@ -54,11 +54,7 @@ export class Stabilizer implements LoopStabilizer {
     }
 
     // residual scaling
-    // α ramps over the seed's warm-up counted in updates, not over a warm-up shortened to fit a short run: the
-    // deep branches must not reach full weight before the weights have had that many updates (a 200-step run
-    // of a 1000-layer net keeps α near its initial value; measured in BENCHMARKS.md)
-    const seedSteps = spec.lr.enabled && spec.lr.warmupSteps === 'auto' ? seedWarmup(spec.depth) : this.warmup;
-    const residualSteps = spec.residual.steps > 0 ? spec.residual.steps : Math.max(this.warmup, seedSteps);
+    const residualSteps = residualRampSteps(spec, train.schedule.warmupSteps, this.warmup);
     this.residual = new ResidualScale(spec.residual, net.allModules(), residualSteps);
     const r = spec.residual;
     if (r.mode === 'off' || this.residual.branches.length === 0) {
@@ -138,4 +134,19 @@ export class Stabilizer implements LoopStabilizer {
 /** The loop's factory for a `stabilize:` block. */
 export function stabilizerFor(spec: StabilizeSpec): StabilizerFactory {
   return (ctx) => new Stabilizer(spec, ctx);
+}
+
+/**
+ * How many updates the residual α ramp takes when `stabilize.residual.steps` is 0: the seed's warm-up for the depth
+ * counted in updates, not a warm-up shortened to fit a short run, unless the file wrote a warm-up itself (`lr.warmupSteps`,
+ * or `train.schedule.warmupSteps` when the LR pillar is off): the deep branches must not reach full weight before the
+ * weights have had that many updates (a 200-step run of a 1000-layer net keeps α near its initial value; BENCHMARKS.md).
+ * Until 2026-12-04 this held only while the LR pillar was on: with `lr: off` α ramped over the shortened warm-up
+ * (30 updates in a 300-step run), so a 300-layer net was a scale-1 stack by step 30 and the `no-depth-lr` ablation
+ * measured that, not the LR.
+ */
+export function residualRampSteps(spec: Pick<StabilizeSpec, 'depth' | 'lr' | 'residual'>, scheduleWarmup: number, warmup: number): number {
+  if (spec.residual.steps > 0) return spec.residual.steps;
+  const written = spec.lr.enabled ? spec.lr.warmupSteps !== 'auto' : scheduleWarmup > 0;
+  return written ? warmup : Math.max(warmup, seedWarmup(spec.depth));
 }
