@@ -25,6 +25,14 @@ export interface DnaResult {
   distinctRandom?: number;
   nmiClass?: number;
   nmiClassRandom?: number;
+  /** Written since 2026-12-04 (bench/dna/seeds.ts reads them; older files lack them): the run's train.seed, backend,
+   * median training samples/s of its logged steps, and path entropy in bits, trained / random init / uniform. */
+  seed?: number;
+  backend?: string;
+  samplesPerSec?: number;
+  entropyBits?: number;
+  entropyBitsRandom?: number;
+  maxEntropyBits?: number;
 }
 
 export interface DnaResultsFile {
