@@ -14,7 +14,7 @@ import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SPIKE_RULE, BLOWUP_FACTOR } from './analyze';
 import { ARM_NAMES, ARM_SETS, ARMS, DEFAULTS, resolveArms, type ArmName, type StabilityConfig } from './models';
-import { armRows, armRowsOfFile, markdownTable, rowsOf } from './report';
+import { armRows, armRowsOfFile, markdownTable, rowsOf, type StoredRun } from './report';
 import type { OneResult } from './run-one';
 
 const HELP = `npm run bench:stability -- [options]
@@ -27,6 +27,7 @@ const HELP = `npm run bench:stability -- [options]
   --arms baseline,stabilized   arm names or sets, comma-separated (default: baseline,stabilized)
                           sets: ${Object.entries(ARM_SETS).map(([k, v]) => `${k} (${v.length})`).join(', ')}
   --seeds 3               seeds per depth and arm: train.seed 42, 43, ... (default 1)
+  --first-seed 42         the first train.seed (to split seeds over processes; --merge joins the files)
   --backend wasm|cpu      (default wasm; falls back to cpu when wasm does not load)
   --quick                 depths 10,30, 20 steps: a smoke test
   --long                  the seed's own regime: D = 300, 4000 steps, a written-out 2000-step warm-up vs
@@ -34,6 +35,8 @@ const HELP = `npm run bench:stability -- [options]
   --out FILE              JSON results (default bench/results/stability-<host>-<date>.json; --quick: the temp dir)
   --json                  print the JSON instead of the table
   --table FILE            print the table of a result file (a run with arms, from 2026-12-04 on)
+  --merge A B ... --out F one result file from several of the same options run as separate processes (their runs
+                          concatenated, in seed order; a run of the same depth, arm and seed twice is an error)
 arms:
 ${ARM_NAMES.map((a) => `  ${a.padEnd(16)} ${ARMS[a].doc}`).join('\n')}`;
 
@@ -47,6 +50,7 @@ interface Options {
   target: number;
   arms: ArmName[];
   seeds: number;
+  firstSeed: number;
   backend: 'wasm' | 'cpu';
   out?: string;
   /** A smoke run: its results go to the temp dir unless --out says otherwise. */
@@ -55,7 +59,7 @@ interface Options {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const o: Options = { depths: [100, 300, 1000], steps: [300, 300, 200], optimizer: 'sgd', lr: 0.1, width: DEFAULTS.width, batch: DEFAULTS.batchSize, target: 2.0, arms: ['baseline', 'stabilized'], seeds: 1, backend: 'wasm', json: false };
+  const o: Options = { depths: [100, 300, 1000], steps: [300, 300, 200], optimizer: 'sgd', lr: 0.1, width: DEFAULTS.width, batch: DEFAULTS.batchSize, target: 2.0, arms: ['baseline', 'stabilized'], seeds: 1, firstSeed: DEFAULTS.seed, backend: 'wasm', json: false };
   const list = (v: string) => v.split(',').map(Number);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -73,6 +77,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--target') o.target = Number(v());
     else if (a === '--arms') o.arms = resolveArms(v());
     else if (a === '--seeds') o.seeds = Number(v());
+    else if (a === '--first-seed') o.firstSeed = Number(v());
     else if (a === '--backend') o.backend = v() as Options['backend'];
     else if (a === '--out') o.out = v();
     else if (a === '--json') o.json = true;
@@ -82,6 +87,7 @@ export function parseOptions(argv: string[]): Options {
   }
   if (o.depths.some((d) => !(d >= 3))) throw new Error('--depths: each at least 3');
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw new Error('--seeds: a whole number, at least 1');
+  if (!Number.isInteger(o.firstSeed)) throw new Error('--first-seed: a whole number');
   if (o.steps.length !== 1 && o.steps.length !== o.depths.length) throw new Error('--steps: one number, or one per depth');
   return o;
 }
@@ -91,7 +97,7 @@ export function plan(o: Options): StabilityConfig[] {
   const stepsAt = (i: number) => o.steps[o.steps.length === 1 ? 0 : i]!;
   return o.depths.flatMap((depth, i) => Array.from({ length: o.seeds }, (_, s) => o.arms.map((arm): StabilityConfig => ({
     ...DEFAULTS, depth, steps: stepsAt(i), width: o.width, batchSize: o.batch,
-    optimizer: o.optimizer, lr: o.lr, backend: o.backend, arm, seed: DEFAULTS.seed + s,
+    optimizer: o.optimizer, lr: o.lr, backend: o.backend, arm, seed: o.firstSeed + s,
   }))).flat());
 }
 
@@ -131,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
     const doc = JSON.parse(readFileSync(argv[1] ?? '', 'utf8')) as Parameters<typeof armRowsOfFile>[0];
     return void console.log(markdownTable(armRowsOfFile(doc), doc.options.target));
   }
+  if (argv[0] === '--merge') return mergeFiles(argv.slice(1));
   const o = parseOptions(argv);
   const configs = plan(o);
   const results: OneResult[] = [];
@@ -185,6 +192,45 @@ async function main(argv: string[]): Promise<void> {
     console.log(table);
     console.log(`\nresults: ${out}`);
   }
+}
+
+/**
+ * `--merge A B ... --out F`: the result files of one plan split over processes (`--first-seed`), as one file: the
+ * runs concatenated in (depth, seed, arm) order and the rows recomputed; each input's machine and seconds are kept.
+ */
+function mergeFiles(argv: string[]): void {
+  const at = argv.indexOf('--out');
+  if (at < 0 || !argv[at + 1]) throw new Error('--merge A B ... --out FILE');
+  const out = argv[at + 1]!;
+  const inputs = argv.filter((_, i) => i !== at && i !== at + 1);
+  type StoredFile = { options: Options; runs: StoredRun[]; machine: unknown; seconds: number; date: string } & Record<string, unknown>;
+  const docs = inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as StoredFile);
+  const base = docs[0]!;
+  const same = (d: typeof base) => JSON.stringify({ ...d.options, seeds: 0, firstSeed: 0, out: '' }) === JSON.stringify({ ...base.options, seeds: 0, firstSeed: 0, out: '' });
+  const odd = docs.findIndex((d) => !same(d));
+  if (odd >= 0) throw new Error(`${inputs[odd]}: its options differ from ${inputs[0]}'s (other than the seeds)`);
+  const key = (c: StabilityConfig) => `${c.depth}/${c.arm}/${c.seed}`;
+  const runs = docs.flatMap((d) => d.runs);
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (seen.has(key(r.config))) throw new Error(`run ${key(r.config)} is in more than one file`);
+    seen.add(key(r.config));
+  }
+  const order = base.options.arms;
+  runs.sort((a, b) => a.config.depth - b.config.depth || a.config.seed - b.config.seed || order.indexOf(a.config.arm) - order.indexOf(b.config.arm));
+  const seeds = [...new Set(runs.map((r) => r.config.seed))].sort((a, b) => a - b);
+  const merged = {
+    ...base,
+    options: { ...base.options, seeds: seeds.length, firstSeed: seeds[0], out },
+    seconds: docs.reduce((a, d) => a + d.seconds, 0),
+    mergedFrom: inputs.map((f, i) => ({ file: f, machine: docs[i]!.machine, seconds: docs[i]!.seconds, seeds: [...new Set(docs[i]!.runs.map((r) => r.config.seed))] })),
+    runs,
+  };
+  const doc = { ...merged, armRows: armRowsOfFile(merged) };
+  delete (doc as Record<string, unknown>).rows;
+  writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
+  console.log(markdownTable(doc.armRows, base.options.target));
+  console.log(`\nmerged ${runs.length} runs (seeds ${seeds.join(', ')}) from ${inputs.length} files: ${out}`);
 }
 
 if (require.main === module) {
