@@ -1,8 +1,13 @@
-/** The Fashion-MNIST modularity ablation table (bench/modularity/fashion.ts): one row per arm, mean ± sd over seeds. */
+/**
+ * The Fashion-MNIST modularity ablation table (bench/modularity/fashion.ts): one row per arm, mean ± sd over seeds.
+ * Several result files (an arm run later, `--fashion-arms`) make one table: arms in file order, then as listed.
+ */
 import { meanSd } from './ablations';
 import type { FashionDoc } from './fashion';
 
-export function fashionModularityTable(doc: FashionDoc): string {
+export function fashionModularityTable(docs: FashionDoc | FashionDoc[]): string {
+  const all = Array.isArray(docs) ? docs : [docs];
+  const doc = { arms: all.flatMap((d) => d.arms), results: all.flatMap((d) => d.results) };
   const head = ['arm', 'what differs from full', 'seeds', 'test accuracy %', 'class specialization ↑', 'same, random partitions of its network', 'largest one-class drop (class, points; overall drop)', 'Q hidden graph', 'subnetworks open', 'ms/step (median)'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`];
   for (const { id, what } of doc.arms) {

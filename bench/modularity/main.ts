@@ -193,7 +193,7 @@ async function transferMain(o: Options): Promise<void> {
 /** `--fashion`: the ablation arms on Fashion-MNIST; its JSON goes to --out, else the temp dir. */
 async function fashionMain(o: Options): Promise<void> {
   const backend = (await initBackend(o.backend)).backend;
-  const arms = ['full', 'plain', ...o.ablations];
+  const arms = o.fashionArms ?? ['full', 'plain', ...o.ablations];
   const out = o.out ?? join(tmpdir(), 'modularity-fashion.json');
   mkdirSync(dirname(out), { recursive: true });
   const save = (d: FashionDoc) => writeFileSync(out, `${JSON.stringify(d, null, 1)}\n`);

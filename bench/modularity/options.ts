@@ -21,7 +21,8 @@ export const HELP = `npm run bench:modularity -- [options]
   --fashion               instead: the ablation arms on Fashion-MNIST (bench/modularity/fashion.ts): full, plain and
                           --ablations (default there no-modularity-loss, no-diversity-loss, masks-off,
                           random-fixed-l1), --epochs (default 1), --limit N training samples (default all),
-                          --draws (default there 5) random partitions per arm
+                          --draws (default there 5) random partitions per arm; --fashion-arms a,b trains exactly
+                          these arms (full, plain or ablation ids), e.g. one more arm for a second result file
   --quick                 1 seed, 2 epochs, 2 random draws: a smoke test (results to the temp dir)
   --out FILE              JSON results (default bench/modularity/results.json; --quick: the temp dir)
   --json                  print the JSON instead of the table`;
@@ -50,6 +51,8 @@ export interface Options {
   fashion: boolean;
   /** Training samples for --fashion (0 = all). */
   limit: number;
+  /** --fashion: exactly these arms instead of full, plain and --ablations. */
+  fashionArms?: string[];
 }
 
 /** The ablation arms --fashion trains by default (the issue's list). */
@@ -99,6 +102,7 @@ export function parseOptions(argv: string[]): Options {
     else if (a === '--runs-dir') o.runsDir = v();
     else if (a === '--fashion') o.fashion = true;
     else if (a === '--limit') o.limit = Math.round(num(a, v(), 0));
+    else if (a === '--fashion-arms') o.fashionArms = v().split(',').map((id) => (id === 'full' || id === 'plain' ? id : ablationById(id).id));
     else if (a === '--json') o.json = true;
     else if (a === '--quick') Object.assign(o, { seeds: [o.seeds[0] ?? 1], epochs: 2, quick: true });
     else throw new Error(`unknown option ${a}\n${HELP}`);
