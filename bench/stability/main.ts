@@ -35,8 +35,9 @@ const HELP = `npm run bench:stability -- [options]
   --out FILE              JSON results (default bench/results/stability-<host>-<date>.json; --quick: the temp dir)
   --json                  print the JSON instead of the table
   --table FILE            print the table of a result file (a run with arms, from 2026-12-04 on)
-  --merge A B ... --out F one result file from several of the same options run as separate processes (their runs
-                          concatenated, in seed order; a run of the same depth, arm and seed twice is an error)
+  --merge A B ... --out F one result file from several runs of the benchmark split over processes by seed, depth or
+                          arm (other options the same; runs concatenated in depth, seed, arm order; a run of the
+                          same depth, arm and seed twice is an error)
 arms:
 ${ARM_NAMES.map((a) => `  ${a.padEnd(16)} ${ARMS[a].doc}`).join('\n')}`;
 
@@ -206,9 +207,10 @@ function mergeFiles(argv: string[]): void {
   type StoredFile = { options: Options; runs: StoredRun[]; machine: unknown; seconds: number; date: string } & Record<string, unknown>;
   const docs = inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as StoredFile);
   const base = docs[0]!;
-  const same = (d: typeof base) => JSON.stringify({ ...d.options, seeds: 0, firstSeed: 0, out: '' }) === JSON.stringify({ ...base.options, seeds: 0, firstSeed: 0, out: '' });
+  const free = { seeds: 0, firstSeed: 0, out: '', depths: [], steps: [], arms: [] };
+  const same = (d: typeof base) => JSON.stringify({ ...d.options, ...free }) === JSON.stringify({ ...base.options, ...free });
   const odd = docs.findIndex((d) => !same(d));
-  if (odd >= 0) throw new Error(`${inputs[odd]}: its options differ from ${inputs[0]}'s (other than the seeds)`);
+  if (odd >= 0) throw new Error(`${inputs[odd]}: its options differ from ${inputs[0]}'s (other than seeds, depths, steps and arms)`);
   const key = (c: StabilityConfig) => `${c.depth}/${c.arm}/${c.seed}`;
   const runs = docs.flatMap((d) => d.runs);
   const seen = new Set<string>();
@@ -216,12 +218,13 @@ function mergeFiles(argv: string[]): void {
     if (seen.has(key(r.config))) throw new Error(`run ${key(r.config)} is in more than one file`);
     seen.add(key(r.config));
   }
-  const order = base.options.arms;
+  const order = [...new Set(docs.flatMap((d) => d.options.arms))];
   runs.sort((a, b) => a.config.depth - b.config.depth || a.config.seed - b.config.seed || order.indexOf(a.config.arm) - order.indexOf(b.config.arm));
   const seeds = [...new Set(runs.map((r) => r.config.seed))].sort((a, b) => a - b);
+  const depths = [...new Set(runs.map((r) => r.config.depth))].sort((a, b) => a - b);
   const merged = {
     ...base,
-    options: { ...base.options, seeds: seeds.length, firstSeed: seeds[0], out },
+    options: { ...base.options, seeds: seeds.length, firstSeed: seeds[0], out, arms: order, depths, steps: depths.map((d) => runs.find((r) => r.config.depth === d)!.config.steps) },
     seconds: docs.reduce((a, d) => a + d.seconds, 0),
     mergedFrom: inputs.map((f, i) => ({ file: f, machine: docs[i]!.machine, seconds: docs[i]!.seconds, seeds: [...new Set(docs[i]!.runs.map((r) => r.config.seed))] })),
     runs,
