@@ -48,6 +48,7 @@ test('the protocol and its ablations: auto, with exactly the named pillars switc
     'residual-only': [false, 'scheduled', false, 0, 0],
     'depth-lr-only': [false, 'off', true, 0, 0],
     'clip-only': [false, 'off', false, 1, 100],
+    'auto-peak-base': all,
   };
   assert.deepEqual(Object.keys(expect).sort(), [...ARM_SETS.ablations!, 'stabilized'].sort());
   for (const [arm, want] of Object.entries(expect)) {
@@ -57,6 +58,9 @@ test('the protocol and its ablations: auto, with exactly the named pillars switc
     assert.ok(residuals(m).every((n) => (n.config as { scale: number }).scale === 1), arm);
     assert.deepEqual([m.train.optimizer.type, m.train.clipNorm, norms(m)], ['sgd', 0, 0], arm);
   }
+  // the peak LR at the base LR instead of base·(100/D)^0.5; the protocol's own is 'auto'
+  assert.equal(model('auto-peak-base').stabilize!.lr.peakLr, 0.1);
+  assert.equal(model('stabilized').stabilize!.lr.peakLr, 'auto');
 });
 
 test('ReZero: α learnable from 0 at the base LR, every other pillar and the monitors off', () => {

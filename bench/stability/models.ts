@@ -81,6 +81,11 @@ const ARM_TABLE = {
     optimizer: { type: 'adam', lr: 1e-3 },
     clipNorm: 1,
   },
+  'auto-peak-base': {
+    group: 'ablation',
+    doc: 'protocol with the peak LR at the base LR (not scaled by (100/D)^0.5); warm-up, decay and every other pillar as `auto`',
+    stabilize: (c) => ['', '  auto: true', `  lr: { peakLr: ${c.lr} }`],
+  },
   'no-spectral': { group: 'ablation', doc: 'protocol without spectral bounds', stabilize: autoWithout('spectral') },
   'no-residual': { group: 'ablation', doc: 'protocol without residual α', stabilize: autoWithout('residual') },
   'no-depth-lr': { group: 'ablation', doc: 'protocol without the depth-dependent LR (train.schedule applies)', stabilize: autoWithout('depth-lr') },
