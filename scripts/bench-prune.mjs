@@ -10,7 +10,10 @@
 // bench/results/pruning-<name>-seeds-<date>.json (or --out): mean ± sd per criterion and target, paired differences,
 // selection stability (bench/pruning/report.ts pruningSeedsMarkdown). `--runs a,b,c --from-reports` formats the
 // stored sweeps of those runs instead (their training seeds in the same order as --train-seeds). `--schedule cubic`
-// and `--criteria a,b` pass through to `dynaxx prune` (each sweep overwrites the run's reports/pareto.json).
+// and `--criteria a,b` pass through to `dynaxx prune` (each sweep overwrites the run's reports/pareto.json). `--route`
+// adds the confidence-routing sweep to each (`dynaxx prune --route`: the model file's `route:` or the defaults, whose
+// target must be among --targets) and stores each run's reports/routing.json beside its sweep
+// (bench/pruning/routing-seeds.ts routingSeedsMarkdown).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -24,7 +27,7 @@ const { values: o } = parseArgs({ options: {
   'score-steps': { type: 'string', default: '50' }, seeds: { type: 'string', default: '1' }, 'runs-dir': { type: 'string', default: join(root, '.dynaxx', 'bench-runs') },
   'from-reports': { type: 'boolean' }, model: { type: 'string' }, 'train-seeds': { type: 'string' },
   targets: { type: 'string', default: '25,50,75,90' }, runs: { type: 'string' }, out: { type: 'string' },
-  schedule: { type: 'string' }, criteria: { type: 'string' },
+  schedule: { type: 'string' }, criteria: { type: 'string' }, route: { type: 'boolean' },
 } });
 const cli = (args) => {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'dynaxx'), ...args, '--runs-dir', o['runs-dir']], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
@@ -69,11 +72,11 @@ async function overSeeds() {
     }
     if (!o['from-reports']) {
       cli(['prune', id, '--finetune-steps', o['finetune-steps'], '--score-steps', o['score-steps'], '--seeds', o.seeds, '--targets', o.targets,
-        ...(o.schedule ? ['--schedule', o.schedule] : []), ...(o.criteria ? ['--criteria', o.criteria] : []), '--quiet']);
+        ...(o.schedule ? ['--schedule', o.schedule] : []), ...(o.criteria ? ['--criteria', o.criteria] : []), ...(o.route ? ['--route'] : []), '--quiet']);
     }
-    // the stored report, not stdout: a sweep's --json line passes 64 KiB and a pipe may cut it
-    const sweep = JSON.parse(readFileSync(join(o['runs-dir'], id, 'reports', 'pareto.json'), 'utf8'));
-    runs.push({ trainSeed, run: id, trainTestAccuracy, sweep });
+    // the stored reports, not stdout: a sweep's --json line passes 64 KiB and a pipe may cut it
+    const report = (name) => JSON.parse(readFileSync(join(o['runs-dir'], id, 'reports', `${name}.json`), 'utf8'));
+    runs.push({ trainSeed, run: id, trainTestAccuracy, sweep: report('pareto'), ...(o.route ? { routing: report('routing') } : {}) });
   }
   const { pruningSeedsMarkdown } = await tsImport('../bench/pruning/report.ts', import.meta.url);
   const first = runs[0].sweep.settings;
@@ -87,5 +90,6 @@ async function overSeeds() {
   const out = o.out ?? join(root, 'bench', 'results', `pruning-${name}-seeds${arm}-${new Date().toISOString().slice(0, 10)}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(out, JSON.stringify(doc, null, 1));
-  process.stdout.write(`${runs[0].sweep.backend}; ${doc.minutes ?? 'stored sweeps'} min; ${out}\n${pruningSeedsMarkdown(doc)}\n`);
+  const { routingSeedsMarkdown } = await tsImport('../bench/pruning/routing-seeds.ts', import.meta.url);
+  process.stdout.write(`${runs[0].sweep.backend}; ${doc.minutes ?? 'stored sweeps'} min; ${out}\n${pruningSeedsMarkdown(doc)}\n${o.route ? `\n${routingSeedsMarkdown(doc)}\n` : ''}`);
 }

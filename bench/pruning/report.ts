@@ -61,7 +61,8 @@ export interface PruningSeedsFile {
   options: { epochs: number; finetuneSteps: number; scoreSteps: number; seeds: number; trainSeeds: number[]; schedule?: string; scope?: string };
   /** Wall minutes of the script; absent when it formatted stored sweeps (`--from-reports`). */
   minutes?: number;
-  runs: Array<{ trainSeed: number; run: string; trainTestAccuracy: number; sweep: SweepResult }>;
+  /** `routing`: the run's reports/routing.json, when swept with `--route` (bench/pruning/routing-seeds.ts). */
+  runs: Array<{ trainSeed: number; run: string; trainTestAccuracy: number; sweep: SweepResult; routing?: RoutingReport }>;
 }
 
 const meanSd = (xs: number[]) => {
@@ -87,7 +88,7 @@ export function pruningSeedsMarkdown(doc: PruningSeedsFile): string {
   const n = acc(criteria[0]!, targets[0]!).length;
   const dense = doc.runs.map((r) => r.sweep.dense.accuracyMean);
   const lines = [
-    `${doc.runs.length} trained models (training seeds ${doc.options.trainSeeds.join(', ')}, ${doc.options.epochs} epochs) × ${doc.options.seeds} pruning seeds = ${n} sweeps per cell, schedule ${doc.runs[0]!.sweep.settings.schedule}, scope ${doc.runs[0]!.sweep.settings.scope}; accuracy in % on ${doc.runs[0]!.sweep.split}, mean ± sd over the ${n}. Dense reference (same ${doc.options.scoreSteps} + ${doc.options.finetuneSteps} steps): ${fmt(dense)}%.`,
+    `${doc.runs.length} trained models (training seeds ${doc.options.trainSeeds.join(', ')}, ${doc.options.epochs} epochs) × ${doc.options.seeds} pruning seed${doc.options.seeds === 1 ? '' : 's'} = ${n} sweeps per cell, schedule ${doc.runs[0]!.sweep.settings.schedule}, scope ${doc.runs[0]!.sweep.settings.scope}; accuracy in % on ${doc.runs[0]!.sweep.split}, mean ± sd over the ${n}. Dense reference (same ${doc.options.scoreSteps} + ${doc.options.finetuneSteps} steps): ${fmt(dense)}%.`,
     '',
     `| criterion | ${targets.map((t) => `−${t}% FLOPs`).join(' | ')} |`,
     `| --- | ${targets.map(() => '---:').join(' | ')} |`,
