@@ -74,7 +74,12 @@ export function resolveStabilize(d: StabilizeDraft, ctx: StabilizeContext, r: Re
       : `warm-up: ${lr.warmupSteps} steps (set; the formula gives ${warm})`);
     const f = depthLrFactor(D);
     const pFormula = f < 1 ? `base·(100/D)^0.5 = ${num(base)}·${num(f)} = ${num(base * f)}` : `base = ${num(base)} (D ≤ 100: not scaled down)`;
-    choices.push(lr.peakLr === 'auto' ? `peak LR: ${pFormula}` : `peak LR: ${num(lr.peakLr)} (set; ${pFormula})`);
+    if (derive(d.lr, 'peakLr') && f < 1 && sgdWithAlpha(d, ctx, residualBlocks + transformers)) {
+      lr.peakLr = base;
+      choices.push(`peak LR: base = ${num(base)}, not ${pFormula.replace(/^base·/, 'the seed\'s base·')}: with plain SGD and residual α the depth-scaled peak trained slower at D = 300 and 1000 (npm run bench:stability, BENCHMARKS.md); write lr: { peakLr: auto } for the seed's rule`);
+    } else {
+      choices.push(lr.peakLr === 'auto' ? `peak LR: ${pFormula}` : `peak LR: ${num(lr.peakLr)} (set; ${pFormula})`);
+    }
     choices.push(`after warm-up: cosine decay to ${num(lr.decayTo)}·peak, then ${num(lr.finalFactor)}·peak for the last ${num(lr.finalPhase * 100)}% of the run (replaces train.schedule '${ctx.train.schedule.type}')`);
   } else {
     choices.push(`LR: depth-dependent schedule off; train.schedule '${ctx.train.schedule.type}' at ${num(base)} applies`);
@@ -142,6 +147,16 @@ export function resolveStabilize(d: StabilizeDraft, ctx: StabilizeContext, r: Re
   choices.push(`batch size: 64 + 8·${Math.floor(D / 100)} = ${batch} suggested (the file uses ${used}${used === batch ? '' : used < batch ? '; consider raising it or accumulating gradients' : ''})`);
 
   return { auto, depth: D, spectral, residual, lr, safety, monitors, monitorEvery, suggestedBatchSize: batch, choices };
+}
+
+/**
+ * `auto` keeps the peak LR at the base LR (no depth scaling) for plain SGD on a model whose residual branches α scales:
+ * in bench:stability (SGD, unnormalised residual stacks, 3 seeds) the seed's base·(100/D)^0.5 trained slower than the
+ * base LR at D = 300 and 1000 (final loss, validation accuracy) and the same at D ≤ 100, where the factor is 1; α already
+ * keeps each branch's update small. Adaptive optimizers and `momentum` keep the seed's rule: not measured.
+ */
+function sgdWithAlpha(d: StabilizeDraft, ctx: StabilizeContext, branches: number): boolean {
+  return ctx.train.optimizer.type === 'sgd' && branches > 0 && (d.residual.values.mode as string) !== 'off';
 }
 
 /** A bound or factor: integers keep one decimal (2.0, 1.0), others as `num`. */

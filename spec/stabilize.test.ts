@@ -247,3 +247,16 @@ test('a bad stabilize value or shorthand is a type error', () => {
     "'stabilize.safety' must be a mapping, got 'off'",
   ]);
 });
+
+test('auto with plain SGD on residual blocks keeps the peak LR at the base LR (measured); Adam, momentum, a written peak, D ≤ 100 and no α keep the seed\'s rule', () => {
+  const sgd = 'train: { steps: 300, batchSize: 32, optimizer: { type: sgd, lr: 0.1 } }';
+  const s = parse(model(298, 'stabilize: auto', sgd)).model!.stabilize!;
+  assert.equal(s.lr.peakLr, 0.1);
+  assert.ok(s.choices.some((c) => /^peak LR: base = 0\.1, not the seed's base·\(100\/D\)\^0\.5 = 0\.1·0\.577.*bench:stability/.test(c)), s.choices.join('\n'));
+  const peak = (tail: string, train = sgd, blocks = 298) => parse(model(blocks, tail, train)).model!.stabilize!.lr.peakLr;
+  assert.equal(peak('stabilize: auto', 'train: { steps: 300, optimizer: { type: adam, lr: 0.001 } }'), 'auto');
+  assert.equal(peak('stabilize: auto', 'train: { steps: 300, optimizer: { type: momentum, lr: 0.1 } }'), 'auto');
+  assert.equal(peak('stabilize:\n  auto: true\n  lr: { peakLr: auto }'), 'auto');
+  assert.equal(peak('stabilize:\n  auto: true\n  residual: off'), 'auto');
+  assert.equal(peak('stabilize: auto', sgd, 50), 'auto');
+});

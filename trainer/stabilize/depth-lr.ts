@@ -10,6 +10,8 @@
  *   An explicit `warmupSteps` is kept (capped at the decay phase). The plan's `notes` say what was done.
  * - Peak cap: (100/D)^0.5 > 1 for D < 100; the seed's formula is meant to lower the LR of deep models,
  *   so the factor is capped at 1 (a shallow model trains at the user's base LR, never above it).
+ * - `auto` with plain SGD and residual α keeps the peak at the base LR (spec/stabilize-auto.ts sgdWithAlpha; measured
+ *   in bench:stability): the plan then receives a numeric peakLr.
  * - decayTo and finalFactor are fractions of the peak (the seed's depth-scaled "base learning rate"), so
  *   the decay always goes down (for D = 1000 the peak is 0.32·base, below 0.5·base).
  */
@@ -71,7 +73,7 @@ export function planDepthLr(spec: DepthLrSpec, depth: number, totalSteps: number
       ? `peak LR: base × 1 (the seed's (100/${depth})^0.5 = ${raw.toFixed(3)} is capped at 1 for depth under 100)`
       : `peak LR: base × ${raw.toFixed(3)} = (100/${depth})^0.5`);
   } else {
-    notes.push(`peak LR: ${spec.peakLr} (set in the model file)`);
+    notes.push(`peak LR: ${spec.peakLr} (set in the model file, or by stabilize: auto for plain SGD with residual α)`);
   }
   notes.push(`LR: cosine decay to ${spec.decayTo} × peak by step ${finalStart}, then ${spec.finalFactor} × peak for the last ${total - finalStart} steps`);
   return { depth, totalSteps: total, warmup, finalStart, peakFactor: pf, notes };
