@@ -208,7 +208,8 @@ function mergeFiles(argv: string[]): void {
   const docs = inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as StoredFile);
   const base = docs[0]!;
   const free = { seeds: 0, firstSeed: 0, out: '', depths: [], steps: [], arms: [] };
-  const same = (d: typeof base) => JSON.stringify({ ...d.options, ...free }) === JSON.stringify({ ...base.options, ...free });
+  const canonical = (o: Options) => JSON.stringify(Object.entries({ ...o, ...free }).sort(([a], [b]) => a.localeCompare(b)));
+  const same = (d: typeof base) => canonical(d.options) === canonical(base.options);
   const odd = docs.findIndex((d) => !same(d));
   if (odd >= 0) throw new Error(`${inputs[odd]}: its options differ from ${inputs[0]}'s (other than seeds, depths, steps and arms)`);
   const key = (c: StabilityConfig) => `${c.depth}/${c.arm}/${c.seed}`;
