@@ -51,7 +51,7 @@ export const DEPTH_LR_DOC = 'Depth-dependent warm-up and peak LR, then cosine de
 export const DEPTH_LR_FIELDS: FieldTable = {
   enabled: { kind: 'bool', default: true, doc: 'Use the depth-dependent schedule instead of `train.schedule`.' },
   warmupSteps: { kind: 'intOrAuto', min: 0, default: 'auto', doc: 'Linear warm-up from 0 to the peak LR. `auto` = max(2000, (D−100)//100·500), scaled to the run length when the run is shorter.' },
-  peakLr: { kind: 'numberOrAuto', default: 'auto', doc: 'LR at the end of warm-up. `auto` = base·(100/D)^0.5 (not above base), base = `train.optimizer.lr`.' },
+  peakLr: { kind: 'numberOrAuto', default: 'auto', doc: 'LR at the end of warm-up. `auto` = base·(100/D)^0.5 (not above base), base = `train.optimizer.lr`; under `stabilize: auto` with plain SGD on residual blocks the base itself (it trained better there: BENCHMARKS.md, stable ultra-deep training).' },
   decayTo: { kind: 'number', min: 0, max: 1, default: 0.5, doc: 'After warm-up, cosine decay to this fraction of the peak LR...' },
   finalFactor: { kind: 'number', min: 0, max: 1, default: 0.1, doc: '...then a constant LR at this fraction of the peak LR...' },
   finalPhase: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.1, doc: '...during this last fraction of the run.' },
