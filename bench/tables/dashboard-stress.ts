@@ -2,20 +2,14 @@
  * BENCHMARKS.md's dashboard table: the 1000-layer stress run of webviews/check-dashboard.mjs (`--results FILE`):
  * gaps between animation frames while layer statistics arrive 10 times a second, in headless Chromium.
  */
+import type { StressResult } from '../../webviews/dashboard/stress';
 
 export interface DashboardStressFile {
   date: string;
   machine: { host: string; cpu: string; cores: number; node: string };
   browser: string;
-  summary: {
-    layers: number;
-    updates: number;
-    frames: number;
-    durationMs: number;
-    frameMs: { mean: number; p50: number; p95: number; p99: number; max: number };
-    /** Frames over 50 ms. */
-    longFrames: number;
-  };
+  /** The stress run's result without its raw frame deltas. */
+  summary: Omit<StressResult, 'deltas'>;
 }
 
 export function dashboardStressTable(doc: DashboardStressFile): string {
