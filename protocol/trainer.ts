@@ -64,6 +64,8 @@ export interface RunSummary {
   best?: Record<string, number>;
   final?: Record<string, number>;
   error?: string;
+  /** A run of a sweep (protocol/sweep.ts): the sweep, the point and its job id. */
+  sweep?: { id: string; point: number; job: string };
 }
 
 /** Overrides of the model file's `train:`/`data:` settings for one run. */

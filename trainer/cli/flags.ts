@@ -24,6 +24,9 @@ export const CLI_RULES = {
   samples: { path: '--samples', field: int(1), flag: '--samples' },
   add: { path: '--add', field: int(1), flag: '--add' },
   jointSteps: { path: '--joint-steps', field: int(0), flag: '--joint-steps' },
+  workers: { path: '--workers', field: int(1, 256), flag: '--workers' },
+  concurrency: { path: '--concurrency', field: int(1, 64), flag: '--concurrency' },
+  stallS: { path: '--stall-s', field: int(1, 3600), flag: '--stall-s' },
 } satisfies Record<string, OverrideRule>;
 
 /** The flag's value under `rule`, undefined when it was not given. */

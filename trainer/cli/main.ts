@@ -11,6 +11,8 @@
  *   dynaxx grow <run-id> --data FILE [--add N]   add subnetworks for new data/tasks, old ones frozen
  *   dynaxx transfer <run-id> --data FILE         keep/retrain advice per subnetwork for a related task
  *   dynaxx report <run-id>... [--out FILE]       one self-contained HTML dashboard of runs (opens from disk, for CI)
+ *   dynaxx sweep <file.sweep.yaml> [--queue URL]  many runs from one file: a local pool, or a BullMQ queue
+ *   dynaxx worker --queue URL                    take a queue's sweep points and train them
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,8 @@ import { runPrune } from '../run/prune';
 import { formatOutcome } from './prune-table';
 import { writeReport } from '../report/command';
 import { existsSync } from 'node:fs';
+import { sweepCommand, workerCommand } from './sweep';
+import { sweepPointChild } from '../sweep/child';
 
 const MONITORS = 'nonfinite, grad-norm, activation-variance';
 
@@ -61,6 +65,18 @@ commands:
                               checkpoint (--samples N, default 2048)
   report <run-id> [<run-id>...]  one self-contained HTML file with the dashboard's views (opens from disk, no
                               network): --out FILE (default <run dir>/report.html); more runs are overlaid
+  sweep <file.sweep.yaml>     run every point of a sweep file (docs/sweeps.md), each a normal run tagged with the
+                              sweep; prints a table per point and per axis (mean ± spread over seeds) at the end:
+                              --workers N (local pool; default from the cores and the backend)
+                              --queue redis://[user:password@]host:port[/db] (or rediss://, or $DYNAXX_QUEUE_URL;
+                              password also from $DYNAXX_QUEUE_PASSWORD): put the points on a BullMQ queue that
+                              \`dynaxx worker\` processes serve; --detach: queue them and return
+                              --attach ID   pick up a sweep whose driver stopped     --cancel ID  (queue) stop one
+                              --report ID   the tables again, and one HTML report (--out FILE)
+  worker --queue URL          train sweep points from a queue until Ctrl-C: --concurrency N (default 1),
+                              --backend B, --runs-dir DIR (shared: a retried point resumes its checkpoint),
+                              --data-dir DIR (where relative data paths resolve; default .), --stall-s S (how
+                              soon a dead worker's point is retried elsewhere; default 30)
   serve                       run the trainer protocol over TCP for an editor on another machine:
                               dynaxx serve --port 7470 --token T (model file paths are paths on this machine)
 
@@ -131,6 +147,16 @@ export async function main(argv: string[]): Promise<number> {
         seeds: { type: 'string' },
         route: { type: 'boolean' },
         analyze: { type: 'boolean' },
+        workers: { type: 'string' },
+        queue: { type: 'string' },
+        attach: { type: 'string' },
+        report: { type: 'string' },
+        cancel: { type: 'string' },
+        detach: { type: 'boolean' },
+        events: { type: 'boolean' },
+        concurrency: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'stall-s': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -232,6 +258,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : printable(`report: ${r.file} (${Math.ceil(r.bytes / 1024)} KiB)\n`));
         return 0;
       }
+      case 'sweep':
+        return await sweepCommand(o, target, runsDir);
+      case 'worker':
+        return await workerCommand(o, runsDir);
+      case '__sweep-point':
+        return await sweepPointChild();
       default:
         throw new UsageError(`unknown command '${printable(command)}'`);
     }

@@ -20,7 +20,7 @@ import { loadDataset } from '../data/load';
 import { UserError } from '../errors';
 import { writeExport } from '../surgery/export';
 import { RunStore } from '../store/run-store';
-import { loadModelFile } from '../../spec';
+import { loadModelFile, loadModelText } from '../../spec';
 import { pruneOverrideProblems } from '../../spec/overrides';
 import type { NamedArray } from '../store/checkpoint';
 import { chooseExpert, routeExpert, type PrunedExpert } from './route-expert';
@@ -62,8 +62,8 @@ function routeSettings(model: ModelFile): RouteSpec {
  * What would stop the sweep after training, said before training: a model with no prunable layer (every reason
  * listed) or character data (one label per position; the sweep's statistics need one per sample).
  */
-export function checkPrunableBeforeTraining(file: string): void {
-  const model = loadModelFile(file);
+export function checkPrunableBeforeTraining(file: string, modelText?: string): void {
+  const model = modelText === undefined ? loadModelFile(file) : loadModelText(modelText, file);
   if (model.data.source === 'text') {
     throw new UserError(`${file}: the pruning sweep needs one label per sample; text data (a character language model) has one per position, which its statistics do not handle yet`);
   }

@@ -63,7 +63,7 @@ export async function assembleRun(plan: RunPlan, opts: SessionOptions): Promise<
 /** A new run's directory, with the model and its text. */
 function create(plan: RunPlan, loop: TrainingLoop, opts: SessionOptions): RunDir {
   const { model, sourceText, backend } = plan;
-  const dir = new RunStore(opts.runsDir).create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps });
+  const dir = new RunStore(opts.runsDir).create(model, { name: model.name, sourceText, backend: backend.backend, device: backend.device, totalSteps: loop.totalSteps, sweep: opts.sweep });
   dir.writeSpec(model, sourceText);
   return dir;
 }

@@ -26,6 +26,8 @@ export interface SessionOptions {
    * while statsEvery is 0 runs every 10 steps.
    */
   monitors?: string[];
+  /** A sweep's point: stored in the new run's run.json, so the sweep finds its run again (a retry resumes it). */
+  sweep?: { id: string; point: number; job: string };
 }
 
 export interface PreparedRun {

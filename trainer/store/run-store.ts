@@ -42,6 +42,8 @@ export interface CreateRunOptions {
   backend: string;
   device: string;
   totalSteps: number;
+  /** The sweep point this run trains (protocol/sweep.ts). */
+  sweep?: RunMeta['sweep'];
 }
 
 export class RunStore {
@@ -79,6 +81,7 @@ export class RunStore {
       updatedAt: now.toISOString(),
       step: 0,
       totalSteps: opts.totalSteps,
+      ...(opts.sweep ? { sweep: opts.sweep } : {}),
       ...trainerIdentity(),
     };
     writeJsonAtomic(path.join(run.dir, RUN_JSON), meta);
