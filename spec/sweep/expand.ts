@@ -26,12 +26,13 @@ export interface ExpandedPoint {
   modelText: string;
 }
 
-/** A point the sweep refuses: where in the sweep file (the offending axis value) and why. */
-export type SweepPointError = PointError & { range: SourceRange; file: string };
+/** A point the sweep refuses: its values, where in the sweep file (the offending axis value) and why. */
+export type SweepPointError = PointError & { values: Record<string, unknown>; range: SourceRange; file: string };
 
 export interface ExpandResult {
-  /** Every point, indices 0..n-1, including those listed in `errors` (do not run those). */
+  /** The points to run, in index order; together with `errors` they hold every index 0..pointCount-1 once. */
   points: ExpandedPoint[];
+  /** The points the sweep refuses (their model text is invalid, or an axis path does not fit the base file). */
   errors: SweepPointError[];
   /** The base model file's errors (positioned in it); when there are any, there are no points. */
   baseDiagnostics: SpecDiagnostic[];
@@ -103,7 +104,7 @@ export function expandSweep(sweep: SweepSpec, baseText: string, opts: ExpandOpti
     sweep.axes.forEach((a, i) => { values[a.path] = a.values[digits[i]!]; });
     const label = `point ${index} (${sweep.axes.map((a) => `${a.path}: ${formatValue(values[a.path])}`).join(', ')})`;
     const fail = (axis: number, message: string): void => {
-      errors.push({ index, message: `${label}: ${message}`, range: sweep.axes[axis]!.valueRanges[digits[axis]!]!, file: sweepFile });
+      errors.push({ index, values, message: `${label}: ${message}`, range: sweep.axes[axis]!.valueRanges[digits[axis]!]!, file: sweepFile });
     };
     const d = doc.clone();
     let failed = false;
@@ -120,12 +121,11 @@ export function expandSweep(sweep: SweepSpec, baseText: string, opts: ExpandOpti
         fail(i, `cannot set ${a.path}: ${quoteValue((e as Error).message, 200)}`);
       }
     });
-    const modelText = d.toString();
-    points.push({ index, values, modelText });
     if (failed) return;
+    const modelText = d.toString();
     const res = parseModelText(modelText, sweep.modelPath, modelOpts);
     const first = res.diagnostics.find((x) => x.severity === 'error');
-    if (!first) return;
+    if (!first) { points.push({ index, values, modelText }); return; }
     fail(blame(modelText, first, sweep, digits, deletes), first.message + (first.suggestion !== undefined ? ` (did you mean '${first.suggestion}'?)` : ''));
   });
   return { points, errors, baseDiagnostics: [] };
