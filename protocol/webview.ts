@@ -8,6 +8,7 @@
  */
 import type { DnaReport } from './dna';
 import type { Alert, LayerStats, MetricRecord } from './run-records';
+import type { SweepView } from './sweep';
 
 /** One run: metrics and per-layer statistics over time, alerts. */
 export interface RunSeries {
@@ -92,6 +93,11 @@ export interface DashboardData {
    * trained and the randomly initialised model. Shown by the "Routing paths" view.
    */
   paths?: DnaReport;
+  /**
+   * A sweep (protocol/sweep.ts, issue 17): its points, the metric per axis value and per configuration, and for prune
+   * sweeps the Pareto points of every run; its runs are `runs`. Shown by the "Sweep" view (`dynaxx sweep --report`).
+   */
+  sweep?: SweepView;
   /** When the data was collected (ISO). */
   generatedAt: string;
   /** A standalone report (no extension to talk to: clicks on layers show the id instead of revealing it). */
