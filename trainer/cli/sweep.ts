@@ -65,7 +65,7 @@ export async function sweepCommand(o: Opts, target: string | undefined, runsDir:
 
 function finish(o: Opts, record: SweepRecord, runsDir: string): number {
   const summary = summarizeSweep(record);
-  if (o.json) process.stdout.write(`${JSON.stringify(sweepJson(summary))}\n`);
+  if (o.json) process.stdout.write(`${sweepJson(summary)}\n`);
   else {
     process.stdout.write(printable(`\n${formatSweepTables(summary)}\n`));
     process.stdout.write(printable(`sweep ${record.def.id} ${record.status} (${record.executor}); runs in ${runsDir}\nreport: dynaxx sweep --report ${record.def.id}${record.executor === 'local' ? '' : ' --queue <url>'}\n`));
@@ -85,7 +85,7 @@ async function report(o: Opts, runsDir: string, id: string, queue: string | unde
   const summary = summarizeSweep(record);
   const out = (o.out as string | undefined) ?? resolve(store.folder(record.def.id), 'report.html');
   const written = writeSweepReport(runsDir, record, out);
-  if (o.json) process.stdout.write(`${JSON.stringify({ ...sweepJson(summary), report: written.file })}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify({ ...(JSON.parse(sweepJson(summary)) as object), report: written.file })}\n`);
   else process.stdout.write(printable(`${formatSweepTables(summary)}\nreport: ${written.file} (${Math.ceil(written.bytes / 1024)} KiB)\n`));
   return 0;
 }

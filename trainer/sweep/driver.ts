@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism, freemem } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { PointResult, SweepDef, SweepEvent, SweepJob, SweepRecord } from '../../protocol/sweep';
-import { readModelText } from '../../spec/parse';
+import { loadModelText, readModelText } from '../../spec/parse';
 import { specLimits } from '../../spec/limits';
 import { readTextFileBounded } from '../../spec/read-file';
 import { expandSweep, parseSweepText } from '../../spec/sweep';
@@ -92,7 +92,7 @@ export function defaultWorkers(backend: string | undefined, points: number): num
 export async function runSweep(file: string, o: SweepOptions): Promise<SweepRecord> {
   const prepared = prepareSweep(file, { backend: o.backend });
   const { def } = prepared;
-  const executor = makeExecutor(o, def, prepared.jobs.length);
+  const executor = makeExecutor(o, def, prepared.jobs);
   const record: SweepRecord = {
     def, executor: executor.name, status: 'running', updatedAt: def.createdAt,
     results: def.points.map((p) => prepared.failed.find((f) => f.point === p.index) ?? { point: p.index, jobId: p.jobId, status: 'queued', attempts: 0 }),
@@ -122,21 +122,27 @@ export async function attachSweep(idOrPrefix: string, o: SweepOptions): Promise<
     const done = new Set(record.results.filter((r) => r.status === 'completed' || r.status === 'diverged' || (r.status === 'failed' && r.attempts === 0)).map((r) => r.point));
     jobs = store.jobs(record.def.id).filter((j) => !done.has(j.point));
   }
-  const executor = makeExecutor(o, record.def, jobs.length);
+  const executor = makeExecutor(o, record.def, jobs);
   record = { ...record, executor: executor.name, status: 'running' };
   store.write(record);
   return drive(record, jobs, executor, store, o);
 }
 
-function makeExecutor(o: SweepOptions, def: SweepDef, points: number): SweepExecutor {
+function makeExecutor(o: SweepOptions, def: SweepDef, jobs: SweepJob[]): SweepExecutor {
+  const points = jobs.length;
   if (o.queue) return new QueueExecutor(o.queue, { detach: !!o.detach });
   if (o.detach) throw new UserError('--detach needs --queue: the local pool runs only while `dynaxx sweep` does');
-  const workers = o.workers ?? defaultWorkers(def.backend ?? backendOfJobs(def), points);
+  const workers = o.workers ?? defaultWorkers(def.backend ?? backendOfJobs(jobs), points);
   return new LocalPool({ workers, runsDir: o.runsDir, dataDir: dirname(def.modelPath) });
 }
 
-function backendOfJobs(def: SweepDef): string | undefined {
-  return def.backend;
+/** The backend the points ask for (the first point's `train.backend`), for the pool's default size. */
+function backendOfJobs(jobs: SweepJob[]): string | undefined {
+  try {
+    return jobs[0] ? loadModelText(jobs[0].modelText, jobs[0].modelName).train.backend : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecutor, store: SweepStore, o: SweepOptions): Promise<SweepRecord> {

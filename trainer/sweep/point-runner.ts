@@ -5,7 +5,7 @@
  * interrupted or cancelled one with a checkpoint is resumed from it. Never throws: every end is a PointOutcome.
  */
 import { join, resolve } from 'node:path';
-import type { PointResult, SweepJob } from '../../protocol/sweep';
+import type { PointResult } from '../../protocol/sweep';
 import type { BackendRequest } from '../../protocol/trainer';
 import { quoteValue } from '../../spec/limits';
 import { SpecError } from '../../spec/types';
