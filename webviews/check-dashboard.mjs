@@ -143,7 +143,22 @@ for (const theme of Object.keys(THEMES)) {
       log: document.querySelector('.training vscode-checkbox').checked,
       metric: document.querySelector('.stability vscode-single-select').value,
     }));
-    console.log(`after reload: ${JSON.stringify(restored)} (expected tab 1, log true, metric spectralNorm only if the first run has it: gradNorm)`);
+    console.log(`after reload: ${JSON.stringify(restored)} (expected tab 2 (stability), log true, metric spectralNorm only if the first run has it: gradNorm)`);
+    // sweep: a click on the metric's header sorts the points table by it (failed and diverged points, without one, last)
+    await p.click('vscode-tab-header[data-view="sweep"]');
+    await p.waitForSelector('.sweep-points th', { timeout: 10000 });
+    const rowsBefore = await p.$$eval('.sweep-points tbody tr', (trs) => trs.length);
+    await p.$$eval('.sweep-points th', (ths) => ths.find((h) => h.textContent.startsWith('valAccuracy')).click());
+    await p.$$eval('.sweep-points th', (ths) => ths.find((h) => h.textContent.startsWith('valAccuracy')).click());
+    const metricAt = await p.$$eval('.sweep-points th', (ths) => ths.findIndex((h) => h.textContent.startsWith('valAccuracy')));
+    const sorted = await p.$$eval('.sweep-points tbody tr', (trs, i) => trs.map((tr) => tr.children[i].textContent), metricAt);
+    const values = sorted.map(Number).filter((v) => Number.isFinite(v));
+    if (values.length < 10) problems.push(`sweep: the metric column reads ${sorted.join(', ')}`);
+    if (sorted.length !== rowsBefore || values.some((v, i) => i > 0 && v > values[i - 1])) problems.push(`sweep: the points table does not sort by the metric, descending: ${sorted.join(', ')}`);
+    if (Number.isFinite(Number(sorted.at(-1)))) problems.push('sweep: points without a metric do not sort last');
+    const front = await p.$$eval('.sweep canvas', (cs) => cs.filter((c) => c.width > 0).length);
+    if (front < 3) problems.push(`sweep: ${front} charts drawn, expected lr, stabilize and the Pareto front`);
+    await p.screenshot({ path: join(out, 'sweep-sorted-light.png'), fullPage: true });
     // routing paths: another labelling lists its groups
     await p.click('vscode-tab-header[data-view="paths"]');
     // the view renders on the next animation frame after its tab is shown: wait for it, not a fixed time

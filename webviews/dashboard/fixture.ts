@@ -3,10 +3,12 @@
  * metric records (a baseline whose deep layers blow up, and a stabilized run with spectral norms), 50 layer-statistics
  * rows × 40 layers each, a few alerts, a 4-subnetwork modularity report with its clustering history, a Pareto sweep of
  * 8 criteria × 4 targets, a routing curve, and the path statistics of a one-layer DNA on Fashion-MNIST patches
- * (8 hops, pool attn0..attn3, mlp0..mlp3, skip, top-1) trained and at random init. Free of DOM and Node APIs.
+ * (8 hops, pool attn0..attn3, mlp0..mlp3, skip, top-1) trained and at random init, and a prune sweep of 18 points over
+ * lr × stabilize × seed (`sweepFixture`). Free of DOM and Node APIs.
  */
 import type { DnaModuleInfo, DnaPathStats, DnaReport, PathAssociation } from '../../protocol/dna';
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
+import type { MetricStats, PointOutcome, SweepParetoPoint, SweepRow, SweepView } from '../../protocol/sweep';
 import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
 
 /** mulberry32: a small seeded generator. */
@@ -302,7 +304,72 @@ export function dashboardFixture(standalone = true): DashboardData {
     pareto: pareto(),
     routing: routing(),
     paths: dnaFixture(),
+    sweep: sweepFixture(),
     generatedAt: '2026-11-20T12:00:00.000Z',
     standalone,
+  };
+}
+
+/**
+ * A prune sweep for the sweep view: lr (3 values over two decades: a log axis) × stabilize (off, auto) × seed (3),
+ * 18 points: one diverged (lr 1e-2, off), one failed with its error, one still running; two runs are the fixture's
+ * runs, the others "on another machine". Each completed run brings 2 criteria × 3 targets of Pareto points.
+ */
+export function sweepFixture(): SweepView {
+  const rand = rng(17);
+  const lrs = [1e-4, 1e-3, 1e-2];
+  const modes = ['off', 'auto'];
+  const seeds = [1, 2, 3];
+  const axes = [
+    { key: 'train.optimizer.lr', name: 'lr', seed: false }, { key: 'stabilize', name: 'stabilize', seed: false }, { key: 'train.seed', name: 'seed', seed: true },
+  ];
+  const local = ['run-20261120-baseline', 'run-20261120-stable'];
+  const rows: SweepRow[] = [];
+  const pareto: SweepParetoPoint[] = [];
+  for (const lr of lrs) for (const mode of modes) for (const seed of seeds) {
+    const point = rows.length;
+    const runId = point < 2 ? local[point]! : `run-20261120-p${String(point).padStart(2, '0')}`;
+    const base = 0.78 + 0.05 * Math.log10(lr / 1e-4) * (mode === 'auto' ? 1 : 0.4) + (rand() - 0.5) * 0.02;
+    const row: SweepRow = { point, values: [lr, mode, seed], status: 'completed', outcome: 'ok', metric: base, worker: `gpu-${point % 2 ? 'b' : 'a'}:${4100 + (point % 3)}`, attempts: 1, runId };
+    if (lr === 1e-2 && mode === 'off' && seed === 2) Object.assign(row, { status: 'diverged', outcome: 'diverged', metric: undefined });
+    if (lr === 1e-4 && mode === 'auto' && seed === 3) Object.assign(row, { status: 'failed', outcome: 'failed', metric: undefined, runId: undefined, attempts: 2, error: 'out of memory on gpu-b </script> (retried)' });
+    if (lr === 1e-2 && mode === 'auto' && seed === 3) Object.assign(row, { status: 'running', outcome: 'pending', metric: undefined });
+    if (row.metric === undefined) delete row.metric;
+    if (row.runId === undefined) delete row.runId;
+    rows.push(row);
+    if (row.outcome !== 'ok') continue;
+    for (const criterion of ['l1', 'wanda']) for (const target of [0.3, 0.5, 0.7]) {
+      pareto.push({ point, runId, criterion, target, flopReduction: target * (0.95 + rand() * 0.1), accuracy: base - target ** 2 * (criterion === 'l1' ? 0.3 : 0.2) - rand() * 0.03, front: false });
+    }
+  }
+  for (const p of pareto) p.front = !pareto.some((q) => q.accuracy >= p.accuracy && q.flopReduction >= p.flopReduction && (q.accuracy > p.accuracy || q.flopReduction > p.flopReduction));
+  const stats = (rs: SweepRow[]): MetricStats => {
+    const xs = rs.filter((r) => r.outcome === 'ok').map((r) => r.metric!);
+    const mean = xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+    const std = mean !== undefined && xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : undefined;
+    const n = (o: PointOutcome) => rs.filter((r) => r.outcome === o).length;
+    return { n: xs.length, ...(mean !== undefined ? { mean } : {}), ...(std !== undefined ? { std } : {}), diverged: n('diverged'), failed: n('failed'), pending: n('pending') + n('cancelled') };
+  };
+  const best = <T extends MetricStats & { best: boolean }>(list: T[]): T[] => {
+    const top = list.filter((v) => v.mean !== undefined).sort((a, b) => b.mean! - a.mean!)[0];
+    if (top) top.best = true;
+    return list;
+  };
+  const perAxis = [0, 1].map((i) => ({
+    key: axes[i]!.key, name: axes[i]!.name,
+    values: best([...new Set(rows.map((r) => r.values[i]!))].map((value) => ({ value, ...stats(rows.filter((r) => r.values[i] === value)), best: false }))),
+  }));
+  const configurations = lrs.flatMap((lr) => modes.map((mode) => {
+    const rs = rows.filter((r) => r.values[0] === lr && r.values[1] === mode);
+    return { values: [lr, mode], points: rs.map((r) => r.point), ...stats(rs), best: false };
+  })).sort((a, b) => (a.mean === undefined ? 1 : b.mean === undefined ? -1 : b.mean - a.mean));
+  configurations[0]!.best = true;
+  const counts: Record<PointOutcome, number> = { ok: 0, diverged: 0, failed: 0, cancelled: 0, pending: 0 };
+  for (const r of rows) counts[r.outcome]++;
+  return {
+    id: 'sw-20261120-lr-stab', name: 'lr × stabilize', command: 'prune', metric: { name: 'valAccuracy', goal: 'max' }, executor: 'redis://queue.lab:6379',
+    status: 'running', updatedAt: '2026-11-20T12:00:00.000Z', axes, rows, perAxis, configurations, counts,
+    missingRuns: rows.flatMap((r) => (r.runId && !local.includes(r.runId) && (r.status === 'completed' || r.status === 'diverged') ? [r.runId] : [])),
+    pareto,
   };
 }

@@ -18,6 +18,7 @@ import { PathsView } from './views/paths';
 import { PruningView } from './views/pruning';
 import { StabilityView } from './views/stability';
 import { SubnetworksView } from './views/subnetworks';
+import { SweepView } from './views/sweep';
 import { TrainingView } from './views/training';
 import { el, type Actions, type View, type ViewContext } from './views/view';
 
@@ -44,7 +45,7 @@ class Dashboard {
       invalidate: (view) => this.scheduler.invalidate(view),
     };
     themeCharts(this.theme, []);
-    this.views = [new TrainingView(ctx), new StabilityView(ctx), new SubnetworksView(ctx), new PruningView(ctx), new PathsView(ctx)];
+    this.views = [new SweepView(ctx), new TrainingView(ctx), new StabilityView(ctx), new SubnetworksView(ctx), new PruningView(ctx), new PathsView(ctx)];
     this.notice.hidden = true;
     this.notice.setAttribute('role', 'status');
     root.append(this.tabs, this.empty, this.notice);
