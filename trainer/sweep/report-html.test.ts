@@ -47,7 +47,7 @@ before(async () => {
     { point: 0, jobId: 'sw-0', status: 'completed', attempts: 1, runId: ids[0], worker: 'here:1', metric: 0.5, final: { valAccuracy: 0.5 } },
     { point: 1, jobId: 'sw-1', status: 'completed', attempts: 1, runId: ids[1], worker: 'here:2', metric: 0.7, final: { valAccuracy: 0.7 } },
     // ran on another machine without a shared runs directory
-    { point: 2, jobId: 'sw-2', status: 'completed', attempts: 1, runId: '20261201-000000-tiny-ffff', worker: 'there:9', metric: 0.6, final: { valAccuracy: 0.6 } },
+    { point: 2, jobId: 'sw-2', status: 'completed', attempts: 1, runId: '20261201-000000-tiny-ffff', worker: 'there:9', metric: 0.9, final: { valAccuracy: 0.9 } },
     { point: 3, jobId: 'sw-3', status: 'failed', attempts: 2, worker: 'there:9', error: 'value </script><script>alert(1)</script> refused' },
   ];
   record = {
@@ -68,7 +68,7 @@ function embedded(html: string): DashboardData {
 
 test('the data: the local runs overlaid (best first, named by their axis values), the missing one listed', () => {
   const data = sweepDashboardData(runs, record);
-  assert.deepEqual(data.runs.map((r) => r.runId), [ids[1], ids[0]], 'the best metric first');
+  assert.deepEqual(data.runs.map((r) => r.runId), [ids[1], ids[0]], 'the best metric of the runs here first (the best of all is elsewhere)');
   assert.deepEqual(data.runs.map((r) => r.name), ['#1 stabilize=off seed=2', '#0 stabilize=off seed=1']);
   assert.ok(data.runs.every((r) => r.metrics.some((m) => m.split === 'train')));
   assert.deepEqual(data.sweep?.missingRuns, ['20261201-000000-tiny-ffff']);

@@ -35,7 +35,7 @@ export function sweepDashboardData(runsDir: string, record: SweepRecord): Dashbo
   const summary = summarizeSweep(record);
   const wanted = runRows(summary);
   const local = new Set(new RunStore(runsDir).ids());
-  const present = wanted.filter((r) => local.has(r.runId!));
+  const present = bestFirst(wanted.filter((r) => local.has(r.runId!)), summary.metric.goal);
   const missing = wanted.filter((r) => !local.has(r.runId!)).map((r) => r.runId!);
   const view = sweepView(record, missing);
   const base: DashboardData = present.length > 0
@@ -49,14 +49,17 @@ export function sweepDashboardData(runsDir: string, record: SweepRecord): Dashbo
   return { ...base, sweep: view };
 }
 
-/** The rows with a run to show (completed or diverged), the best metric first, then in point order; each run once. */
+/** The rows with a run to show (completed or diverged), in point order; each run once. */
 function runRows(summary: SweepSummary): SweepRow[] {
-  const rows = summary.rows.filter((r) => r.runId && (r.status === 'completed' || r.status === 'diverged'));
-  const sign = summary.metric.goal === 'max' ? -1 : 1;
-  const best = rows.filter((r) => r.outcome === 'ok').sort((a, b) => sign * (a.metric! - b.metric!) || a.point - b.point)[0];
-  const ordered = best ? [best, ...rows.filter((r) => r !== best)] : rows;
   const seen = new Set<string>();
-  return ordered.filter((r) => !seen.has(r.runId!) && seen.add(r.runId!));
+  return summary.rows.filter((r) => r.runId && (r.status === 'completed' || r.status === 'diverged') && !seen.has(r.runId) && seen.add(r.runId));
+}
+
+/** The row with the best metric first (its run is the dashboard's main run), the others in point order. */
+function bestFirst(rows: SweepRow[], goal: 'max' | 'min'): SweepRow[] {
+  const sign = goal === 'max' ? -1 : 1;
+  const best = rows.filter((r) => r.outcome === 'ok').sort((a, b) => sign * (a.metric! - b.metric!) || a.point - b.point)[0];
+  return best ? [best, ...rows.filter((r) => r !== best)] : rows;
 }
 
 /** `#3 lr=0.001 seed=2`: what tells the overlaid runs apart (they all train the same model file). */
