@@ -8,10 +8,13 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { Alert, LayerStats, RunStatus } from './trainer';
 
 /** Features whose code lenses and commands exist. A lens for a feature not listed here is never shown. */
-export type Feature = 'train' | 'stabilize' | 'discover' | 'prune' | 'route' | 'dashboard';
+export type Feature = 'train' | 'stabilize' | 'discover' | 'prune' | 'route' | 'dashboard' | 'sweep';
 
 /** The features that have landed in this build. Later issues add theirs here. */
-export const LANDED_FEATURES: readonly Feature[] = ['train', 'stabilize', 'discover', 'prune', 'dashboard'];
+export const LANDED_FEATURES: readonly Feature[] = ['train', 'stabilize', 'discover', 'prune', 'dashboard', 'sweep'];
+
+/** The features whose lenses sit in sweep files (`*.sweep.yaml`); every other feature's lenses sit in model files. */
+export const SWEEP_FILE_FEATURES: readonly Feature[] = ['sweep'];
 
 /** Command ids carried by code lenses (the extension registers them). Arguments: `LensCommandArgs`. */
 export const LensCommands = {
@@ -21,10 +24,14 @@ export const LensCommands = {
   prune: 'dynaxx.prune',
   route: 'dynaxx.route',
   openDashboard: 'dynaxx.openDashboard',
+  /** Sweep files: run the sweep on the trainer's local pool. */
+  runSweep: 'dynaxx.runSweep',
+  /** Sweep files: run the sweep on a BullMQ queue (the extension asks for its URL). */
+  runSweepOnQueue: 'dynaxx.runSweepOnQueue',
 } as const;
 
 export interface LensCommandArgs {
-  /** The model file's URI (`file:///…/model.dynaxx.yaml`). */
+  /** The model file's URI (`file:///…/model.dynaxx.yaml`), or the sweep file's for the sweep lenses. */
   uri: string;
   /** The block the lens sits on (a layer id), when it is not the top-of-file lens. */
   layerId?: string;

@@ -1,15 +1,17 @@
 /**
  * Code lenses, one provider per feature. Only the features in LANDED_FEATURES are asked: a lens for a
- * feature that has not landed is never shown. A later feature adds its provider with one line below.
+ * feature that has not landed is never shown. A later feature adds its provider with one line below. A sweep file
+ * asks only the features of SWEEP_FILE_FEATURES, a model file only the others.
  */
 import type { CodeLens } from 'vscode-languageserver';
-import { LANDED_FEATURES, type Feature } from '../protocol/lsp-ext';
+import { LANDED_FEATURES, SWEEP_FILE_FEATURES, type Feature } from '../protocol/lsp-ext';
 import { walkLayers, type LayerNode } from '../spec';
 import type { ParsedDocument } from './documents';
 import { dashboardLenses } from './lenses/dashboard';
 import { discoverLenses } from './lenses/discover';
 import { pruneLenses } from './lenses/prune';
 import { stabilizeLenses } from './lenses/stabilize';
+import { sweepLenses } from './lenses/sweep';
 import { trainLenses } from './lenses/train';
 
 /** Lenses of one feature for one document. */
@@ -21,10 +23,14 @@ export const LENS_PROVIDERS: Partial<Record<Feature, LensProvider>> = {
   discover: discoverLenses,
   prune: pruneLenses,
   dashboard: dashboardLenses,
+  sweep: sweepLenses,
 };
 
 export function codeLenses(doc: ParsedDocument, landed: readonly Feature[] = LANDED_FEATURES): CodeLens[] {
-  return landed.flatMap((feature) => LENS_PROVIDERS[feature]?.(doc) ?? []);
+  const sweepFile = doc.kind === 'sweep';
+  return landed
+    .filter((feature) => SWEEP_FILE_FEATURES.includes(feature) === sweepFile)
+    .flatMap((feature) => LENS_PROVIDERS[feature]?.(doc) ?? []);
 }
 
 /** The residual blocks as written (one per template, the first repetition), for providers that act on blocks. */

@@ -3,17 +3,21 @@
  * worker (parse-pool.ts) `debounceMs` after the last edit, and at once when a request needs the current version;
  * a result for an older version than the one now open is dropped. Files that are not open (a run's model file,
  * for its alerts) are read from disk and cached by modification time. The last model without errors is kept,
- * so hovers and alerts still work while the file is being edited.
+ * so hovers and alerts still work while the file is being edited. Sweep files (`*.sweep.yaml`) are parsed in the
+ * same workers as sweeps (server/sweep-job.ts), never as model files; an edit to an open model file re-checks the
+ * open sweep files, whose base model it may be.
  */
 import { statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseModelText, type ModelFile, type ParseResult } from '../spec';
+import { parseModelText, type ModelFile } from '../spec';
 import { specLimits } from '../spec/limits';
+import type { DocumentResult } from './parse-job';
 import { outcomeResult } from './parse-outcome';
 import type { ParsePool } from './parse-pool';
 import { safeReadFile, TRUSTED, type ReadPolicy } from './safe-read';
+import { sweepTooLarge } from './sweep-job';
 import { fileDiagnostic, LIMIT_CODE, overBytes, textProblem } from './text-limits';
 import { emptyTree, parseYaml, type YamlTree } from './yaml-ast';
 
@@ -23,7 +27,9 @@ export interface ParsedDocument {
   /** Whether the client has the document open (otherwise it was read from disk). */
   open: boolean;
   textDocument: TextDocument;
-  result: ParseResult;
+  /** `sweep`: a sweep file (`*.sweep.yaml`): no model, only its diagnostics and `result.sweep`. */
+  kind: 'model' | 'sweep';
+  result: DocumentResult;
   /** The current model, or the last one without errors (see `modelIsCurrent`). */
   model?: ModelFile;
   modelIsCurrent: boolean;
@@ -53,6 +59,11 @@ export function uriToPath(uri: string): string {
   }
 }
 
+/** Whether a document is a sweep file (`*.sweep.yaml`, `*.sweep.yml`), by its URI or path. */
+export function isSweepFile(uriOrPath: string): boolean {
+  return /\.sweep\.ya?ml$/i.test(uriOrPath);
+}
+
 /** One spelling for the same file (clients differ in how they escape `file:` URIs). */
 export function normalizeUri(uri: string): string {
   try {
@@ -76,6 +87,8 @@ export class ModelDocuments {
     documents.onDidChangeContent((e) => {
       const { uri, version } = e.document;
       if (this.parsed.get(uri)?.version !== version && this.running.get(uri)?.version !== version) this.schedule(uri);
+      // an open sweep file may have this model file as its base
+      if (!isSweepFile(uri)) for (const d of documents.all()) if (isSweepFile(d.uri)) this.schedule(d.uri, true);
     });
     documents.onDidClose((e) => {
       this.cancel(e.document.uri);
@@ -116,11 +129,12 @@ export class ModelDocuments {
     return this.documents.all().find((d) => normalizeUri(d.uri) === norm);
   }
 
-  private schedule(uri: string): void {
+  /** Parses `uri` after the debounce; `force`: also when its version is being parsed (what it reads changed). */
+  private schedule(uri: string, force = false): void {
     this.cancel(uri);
     this.timers.set(uri, setTimeout(() => {
       this.timers.delete(uri);
-      void this.parseNow(uri);
+      void this.parseNow(uri, force);
     }, this.options.debounceMs));
     this.pendingChanged();
   }
@@ -172,12 +186,14 @@ export class ModelDocuments {
     const file = uriToPath(textDocument.uri);
     const key = normalizeUri(uri);
     const limits = specLimits();
+    const sweep = isSweepFile(textDocument.uri);
     if (overBytes(text, limits.maxModelBytes)) {
       // not worth copying to a worker: the size alone decides
-      const result = { diagnostics: [fileDiagnostic(file, text, LIMIT_CODE, textProblem(text, limits)!)] };
+      const result = { diagnostics: [sweep ? sweepTooLarge(text, file, limits)! : fileDiagnostic(file, text, LIMIT_CODE, textProblem(text, limits)!)] };
       return fromResult(textDocument, open, result, { lastGood: this.lastGood.get(key), treeSafe: false });
     }
-    const outcome = await this.options.pool.run(open ? key : `disk:${key}`, { text, file, openJson: this.openJson(), policy: this.options.policy() });
+    const job = { text, file, openJson: this.openJson(), policy: this.options.policy(), ...(sweep ? { kind: 'sweep' as const, openModels: this.openModels() } : {}) };
+    const outcome = await this.options.pool.run(open ? key : `disk:${key}`, job);
     if (outcome.kind === 'superseded') return undefined;
     const result = outcomeResult(outcome, file, text, this.options.heapMb);
     return fromResult(textDocument, open, result, { lastGood: this.lastGood.get(key), treeSafe: outcome.kind === 'done' });
@@ -187,6 +203,13 @@ export class ModelDocuments {
   private openJson(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const d of this.documents.all()) if (d.uri.startsWith('file:') && d.uri.toLowerCase().endsWith('.json')) out[uriToPath(d.uri)] = d.getText();
+    return out;
+  }
+
+  /** The texts of the open model files by path: a sweep's base model is read from them first. */
+  private openModels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of this.documents.all()) if (d.uri.startsWith('file:') && /\.dynaxx\.ya?ml$/i.test(d.uri)) out[uriToPath(d.uri)] = d.getText();
     return out;
   }
 
@@ -217,7 +240,7 @@ export class ModelDocuments {
  * `treeSafe` false (the parse was stopped) leaves the syntax tree empty.
  */
 export function fromResult(
-  textDocument: TextDocument, open: boolean, result: ParseResult, options: { lastGood?: ModelFile | undefined; treeSafe?: boolean } = {},
+  textDocument: TextDocument, open: boolean, result: DocumentResult, options: { lastGood?: ModelFile | undefined; treeSafe?: boolean } = {},
 ): ParsedDocument {
   const text = textDocument.getText();
   const model = result.model ?? options.lastGood;
@@ -227,6 +250,7 @@ export function fromResult(
     version: textDocument.version,
     open,
     textDocument,
+    kind: isSweepFile(textDocument.uri) ? 'sweep' : 'model',
     result,
     ...(model ? { model } : {}),
     modelIsCurrent: result.model !== undefined,

@@ -17,7 +17,7 @@ after(async () => { await client.stop(); });
 
 test('code lenses: exactly the landed features, Train, Train stabilized, Discover subnetworks, Prune and Dashboard at the top', async () => {
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize', 'discover', 'prune', 'dashboard']);
+  assert.deepEqual(LANDED_FEATURES, ['train', 'stabilize', 'discover', 'prune', 'dashboard', 'sweep']);
   assert.equal(lenses.length, 5);
   assert.deepEqual(lenses[0], {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

@@ -2,11 +2,13 @@
  * One parse, as a parse worker runs it: the text checked against the size and nesting limits, then the spec's
  * `parseModelText` with the guarded reader for `modelJson:` (regular files, size cap, Restricted Mode roots,
  * never quoting a file that is not JSON). Open `.json` documents override the disk, as the editor shows them.
- * Pure apart from reading files, so tests run it without a worker.
+ * A sweep file (`kind: 'sweep'`) is read by sweep-job.ts instead. Pure apart from reading files, so tests run it
+ * without a worker.
  */
 import { parseModelText, type ParseResult } from '../spec';
-import { specLimits } from '../spec/limits';
+import { specLimits, type SpecLimits } from '../spec/limits';
 import { checkAllowed, jsonOnly, safeReadFile, type ReadPolicy } from './safe-read';
+import { runSweepJob, type SweepInfo } from './sweep-job';
 import { fileDiagnostic, LIMIT_CODE, overBytes, textProblem } from './text-limits';
 
 /** Main thread -> worker. */
@@ -18,15 +20,28 @@ export interface ParseJob {
   /** Texts of the open `.json` documents by path: they win over the files on disk. */
   openJson: Record<string, string>;
   policy: ReadPolicy;
+  /** `sweep`: a sweep file (`*.sweep.yaml`), checked with the base model it names. Default `model`. */
+  kind?: 'model' | 'sweep';
+  /** Sweep files: the texts of the open model files by path (a sweep's base model is read from them first). */
+  openModels?: Record<string, string>;
 }
 
-/** Worker -> main thread: `ready` once it has loaded, then one `done` per job. */
-export type WorkerMessage = { kind: 'ready' } | { kind: 'done'; id: number; result: ParseResult };
+/** A parse's result: a model file's, or a sweep file's with what its lenses show. */
+export type DocumentResult = ParseResult & { sweep?: SweepInfo };
 
-export function runParseJob(job: ParseJob): ParseResult {
+/** Worker -> main thread: `ready` once it has loaded, then one `done` per job. */
+export type WorkerMessage = { kind: 'ready' } | { kind: 'done'; id: number; result: DocumentResult };
+
+export function runParseJob(job: ParseJob): DocumentResult {
+  if (job.kind === 'sweep') return runSweepJob(job);
   const limits = specLimits();
   const problem = textProblem(job.text, limits);
   if (problem) return { diagnostics: [fileDiagnostic(job.file, job.text, LIMIT_CODE, problem)] };
+  return parseModelText(job.text, job.file, { readFile: modelJsonReader(job, limits) });
+}
+
+/** The reader for `modelJson:`: open `.json` documents first, else the guarded disk read; never quotes what is not JSON. */
+export function modelJsonReader(job: Pick<ParseJob, 'openJson' | 'policy'>, limits: SpecLimits): (path: string) => string {
   const read = (path: string): string => {
     const open = job.openJson[path];
     if (open === undefined) return safeReadFile(path, job.policy, 'maxModelJsonBytes', limits);
@@ -34,5 +49,5 @@ export function runParseJob(job: ParseJob): ParseResult {
     if (overBytes(open, limits.maxModelJsonBytes)) throw new Error('the open document is over the size limit for a modelJson file');
     return open;
   };
-  return parseModelText(job.text, job.file, { readFile: jsonOnly(read) });
+  return jsonOnly(read);
 }

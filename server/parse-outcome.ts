@@ -2,7 +2,7 @@
  * What a worker's parse outcome means for the file: the spec's result, or one error at 1:1 when the parse was
  * stopped (time limit, memory) or the worker failed. The messages say what probably happened and what to do.
  */
-import type { ParseResult } from '../spec';
+import type { DocumentResult as ParseResult } from './parse-job';
 import type { ParseOutcome } from './parse-pool';
 import { fileDiagnostic, LIMIT_CODE } from './text-limits';
 

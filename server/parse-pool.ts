@@ -8,11 +8,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ParseResult } from '../spec';
-import type { ParseJob, WorkerMessage } from './parse-job';
+import type { DocumentResult, ParseJob, WorkerMessage } from './parse-job';
 
 export type ParseOutcome =
-  | { kind: 'done'; result: ParseResult }
+  | { kind: 'done'; result: DocumentResult }
   /** Ran past the time limit; the worker was replaced. */
   | { kind: 'timeout'; ms: number }
   /** The worker died (out of memory, or it could not start). */

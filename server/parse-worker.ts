@@ -3,8 +3,7 @@
  * server): runs each job it is sent and posts the result. The pool kills it when a job runs past the time limit.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ParseResult } from '../spec';
-import { runParseJob, type ParseJob, type WorkerMessage } from './parse-job';
+import { runParseJob, type DocumentResult, type ParseJob, type WorkerMessage } from './parse-job';
 import { fileDiagnostic } from './text-limits';
 
 /** Tests only: a text containing this marker parses forever, like a hostile file that never finishes. */
@@ -15,7 +14,7 @@ if (!port) throw new Error('parse-worker.ts runs as a worker thread of the langu
 
 port.on('message', (job: ParseJob) => {
   if (SLOW_MARKER && job.text.includes(SLOW_MARKER)) for (;;) { /* hostile */ }
-  let result: ParseResult;
+  let result: DocumentResult;
   try {
     result = runParseJob(job);
   } catch (e) {

@@ -103,13 +103,17 @@ export function startServer(connection: Connection): void {
     return doc ? f(doc) : fallback;
   });
 
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (doc) => hover(doc, p.position, stats.live(doc.uri))));
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (doc) => completion(doc, p.position)));
-  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'document symbols', [], documentSymbols));
-  connection.onDocumentLinks((p) => withDoc(p.textDocument.uri, 'document links', [], documentLinks));
+  /** Features of model files only: a sweep file (`*.sweep.yaml`) has diagnostics, quick fixes and its lenses. */
+  const withModel = <T>(uri: string, what: string, fallback: T, f: (doc: ParsedDocument) => T): Promise<T> =>
+    withDoc(uri, what, fallback, (doc) => (doc.kind === 'model' ? f(doc) : fallback));
+
+  connection.onHover((p) => withModel(p.textDocument.uri, 'hover', null, (doc) => hover(doc, p.position, stats.live(doc.uri))));
+  connection.onCompletion((p) => withModel(p.textDocument.uri, 'completion', [], (doc) => completion(doc, p.position)));
+  connection.onDocumentSymbol((p) => withModel(p.textDocument.uri, 'document symbols', [], documentSymbols));
+  connection.onDocumentLinks((p) => withModel(p.textDocument.uri, 'document links', [], documentLinks));
   connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'code lenses', [], (doc) => codeLenses(doc)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'code actions', [], (doc) => codeActions(doc, p.context.diagnostics)));
-  connection.onRequest(LayerAtRequest.type, (p) => withDoc(p.uri, 'layerAt', {}, (doc) => {
+  connection.onRequest(LayerAtRequest.type, (p) => withModel(p.uri, 'layerAt', {}, (doc) => {
     const node = doc.model ? layerAt(doc.model, p.line + 1, p.character + 1) : undefined;
     return node ? { layerId: node.id } : {};
   }));
