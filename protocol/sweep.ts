@@ -91,6 +91,10 @@ export interface PointResult {
   /** Milliseconds from the point being queued to a worker starting it, and of the run itself. */
   queueMs?: number;
   runMs?: number;
+  /** Epoch ms on the worker's clock: the point's last try started and ended; and when the driver learned the end. */
+  startedAt?: number;
+  finishedAt?: number;
+  seenAt?: number;
   /** Prune sweeps: the run's Pareto points (criterion, FLOP reduction, accuracy), for the front across runs. */
   pareto?: Array<{ criterion: string; target: number; flopReduction: number; accuracy: number }>;
 }

@@ -73,6 +73,7 @@ commands:
                               \`dynaxx worker\` processes serve; --detach: queue them and return
                               --attach ID   pick up a sweep whose driver stopped     --cancel ID  (queue) stop one
                               --report ID   the tables again, and one HTML report (--out FILE)
+                              --json: the summary as JSON; --json --events: every event as a JSON line too
   worker --queue URL          train sweep points from a queue until Ctrl-C: --concurrency N (default 1),
                               --backend B, --runs-dir DIR (shared: a retried point resumes its checkpoint),
                               --data-dir DIR (where relative data paths resolve; default .), --stall-s S (how

@@ -157,6 +157,7 @@ async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecu
       if (i < 0) return;
       const prev = record.results[i]!;
       const next: PointResult = { ...prev, ...u };
+      if (u.status && u.status !== 'queued' && u.status !== 'running' && prev.status !== u.status) next.seenAt = Date.now();
       if (next.final && next.metric === undefined) {
         const m = next.final[record.def.metric.name];
         if (typeof m === 'number') next.metric = m;

@@ -23,7 +23,8 @@ export class LocalPool implements SweepExecutor {
         const worker = `${hostname()}/local-${n}`;
         const queueMs = Date.now() - queuedAt;
         for (let attempt = 1; ; attempt++) {
-          ev.onPoint({ point: job.point, status: 'running', worker, attempts: attempt, queueMs });
+          const startedAt = Date.now();
+          ev.onPoint({ point: job.point, status: 'running', worker, attempts: attempt, queueMs, startedAt });
           const out = await runPointInChild(job, {
             runsDir: this.o.runsDir, dataDir: this.o.dataDir, signal,
             onProgress: (p) => ev.onProgress(job!.point, p.step, p.totalSteps, p.loss),
@@ -35,7 +36,7 @@ export class LocalPool implements SweepExecutor {
             continue;
           }
           ev.onPoint({
-            point: job.point, status: out.status, worker, attempts: attempt, runMs: out.runMs,
+            point: job.point, status: out.status, worker, attempts: attempt, runMs: out.runMs, finishedAt: Date.now(),
             ...(out.runId ? { runId: out.runId } : {}), ...(out.final ? { final: out.final } : {}), ...(out.error ? { error: out.error } : {}),
             ...(out.step !== undefined ? { step: out.step, totalSteps: out.totalSteps } : {}), ...(out.pareto ? { pareto: out.pareto } : {}),
           });
