@@ -23,12 +23,26 @@ export interface QueueConnection {
   scrub(text: string): string;
 }
 
-/** The URL without its password: `redis://user:***@host:port/db`. Never throws, also for text that is no URL. */
+/**
+ * The URL without its password: `redis://user:***@host:port/db`. Never throws; text that is no URL loses everything
+ * between its first ':' and its last '@' (`u:pw@h` gives `u:***@h`): better too much hidden than a password shown.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_m, scheme: string, cred: string) => {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  const start = scheme ? scheme[0].length : 0;
+  const cred = url.slice(start, at);
+  const colon = cred.indexOf(':');
+  if (colon < 0) return url;
+  return `${url.slice(0, start)}${cred.slice(0, colon)}:***${url.slice(at)}`;
+}
+
+/** Every `redis://user:password@` or `rediss://...` inside a longer text, redacted. */
+function redactUrlsIn(text: string): string {
+  return text.replace(/\b(rediss?:\/\/)([^\s/@]*)@/gi, (m, scheme: string, cred: string) => {
     const colon = cred.indexOf(':');
-    if (colon < 0) return `${scheme}${cred}@`;
-    return `${scheme}${cred.slice(0, colon)}:***@`;
+    return colon < 0 ? m : `${scheme}${cred.slice(0, colon)}:***@`;
   });
 }
 
@@ -82,7 +96,7 @@ export function parseRedisUrl(url: string, env: NodeJS.ProcessEnv = process.env)
   if (password === undefined && env[QUEUE_PASSWORD_ENV]) password = env[QUEUE_PASSWORD_ENV];
   const secrets = [password, u.password].filter((s): s is string => !!s && s.length > 0);
   const scrub = (text: string): string => {
-    let t = redactUrl(text);
+    let t = redactUrlsIn(text);
     for (const s of secrets) t = t.split(s).join('***');
     return t;
   };
