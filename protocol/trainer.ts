@@ -10,6 +10,7 @@ import { NotificationType, ProgressType, RequestType } from 'vscode-jsonrpc';
 import type { DnaReport } from './dna';
 import type { ModularityHistory, ModularityReport, RoutingReport, SweepResult, TransferRow } from './reports';
 import type { Alert, LayerStats, MetricRecord } from './run-records';
+import type { SweepEvent } from './sweep';
 import type { DashboardData } from './webview';
 import { bool, either, listOf, num, object, oneOf, optional, text } from './schema';
 
@@ -352,6 +353,88 @@ export namespace RunDashboardRequest {
   export const params = object<RunDashboardParams>({
     runId, runsDir: optPath, compare: optional(listOf(runId, 'run ids (strings)')), reportsOnly: optional(bool),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps (issue 17): many runs from one `*.sweep.yaml` file, on the trainer's local pool of worker processes or on
+// a BullMQ queue (protocol/sweep.ts). One sweep at a time per trainer process; a sweep does not block `run/start`.
+
+/**
+ * A BullMQ queue's URL, `redis://[user:password@]host:port[/db]` or `rediss://…`: never logged, never echoed in errors
+ * (no length cap in the schema, whose message would quote the start of the value: the trainer checks the length).
+ */
+const queueUrl = optional(text({ min: 1 }));
+const sweepId = text({ min: 1, max: 256 });
+
+export interface SweepStartParams {
+  /** Absolute path of the `*.sweep.yaml` file on the trainer's machine; its `model:` is read beside it. */
+  sweepFile: string;
+  runsDir?: string;
+  /** Local pool size (default: from the cores, the backend and free memory). */
+  workers?: number;
+  /** Run the points on this BullMQ queue instead of the local pool (workers: `dynaxx worker --queue URL`). */
+  queue?: string;
+  /** Backend for every point (else each point's model file decides). */
+  backend?: BackendRequest;
+}
+export interface SweepStartResult { sweepId: string }
+/**
+ * Client -> trainer: read, check and store a sweep, then run it. Answers once the sweep is stored (its points queued);
+ * its progress and results come as `sweep/event` notifications until a `finished` event. An invalid sweep file (or
+ * base model) answers InvalidModel with `file:line:col` lines; a sweep already running here answers RunActive.
+ */
+export namespace SweepStartRequest {
+  export const method = 'sweep/start';
+  export const type = new RequestType<SweepStartParams, SweepStartResult, void>(method);
+  export const params = object<SweepStartParams>({
+    sweepFile: path, runsDir: optPath, workers: optional(num({ integer: true, min: 1 })), queue: queueUrl,
+    backend: optional(oneOf('auto', 'tensorflow', 'webgpu', 'wasm', 'cpu')),
+  });
+}
+
+export interface SweepAttachParams {
+  /** The sweep's id (or a unique prefix of it). */
+  sweepId: string;
+  /** The queue the sweep runs on; without it, a local sweep whose driver stopped is picked up from the runs directory. */
+  queue?: string;
+  runsDir?: string;
+}
+/**
+ * Client -> trainer: watch (and drive) a sweep started elsewhere: on a queue, by another trainer or `dynaxx sweep
+ * --detach`; or a local sweep whose driver died. Points that finished are kept; events as for `sweep/start`.
+ */
+export namespace SweepAttachRequest {
+  export const method = 'sweep/attach';
+  export const type = new RequestType<SweepAttachParams, SweepStartResult, void>(method);
+  export const params = object<SweepAttachParams>({ sweepId, queue: queueUrl, runsDir: optPath });
+}
+
+export interface SweepCancelParams { sweepId: string }
+/**
+ * Client -> trainer: cancel the sweep this trainer drives: queued points are dropped, running ones stop with a
+ * checkpoint; a `finished` event with status `cancelled` follows. InvalidRequest when no such sweep runs here.
+ */
+export namespace SweepCancelRequest {
+  export const method = 'sweep/cancel';
+  export const type = new RequestType<SweepCancelParams, Record<string, never>, void>(method);
+  export const params = object<SweepCancelParams>({ sweepId });
+}
+
+export interface SweepReportParams { sweepId: string; runsDir?: string }
+/** `file`: the HTML report's path on the trainer's machine (`<runs dir>/.sweeps/<id>/report.html`). */
+export interface SweepReportResult { file: string }
+/** Client -> trainer: write a sweep's HTML report (its points table, per-axis summary and overlaid runs) from its stored record. */
+export namespace SweepReportRequest {
+  export const method = 'sweep/report';
+  export const type = new RequestType<SweepReportParams, SweepReportResult, void>(method);
+  export const params = object<SweepReportParams>({ sweepId, runsDir: optPath });
+}
+
+export interface SweepEventParams { event: SweepEvent }
+/** Trainer -> client: what the sweep this trainer drives is doing (started, a point's state, progress, log, finished). */
+export namespace SweepEventNotification {
+  export const method = 'sweep/event';
+  export const type = new NotificationType<SweepEventParams>(method);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@
  * A sweep file (`kind: 'sweep'`) is read by sweep-job.ts instead. Pure apart from reading files, so tests run it
  * without a worker.
  */
-import { parseModelText, type ParseResult } from '../spec';
+import { parseModelText } from '../spec';
 import { specLimits, type SpecLimits } from '../spec/limits';
 import { checkAllowed, jsonOnly, safeReadFile, type ReadPolicy } from './safe-read';
-import { runSweepJob, type SweepInfo } from './sweep-job';
+import { runSweepJob, type SweepResult } from './sweep-job';
 import { fileDiagnostic, LIMIT_CODE, overBytes, textProblem } from './text-limits';
 
 /** Main thread -> worker. */
@@ -27,14 +27,14 @@ export interface ParseJob {
 }
 
 /** A parse's result: a model file's, or a sweep file's with what its lenses show. */
-export type DocumentResult = ParseResult & { sweep?: SweepInfo };
+export type DocumentResult = SweepResult;
 
 /** Worker -> main thread: `ready` once it has loaded, then one `done` per job. */
 export type WorkerMessage = { kind: 'ready' } | { kind: 'done'; id: number; result: DocumentResult };
 
 export function runParseJob(job: ParseJob): DocumentResult {
-  if (job.kind === 'sweep') return runSweepJob(job);
   const limits = specLimits();
+  if (job.kind === 'sweep') return runSweepJob({ ...job, readModelJson: modelJsonReader(job, limits) });
   const problem = textProblem(job.text, limits);
   if (problem) return { diagnostics: [fileDiagnostic(job.file, job.text, LIMIT_CODE, problem)] };
   return parseModelText(job.text, job.file, { readFile: modelJsonReader(job, limits) });

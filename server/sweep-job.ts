@@ -7,12 +7,10 @@
  * worker like any model file, so a hostile sweep is stopped by the same time and memory limits.
  */
 import { dirname, relative } from 'node:path';
-import { parseModelText, type SpecDiagnostic, type SourceRange } from '../spec';
+import { parseModelText, type ParseResult, type SpecDiagnostic, type SourceRange } from '../spec';
 import { howToRaise, overBytes, specLimits } from '../spec/limits';
 import { expandSweep, parseSweepText, type SweepPointError, type SweepSpec } from '../spec/sweep';
-import type { DocumentResult, ParseJob } from './parse-job';
-import { modelJsonReader } from './parse-job';
-import { checkAllowed, safeReadFile } from './safe-read';
+import { checkAllowed, safeReadFile, type ReadPolicy } from './safe-read';
 import { fileDiagnostic, LIMIT_CODE } from './text-limits';
 
 /** What the sweep's lenses show: its name and how many points it runs. */
@@ -23,6 +21,21 @@ export interface SweepInfo {
   /** Whether every point was expanded and checked (false above MAX_CHECKED_POINTS: only the base model was). */
   checked: boolean;
 }
+
+/** What a sweep file's check needs (parse-job.ts passes its job and its guarded `modelJson:` reader). */
+export interface SweepJobInput {
+  text: string;
+  /** The sweep file's path. */
+  file: string;
+  policy: ReadPolicy;
+  /** The texts of the open model files by path: the base model is read from them first. */
+  openModels?: Record<string, string>;
+  /** Reads the files the base model refers to (`modelJson:`). */
+  readModelJson(path: string): string;
+}
+
+/** A sweep file's diagnostics, and what its lenses show when it has no errors. */
+export type SweepResult = ParseResult & { sweep?: SweepInfo };
 
 /** Above this many points the editor checks the base model only (the CLI and the trainer check every point). */
 export const MAX_CHECKED_POINTS = 1000;
@@ -41,7 +54,7 @@ export function sweepTooLarge(text: string, file: string, limits = specLimits())
     + `(${howToRaise('maxModelBytes', limits)}). A sweep file this large is generated or hostile: check where it came from.`);
 }
 
-export function runSweepJob(job: ParseJob): DocumentResult {
+export function runSweepJob(job: SweepJobInput): SweepResult {
   const limits = specLimits();
   const tooLarge = sweepTooLarge(job.text, job.file, limits);
   if (tooLarge) return { diagnostics: [tooLarge] };
@@ -49,7 +62,7 @@ export function runSweepJob(job: ParseJob): DocumentResult {
   const sweep = parsed.sweep;
   if (!sweep) return { diagnostics: parsed.diagnostics };
   const diagnostics = [...parsed.diagnostics];
-  const onModel = (message: string, code = SWEEP_BASE_CODE): DocumentResult => ({ diagnostics: [...diagnostics, error(sweep.modelRange, code, message)] });
+  const onModel = (message: string, code = SWEEP_BASE_CODE): SweepResult => ({ diagnostics: [...diagnostics, error(sweep.modelRange, code, message)] });
   // only model files: the base model's errors are quoted here, and a sweep must not make any file readable that way
   if (!MODEL_FILE.test(sweep.modelPath)) return onModel(`the base model must be a *.dynaxx.yaml model file, not '${shortName(sweep.model)}'`);
   let baseText: string;
@@ -58,7 +71,7 @@ export function runSweepJob(job: ParseJob): DocumentResult {
   } catch (e) {
     return onModel(`cannot read the base model ${shortName(sweep.model)}: ${(e as Error).message}`);
   }
-  const readFile = modelJsonReader(job, limits);
+  const readFile = job.readModelJson;
   const info: SweepInfo = { name: sweep.name, points: sweep.pointCount, checked: sweep.pointCount <= MAX_CHECKED_POINTS };
   if (!info.checked) {
     const base = parseModelText(baseText, sweep.modelPath, { readFile, limits });
@@ -74,7 +87,7 @@ export function runSweepJob(job: ParseJob): DocumentResult {
 }
 
 /** The base model's text: the open document's (within the size limit and Restricted Mode), else the file on disk. */
-function readBase(job: ParseJob, path: string): string {
+function readBase(job: SweepJobInput, path: string): string {
   const limits = specLimits();
   const open = job.openModels?.[path];
   if (open === undefined) return safeReadFile(path, job.policy, 'maxModelBytes', limits);

@@ -31,6 +31,7 @@ import {
   RunMetricsNotification,
   RunResumeRequest,
   RunStartRequest,
+  SweepAttachRequest, SweepCancelRequest, SweepReportRequest, SweepStartRequest,
   TrainerErrorCodes,
   WorkDoneProgress,
   type MetricRecord,
@@ -50,6 +51,7 @@ import { startGrowth } from './run/grow';
 import { transferAdvice } from './modularity/transfer';
 import { runPrune } from './run/prune';
 import { collectDashboardData } from './report/collect';
+import { attachToSweep, cancelSweep, startSweep, sweepReport, type ActiveSweep, type SweepHost } from './sweep-requests';
 
 export const TRAINER_VERSION = '0.1.0';
 
@@ -65,6 +67,8 @@ interface Active {
 /** What one trainer process shares across its connections: the active run and who hears about it. */
 export class TrainerCore {
   active: Active | undefined;
+  /** The sweep this trainer drives (sweep-requests.ts): one at a time, beside a run. */
+  sweep: ActiveSweep | undefined;
   private readonly clients = new Set<MessageConnection>();
 
   /** `runsDir`: where runs go by default (a remote trainer's `--runs-dir`). */
@@ -83,14 +87,15 @@ export class TrainerCore {
     for (const c of this.clients) send(() => c.sendNotification(type, params as never));
   }
 
-  /** Resolves when no run is active. */
+  /** Resolves when no run and no sweep is active. */
   async idle(): Promise<void> {
-    while (this.active) await this.active.done;
+    while (this.active || this.sweep) await (this.active ?? this.sweep)!.done;
   }
 
-  /** Cancels the active run, if any (it stops with a checkpoint). */
+  /** Cancels the active run and sweep, if any (they stop with a checkpoint). */
   cancelAll(): void {
     this.active?.controller.abort();
+    this.sweep?.controller.abort();
   }
 }
 
@@ -343,6 +348,12 @@ export function bindTrainer(conn: MessageConnection, opts: BindOptions = {}): Tr
     const r = await runPrune(p.target, { criteria: p.criteria, targets: p.targets, schedule: p.schedule, finetuneSteps: p.finetuneSteps, scoreSteps: p.scoreSteps, seeds: p.seeds, route: p.route }, { runsDir: runsDirOf(p), events, signal: controller.signal });
     return { runId: r.runId, sweep: r.sweep, routing: r.routing ?? null };
   });
+
+  const sweeps: SweepHost = { core, runsDirOf, remote };
+  handle(SweepStartRequest, (p) => startSweep(sweeps, SweepStartRequest.method, p));
+  handle(SweepAttachRequest, (p) => attachToSweep(sweeps, SweepAttachRequest.method, p));
+  handle(SweepCancelRequest, (p) => cancelSweep(sweeps, p.sweepId));
+  handle(SweepReportRequest, (p) => sweepReport(sweeps, p));
 
   return {
     idle: () => core.idle(),
