@@ -14,6 +14,8 @@ import type { ServerSink } from './alerts';
 export const DOCUMENT_SELECTOR = [
   { language: 'dynaxx' },
   { scheme: 'file', pattern: '**/*.dynaxx.{yaml,yml}' },
+  { language: 'dynaxx-sweep' },
+  { scheme: 'file', pattern: '**/*.sweep.{yaml,yml}' },
 ];
 
 export class ServerClient implements ServerSink, vscode.Disposable {

@@ -11,6 +11,7 @@ import { RunDeleteRequest } from '../protocol/trainer';
 import { RESUMABLE, type RunsView } from './runs-view';
 import { discover, requireTrust, resume, showTrainerError, train, trainStabilized } from './training';
 import { pruneSweep } from './prune';
+import { attachSweep, cancelSweep, openSweepReport, runSweep } from './sweep';
 import { compareRuns, openDashboard, type DashboardCtx } from './panels/dashboard';
 
 type Cmd = (...args: any[]) => unknown;
@@ -40,6 +41,11 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.prune': { feature: 'prune', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => pruneSweep(ctx, arg) },
   'dynaxx.openDashboard': { feature: 'dashboard', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri | RunSummary) => openDashboard(ctx, arg) },
   'dynaxx.compareRuns': { feature: 'dashboard', make: (ctx) => () => compareRuns(ctx) },
+  'dynaxx.runSweep': { feature: 'sweep', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => runSweep(ctx, arg) },
+  'dynaxx.runSweepOnQueue': { feature: 'sweep', make: (ctx) => (arg?: LensCommandArgs | vscode.Uri) => runSweep(ctx, arg, true) },
+  'dynaxx.attachSweep': { feature: 'sweep', make: (ctx) => (sweepId?: string) => attachSweep(ctx, sweepId) },
+  'dynaxx.cancelSweep': { feature: 'sweep', make: (ctx) => () => cancelSweep(ctx) },
+  'dynaxx.openSweepReport': { feature: 'sweep', make: (ctx) => (sweepId?: string) => openSweepReport(ctx, sweepId) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },

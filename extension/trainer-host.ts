@@ -30,6 +30,7 @@ import {
   RunMetricsNotification,
   RunResumeRequest,
   RunStartRequest,
+  SweepEventNotification,
   TrainerErrorCodes,
   WorkDoneProgress,
   type InitializeParams,
@@ -41,6 +42,7 @@ import {
   type RunResumeParams,
   type RunStartParams,
   type RunStartResult,
+  type SweepEventParams,
   type WorkDoneProgressValue,
 } from '../protocol/trainer';
 import type { Config } from './config';
@@ -70,6 +72,7 @@ export class TrainerHost implements vscode.Disposable {
   private readonly started = new vscode.EventEmitter<InitializeResult>();
   private readonly crashed = new vscode.EventEmitter<CrashInfo>();
   private readonly stateChanged = new vscode.EventEmitter<TrainerState>();
+  private readonly sweepEvent = new vscode.EventEmitter<SweepEventParams>();
 
   readonly onMetrics = this.metrics.event;
   readonly onAlert = this.alerts.event;
@@ -79,6 +82,8 @@ export class TrainerHost implements vscode.Disposable {
   readonly onDidStart = this.started.event;
   readonly onDidCrash = this.crashed.event;
   readonly onDidChangeState = this.stateChanged.event;
+  /** The trainer's `sweep/event`s (the sweep it drives: sweep.ts follows them). */
+  readonly onSweepEvent = this.sweepEvent.event;
 
   /** What `initialize` reported: backends, their devices or why they are missing, what `auto` picks. */
   info: InitializeResult | undefined;
@@ -172,7 +177,7 @@ export class TrainerHost implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
-    for (const e of [this.metrics, this.alerts, this.layerStats, this.finished, this.runStarted, this.started, this.crashed, this.stateChanged]) e.dispose();
+    for (const e of [this.metrics, this.alerts, this.layerStats, this.finished, this.runStarted, this.started, this.crashed, this.stateChanged, this.sweepEvent]) e.dispose();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -283,6 +288,7 @@ export class TrainerHost implements vscode.Disposable {
     conn.onNotification(RunMetricsNotification.type, (p) => this.metrics.fire(p));
     conn.onNotification(RunAlertNotification.type, (p) => this.alerts.fire(p));
     conn.onNotification(RunLayerStatsNotification.type, (p) => this.layerStats.fire(p));
+    conn.onNotification(SweepEventNotification.type, (p) => this.sweepEvent.fire(p));
     conn.onNotification(RunFinishedNotification.type, (p) => {
       if (this.activeRun?.runId === p.runId) {
         this.activeRun = undefined;
