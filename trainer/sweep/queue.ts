@@ -114,6 +114,8 @@ export class QueueExecutor implements SweepExecutor {
   private queue?: Queue;
   private events?: QueueEvents;
   private lastError?: string;
+  /** While `run` runs: connection errors become (rate-limited) warnings for the driver. */
+  private onConnError?: (e: unknown) => void;
 
   constructor(url: string | undefined, opts: QueueExecutorOptions = {}) {
     this.opts = opts;
@@ -226,8 +228,11 @@ export class QueueExecutor implements SweepExecutor {
         if (t.status && TERMINAL.has(t.status)) return;
         const job = await queue.getJob(t.job.jobId);
         if (!job) {
-          if (cancelling) emit(t, { point: t.job.point, jobId: t.job.jobId, status: 'cancelled', attempts: 0 });
-          else await queue.add(def.command, t.job, jobOpts(t.job)); // lost (Redis without its data): queue it again
+          // Dropped by a cancel (maybe `--cancel` elsewhere, before this driver saw the flag), else lost (a Redis
+          // that came back without its data): queue it again.
+          if (!cancelling && (await r.exists(cancelKey(def.id)))) void startCancel('cancelled from elsewhere').catch((e) => this.noteError(e, events));
+          if (cancelling || (await r.exists(cancelKey(def.id)))) emit(t, { point: t.job.point, jobId: t.job.jobId, status: 'cancelled', attempts: 0 });
+          else await queue.add(def.command, t.job, jobOpts(t.job));
           return;
         }
         emit(t, pointFromJob(job, await job.getState(), t.job.point, def));
@@ -235,6 +240,7 @@ export class QueueExecutor implements SweepExecutor {
       return t.busy;
     };
 
+    this.onConnError = (e) => this.noteError(e, events);
     const qe = this.getEvents();
     const onJob = ({ jobId }: { jobId: string }): void => {
       const t = tracked.get(jobId);
@@ -287,6 +293,7 @@ export class QueueExecutor implements SweepExecutor {
         await delay(this.opts.pollMs ?? 1000);
       }
     } finally {
+      this.onConnError = undefined;
       signal.removeEventListener('abort', onAbort);
       qe.off('active', onJob);
       qe.off('completed', onJob);
@@ -312,7 +319,7 @@ export class QueueExecutor implements SweepExecutor {
   private async client(): Promise<Redis> {
     if (!this.redis) {
       this.redis = new Redis(this.conn.options);
-      this.redis.on('error', (e: unknown) => { this.lastError = errorText(e, this.conn); });
+      this.redis.on('error', (e: unknown) => this.connError(e));
     }
     const r = this.redis;
     const ms = this.opts.connectTimeoutMs ?? 30_000;
@@ -331,7 +338,7 @@ export class QueueExecutor implements SweepExecutor {
   private getQueue(): Queue {
     if (!this.queue) {
       this.queue = new Queue(QUEUE_NAME, { connection: this.conn.options, prefix: QUEUE_PREFIX });
-      this.queue.on('error', (e: unknown) => { this.lastError = errorText(e, this.conn); });
+      this.queue.on('error', (e: unknown) => this.connError(e));
     }
     return this.queue;
   }
@@ -339,9 +346,14 @@ export class QueueExecutor implements SweepExecutor {
   private getEvents(): QueueEvents {
     if (!this.events) {
       this.events = new QueueEvents(QUEUE_NAME, { connection: this.conn.options, prefix: QUEUE_PREFIX });
-      this.events.on('error', (e: unknown) => { this.lastError = errorText(e, this.conn); });
+      this.events.on('error', (e: unknown) => this.connError(e));
     }
     return this.events;
+  }
+
+  private connError(e: unknown): void {
+    this.lastError = errorText(e, this.conn);
+    this.onConnError?.(e);
   }
 
   private lastLogged = 0;
