@@ -111,3 +111,24 @@ test('hostile sweeps stay bounded: a huge file is one error at 1:1, a grid over 
   assert.match(message(secret.diagnostics[0]!), /must be a \*\.dynaxx\.yaml model file/);
   assert.doesNotMatch(message(secret.diagnostics[0]!), /root:/);
 });
+
+test('Restricted Mode: a base model outside the workspace folders is not read, and the error says why', async () => {
+  const outside = mkdtempSync(join(tmpdir(), 'dynaxx-sweep-outside-'));
+  const inside = mkdtempSync(join(tmpdir(), 'dynaxx-sweep-ws-'));
+  copyFileSync(join(ROOT, 'examples', 'sweep-mlp.dynaxx.yaml'), join(outside, 'm.dynaxx.yaml'));
+  const restricted = await TestClient.start({ debounceMs: 0, folders: [inside], init: { workspaceTrusted: false } });
+  try {
+    const path = join(inside, 'r.sweep.yaml');
+    const text = `model: ${join(outside, 'm.dynaxx.yaml')}\naxes:\n  train.seed: [1, 2]\n`;
+    writeFileSync(path, text);
+    const uri = await restricted.open(path, text);
+    const d = (await restricted.waitForDiagnostics(uri)).params.diagnostics;
+    assert.equal(d.length, 1);
+    assert.equal(d[0]!.code, 'sweep-base-model');
+    assert.match(message(d[0]!), /cannot read the base model .*Restricted Mode/);
+  } finally {
+    await restricted.stop();
+    rmSync(outside, { recursive: true, force: true });
+    rmSync(inside, { recursive: true, force: true });
+  }
+});

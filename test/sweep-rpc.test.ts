@@ -105,4 +105,9 @@ test('sweep/start checks what it is given: a *.sweep.yaml file, without errors; 
     });
   }
   assert.ok(!t.log.join('\n').includes(secret));
+  // a remote trainer reads *.sweep.yaml files too (its model-file rule is for the base model)
+  const remote = inProcessTrainer(join(dir, 'runs'), { remote: true });
+  trainers.push(remote);
+  await assert.rejects(remote.client.sendRequest(SweepStartRequest.type, { sweepFile: good, queue: 'http://h:1' }), (e: ResponseError<void>) =>
+    /bad queue URL/.test(e.message));
 });

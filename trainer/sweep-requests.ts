@@ -86,7 +86,7 @@ export function sweepReport(host: SweepHost, p: SweepReportParams): SweepReportR
 export function checkSweepFile(method: string, file: string, remote: boolean): void {
   const shown = `'${quoteValue(file, 200)}'`;
   if (!SWEEP_FILE.test(file)) throw new UserError(`${method}: sweepFile ${shown} is not a sweep file: the trainer runs only *.sweep.yaml files`);
-  checkModelFile(method, 'sweepFile', file, remote);
+  checkModelFile(method, 'sweepFile', file, false); // its name was checked above (a remote trainer's rule is for model files)
   const limits = specLimits();
   const parsed = parseSweepText(readTextFileBounded(file, limits.maxModelBytes, howToRaise('maxModelBytes', limits)), file, { limits });
   // the sweep's own errors are reported by the driver (SpecError, with positions); only the base model is checked here
