@@ -48,6 +48,10 @@ function ping(port: number, password?: string): Promise<boolean> {
   });
 }
 
+/** Servers still running: killed when the test process exits, even after a crash, so none outlives its tests. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+
 export class RedisServer {
   private proc?: ChildProcess;
   private log = '';
@@ -75,6 +79,8 @@ export class RedisServer {
     if (this.password) args.push('--requirepass', this.password);
     const p = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = p;
+    live.add(p);
+    p.once('exit', () => live.delete(p));
     p.stdout?.on('data', (d: Buffer) => { this.log = (this.log + d.toString()).slice(-4000); });
     p.stderr?.on('data', (d: Buffer) => { this.log = (this.log + d.toString()).slice(-4000); });
     const end = Date.now() + 10_000;
