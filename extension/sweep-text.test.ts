@@ -10,7 +10,7 @@ const done = (point: number, metric: number, extra: Partial<PointResult> = {}): 
 test('the progress line: points done of all, the point that reported last with its step and loss', () => {
   const s = new SweepState('mlp-lr-1', 'mlp-lr');
   assert.equal(progressText(s), 'Sweep mlp-lr: 0/? points');
-  s.apply({ kind: 'started', sweepId: 'mlp-lr-1', points: 8, executor: 'local' });
+  s.apply({ kind: 'started', sweepId: 'mlp-lr-1', points: 8, executor: 'local', metric: { name: 'valAccuracy', goal: 'max' } });
   for (const p of [0, 1, 2]) s.apply({ kind: 'point', sweepId: 'mlp-lr-1', result: done(p, 0.8) });
   s.apply({ kind: 'point', sweepId: 'mlp-lr-1', result: { point: 4, jobId: 'x', status: 'running', attempts: 1 } });
   s.apply({ kind: 'progress', sweepId: 'mlp-lr-1', point: 4, step: 120, totalSteps: 300, loss: 0.41234 });
@@ -31,7 +31,7 @@ test('output lines: a point starting, ending with its metric, failing with its e
 
 test('the closing message: the best point by its metric (higher accuracy, lower loss), failures and cancellation said', () => {
   const s = new SweepState('s', 'mlp-lr');
-  s.apply({ kind: 'started', sweepId: 's', points: 3, executor: 'local' });
+  s.apply({ kind: 'started', sweepId: 's', points: 3, executor: 'local', metric: { name: 'valAccuracy', goal: 'max' } });
   s.apply({ kind: 'point', sweepId: 's', result: done(0, 0.81) });
   s.apply({ kind: 'point', sweepId: 's', result: done(1, 0.86) });
   s.apply({ kind: 'point', sweepId: 's', result: done(2, 0.84) });
@@ -40,9 +40,11 @@ test('the closing message: the best point by its metric (higher accuracy, lower 
 
   const losses = [done(0, 0.5, { final: { loss: 0.5 } }), done(1, 0.2, { final: { loss: 0.2 } })];
   assert.equal(bestPoint(losses)!.point, 1);
+  // the sweep's own goal wins over the name rule: a loss the file says to maximise
+  assert.equal(bestPoint(losses, { name: 'loss', goal: 'max' })!.point, 0);
 
   const c = new SweepState('c', 'c');
-  c.apply({ kind: 'started', sweepId: 'c', points: 4, executor: 'redis://h:6379' });
+  c.apply({ kind: 'started', sweepId: 'c', points: 4, executor: 'redis://h:6379', metric: { name: 'valAccuracy', goal: 'max' } });
   c.apply({ kind: 'point', sweepId: 'c', result: done(0, 0.7) });
   c.apply({ kind: 'finished', sweepId: 'c', status: 'cancelled', completed: 1, failed: 1 });
   assert.equal(finishedText(c), 'Sweep c cancelled: 1 of 4 points completed, 1 failed, best valAccuracy 0.7 (p0)');

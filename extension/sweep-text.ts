@@ -4,12 +4,14 @@
  * closing notification ("Sweep mlp-lr completed: 8 points, best valAccuracy 0.86 (p3)"). No vscode here: tested
  * with node:test alone.
  */
-import type { PointResult, SweepEvent } from '../protocol/sweep';
+import type { PointResult, SweepEvent, SweepMetric } from '../protocol/sweep';
 
 /** A sweep as the editor follows it. */
 export class SweepState {
   total = 0;
   executor = '';
+  /** The sweep's metric and which way is better (from the `started` event). */
+  metric: SweepMetric | undefined;
   readonly results = new Map<number, PointResult>();
   /** The latest progress of each running point, and which point reported last. */
   readonly progress = new Map<number, { step: number; totalSteps: number; loss?: number }>();
@@ -24,13 +26,14 @@ export class SweepState {
       case 'started':
         this.total = e.points;
         this.executor = e.executor;
+        this.metric = e.metric;
         return `sweep ${e.sweepId}: ${e.points} point${e.points === 1 ? '' : 's'} on ${e.executor}`;
       case 'point': {
         const prev = this.results.get(e.result.point);
         this.results.set(e.result.point, e.result);
         if (e.result.status !== 'running') this.progress.delete(e.result.point);
         if (prev?.status === e.result.status || e.result.status === 'queued') return undefined;
-        return pointLine(e.result);
+        return pointLine(e.result, this.metric?.name);
       }
       case 'progress':
         this.progress.set(e.point, { step: e.step, totalSteps: e.totalSteps, ...(e.loss !== undefined ? { loss: e.loss } : {}) });
@@ -69,9 +72,9 @@ export function progressPercent(s: SweepState): number {
 }
 
 /** "point 3 completed: valAccuracy 0.8612 (run 2026…)", "point 2 failed: …", "point 1 running on host:123 (try 2)". */
-export function pointLine(r: PointResult): string {
+export function pointLine(r: PointResult, name?: string): string {
   if (r.status === 'running') return `point ${r.point} running${r.worker ? ` on ${r.worker}` : ''}${r.attempts > 1 ? ` (try ${r.attempts})` : ''}`;
-  const metric = r.metric !== undefined ? `: ${metricName(r)} ${formatNumber(r.metric)}` : '';
+  const metric = r.metric !== undefined ? `: ${name ?? metricName(r)} ${formatNumber(r.metric)}` : '';
   const error = r.error ? `: ${r.error.split('\n')[0]}` : '';
   return `point ${r.point} ${r.status}${metric}${r.runId ? ` (run ${r.runId})` : ''}${error}`;
 }
@@ -87,12 +90,12 @@ export function lowerIsBetter(name: string): boolean {
   return /loss|error/i.test(name);
 }
 
-/** The best completed point by its metric, or undefined when none has one. */
-export function bestPoint(results: Iterable<PointResult>): PointResult | undefined {
+/** The best completed point by the sweep's metric (its goal; without one, lower is better for losses and errors). */
+export function bestPoint(results: Iterable<PointResult>, metric?: SweepMetric): PointResult | undefined {
   let best: PointResult | undefined;
   for (const r of results) {
     if (r.status !== 'completed' || r.metric === undefined || !Number.isFinite(r.metric)) continue;
-    const lower = lowerIsBetter(metricName(r));
+    const lower = metric ? metric.goal === 'min' : lowerIsBetter(metricName(r));
     if (!best || (lower ? r.metric < best.metric! : r.metric > best.metric!)) best = r;
   }
   return best;
@@ -107,8 +110,8 @@ export function finishedText(s: SweepState): string {
   const completed = f?.completed ?? [...s.results.values()].filter((r) => r.status === 'completed').length;
   const count = status === 'completed' ? `${total} point${total === 1 ? '' : 's'}` : `${completed} of ${total} points completed`;
   const failures = failed > 0 ? `, ${failed} failed` : '';
-  const best = bestPoint(s.results.values());
-  const bestText = best ? `, best ${metricName(best)} ${formatNumber(best.metric!, 2)} (p${best.point})` : '';
+  const best = bestPoint(s.results.values(), s.metric);
+  const bestText = best ? `, best ${s.metric?.name ?? metricName(best)} ${formatNumber(best.metric!, 2)} (p${best.point})` : '';
   return `Sweep ${s.name} ${status}: ${count}${failures}${bestText}`;
 }
 

@@ -111,7 +111,7 @@ export interface SweepRecord {
 
 /** What a sweep driver streams while it runs (CLI progress, the editor's progress and output). */
 export type SweepEvent =
-  | { kind: 'started'; sweepId: string; points: number; executor: string }
+  | { kind: 'started'; sweepId: string; points: number; executor: string; metric: SweepMetric }
   | { kind: 'point'; sweepId: string; result: PointResult }
   | { kind: 'progress'; sweepId: string; point: number; step: number; totalSteps: number; loss?: number }
   | { kind: 'log'; sweepId: string; level: 'info' | 'warning' | 'error'; message: string }

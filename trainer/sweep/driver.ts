@@ -149,7 +149,7 @@ async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecu
   const id = record.def.id;
   const emit = (e: SweepEvent) => o.onEvent?.(e);
   const signal = o.signal ?? new AbortController().signal;
-  emit({ kind: 'started', sweepId: id, points: record.def.points.length, executor: executor.name });
+  emit({ kind: 'started', sweepId: id, points: record.def.points.length, executor: executor.name, metric: record.def.metric });
   for (const r of record.results) if (r.status !== 'queued') emit({ kind: 'point', sweepId: id, result: r });
   const events: ExecutorEvents = {
     onPoint: (u) => {
