@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SweepRecord } from '../protocol/sweep';
 import { blobsModel, exited, runCli, spawnCli, tempDir, waitFor } from './helpers';
-import { RedisServer, redisSkipReason } from './redis-server';
+import { RedisServer, redisSkipReason } from '../bench/sweep/redis-server';
 
 function sweepDir(o: { steps?: number; axes?: string; checkpointEvery?: number } = {}) {
   const dir = tempDir('dynaxx-sweep-');

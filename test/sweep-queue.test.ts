@@ -17,7 +17,7 @@ import { runSweep } from '../trainer/sweep/driver';
 import { QUEUE_NAME, QUEUE_PREFIX, QueueExecutor } from '../trainer/sweep/queue';
 import { parseRedisUrl, redactUrl, resolveQueueUrl } from '../trainer/sweep/redis-url';
 import { blobsModel, exited, runCli, spawnCli, tempDir } from './helpers';
-import { RedisServer, redisSkipReason } from './redis-server';
+import { RedisServer, redisSkipReason } from '../bench/sweep/redis-server';
 
 const skip = redisSkipReason();
 if (skip) console.log(`# ${skip}`);

@@ -12,7 +12,7 @@ import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PointResult, SweepRecord } from '../../protocol/sweep';
-import { RedisServer } from '../../test/redis-server';
+import { RedisServer } from './redis-server';
 import { sweepBenchTable, type SweepBenchConfig, type SweepBenchFile } from './report';
 
 const ROOT = join(__dirname, '..', '..');

@@ -44,7 +44,8 @@ export const AXES_DOC = 'Key path into the model file → list of values, e.g. `
   + '`model.layers[1].units: [64, 128]`. `off` removes the key (unless the key accepts `off`, like `stabilize`). The grid is every combination, the last axis varying fastest.';
 export const SEARCH_DOC = '`grid` (default: every combination) or `{ random: N, seed: S }`: N distinct grid points drawn with seed S (N at most the grid size).';
 export const METRIC_DOC = 'What the sweep compares: a number of each run\'s final summary and whether higher (`max`) or lower (`min`) is better. '
-  + 'Default `{ name: valAccuracy, goal: max }`; `metric: loss` alone means min for names with `loss` or `error`, else max.';
+  + 'Default `{ name: valAccuracy, goal: max }`; a name alone (`metric: valLoss`) means min for names with `loss` or `error`, else max. '
+  + 'A run\'s summary has valLoss, valAccuracy, testLoss, testAccuracy (when the data has those splits) and trainLoss (the last training loss read).';
 export const SEEDS_DOC = 'Axes that repeat a point (seeds): per-axis summaries average over them. Default: every axis whose path ends in `.seed`.';
 
 /** Keys the sweep parser reads besides SWEEP_FIELDS. */
@@ -53,6 +54,8 @@ export const SWEEP_SECTIONS = ['axes', 'search', 'metric', 'seeds'] as const;
 export const SWEEP_KEYS: readonly string[] = [...Object.keys(SWEEP_FIELDS), ...SWEEP_SECTIONS];
 
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** The numbers every run's summary has (the point runner adds trainLoss); a technique may add others. */
+export const SUMMARY_METRICS = ['valAccuracy', 'valLoss', 'testAccuracy', 'testLoss', 'trainLoss'] as const;
 
 export function parseSweepText(text: string, file: string, opts: SweepParseOptions = {}): SweepParseResult {
   const r = new Reporter();
@@ -241,10 +244,20 @@ function readMetric(e: SEntry | undefined, r: Reporter): SweepMetric | undefined
   if (!e || !v || (v.kind === 'scalar' && v.value === null)) return { name: 'valAccuracy', goal: 'max' };
   const nameOk = (node: SNode, name: unknown): name is string => {
     if (typeof name === 'string' && METRIC_NAME.test(name)) return true;
-    r.error(node.range, 'type', `the metric's name must be a summary number's name such as valAccuracy or loss, got ${describe(node)}`);
+    r.error(node.range, 'type', `the metric's name must be a summary number's name such as valAccuracy or valLoss, got ${describe(node)}`);
     return false;
   };
-  if (v.kind === 'scalar') return nameOk(v, v.value) ? { name: v.value as string, goal: goalFor(v.value as string) } : undefined;
+  const known = (node: SNode, name: string) => {
+    if (!(SUMMARY_METRICS as readonly string[]).includes(name)) {
+      const s = didYouMean(name, SUMMARY_METRICS);
+      r.warning(node.range, 'unknown-metric', `'${name}' is not one of the numbers every run's summary has (${SUMMARY_METRICS.join(', ')})${s ? `; did you mean '${s}'?` : ''}: points without it are not compared`);
+    }
+  };
+  if (v.kind === 'scalar') {
+    if (!nameOk(v, v.value)) return undefined;
+    known(v, v.value as string);
+    return { name: v.value as string, goal: goalFor(v.value as string) };
+  }
   if (v.kind !== 'map') {
     r.error(v.range, 'type', `'metric' must be { name: <summary number>, goal: max | min } or a name, got ${describe(v)}`);
     return undefined;
@@ -257,6 +270,7 @@ function readMetric(e: SEntry | undefined, r: Reporter): SweepMetric | undefined
   const nameEntry = entry(v, 'name');
   if (nameEntry && !nameOk(nameEntry.value, raw.name)) return undefined;
   const name = (raw.name as string | undefined) ?? 'valAccuracy';
+  if (nameEntry) known(nameEntry.value, name);
   return { name, goal: (raw.goal as SweepMetric['goal'] | undefined) ?? goalFor(name) };
 }
 

@@ -151,6 +151,7 @@ async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecu
   const signal = o.signal ?? new AbortController().signal;
   emit({ kind: 'started', sweepId: id, points: record.def.points.length, executor: executor.name, metric: record.def.metric });
   for (const r of record.results) if (r.status !== 'queued') emit({ kind: 'point', sweepId: id, result: r });
+  let warned = false;
   const events: ExecutorEvents = {
     onPoint: (u) => {
       const i = record.results.findIndex((r) => r.point === u.point);
@@ -161,6 +162,10 @@ async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecu
       if (next.final && next.metric === undefined) {
         const m = next.final[record.def.metric.name];
         if (typeof m === 'number') next.metric = m;
+        else if (next.status === 'completed' && !warned) {
+          warned = true;
+          emit({ kind: 'log', sweepId: id, level: 'warning', message: `point ${next.point} has no '${record.def.metric.name}' in its summary (it has ${Object.keys(next.final).join(', ') || 'nothing'}): check metric: in ${record.def.file}` });
+        }
       }
       record.results[i] = next;
       store.write(record);
@@ -175,7 +180,9 @@ async function drive(record: SweepRecord, jobs: SweepJob[], executor: SweepExecu
     await executor.close();
   }
   const open = record.results.some((r) => r.status === 'queued' || r.status === 'running');
-  record.status = signal.aborted ? 'cancelled' : open ? (o.detach ? 'running' : 'interrupted') : 'completed';
+  // a cancel from elsewhere (`--cancel`, the editor) ends the points as cancelled without aborting this driver
+  const cancelled = signal.aborted || (!open && record.results.some((r) => r.status === 'cancelled'));
+  record.status = cancelled ? 'cancelled' : open ? (o.detach ? 'running' : 'interrupted') : 'completed';
   store.write(record);
   emit({
     kind: 'finished', sweepId: id, status: record.status,

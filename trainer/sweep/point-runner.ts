@@ -83,16 +83,18 @@ export async function runPoint(data: unknown, o: PointRunOptions): Promise<Point
       const pareto = out.sweep.points.map((p) => ({ criterion: p.criterion, target: p.target, flopReduction: p.flopReduction, accuracy: p.accuracyMean }));
       return { ...fromMeta(meta), runMs: Date.now() - started, pareto };
     }
+    const withTrainLoss = (final: Record<string, number> | undefined) => (lastLoss === undefined ? final : { ...final, trainLoss: lastLoss });
     if (resumable) {
       const r = await resume(store, earlier, session, backend, o);
-      return { ...fromMeta(store.open(earlier.id).meta()), runMs: Date.now() - started, resumedFrom: earlier.checkpoint!.step, ...(r.error ? { error: r.error } : {}) };
+      const m = fromMeta(store.open(earlier.id).meta());
+      return { ...m, final: withTrainLoss(m.final), runMs: Date.now() - started, resumedFrom: earlier.checkpoint!.step, ...(r.error ? { error: r.error } : {}) };
     }
     const run = await startRun(file, backend ? { backend } : undefined, session, job.modelText);
     runId = run.runId;
     const r = await run.run();
     return {
       status: r.status === 'completed' || r.status === 'diverged' || r.status === 'cancelled' ? r.status : 'failed',
-      runId, final: r.final, step: r.step, totalSteps: r.totalSteps, runMs: Date.now() - started, retryable: r.status === 'failed',
+      runId, final: withTrainLoss(r.final), step: r.step, totalSteps: r.totalSteps, runMs: Date.now() - started, retryable: r.status === 'failed',
       ...(r.error ? { error: r.error } : {}),
     };
   } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * A real `redis-server` for the queue tests: a random free port on 127.0.0.1, its own temp dir, the append-only
+ * A real `redis-server` for the queue tests and `npm run bench:sweep`: a random free port on 127.0.0.1, its own temp dir, the append-only
  * file on and fsynced on every write (so a SIGKILL loses nothing), no RDB snapshots. Stop, kill and restart on the
  * same port and dir. Missing redis-server skips the tests, except under CI (CI=true), where it fails them.
  */
