@@ -4,7 +4,8 @@
  * real redis-server (started here, random port) with 1 and 2 `dynaxx worker` processes. Everything goes through
  * the built CLI (dist/) as real processes. The times come from the sweep's stored record (protocol/sweep.ts:
  * startedAt/finishedAt on the worker, seenAt on the driver; one machine, one clock).
- *   --points N (16)  --steps N (40)  --out FILE (bench/results/sweep-queue-<host>-<date>.json)
+ * Rounds repeat the four, interleaved, so that a slow moment of the machine hits all of them alike.
+ *   --points N (16)  --steps N (40)  --rounds N (3)  --out FILE (bench/results/sweep-queue-<host>-<date>.json)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -95,7 +96,8 @@ function measure(rec: SweepRecord, executor: 'local' | 'queue', workers: number,
 }
 
 async function main(): Promise<void> {
-  const { values: o } = parseArgs({ options: { points: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' } } });
+  const { values: o } = parseArgs({ options: { points: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } } });
+  const nRounds = Number(o.rounds ?? 3);
   const points = Number(o.points ?? 16);
   const steps = Number(o.steps ?? 40);
   const dir = mkdtempSync(join(tmpdir(), 'dynaxx-bench-sweep-'));
@@ -103,26 +105,30 @@ async function main(): Promise<void> {
   const sweep = join(dir, 'bench.sweep.yaml');
   writeFileSync(sweep, `name: bench\nmodel: blobs.dynaxx.yaml\naxes:\n  train.seed: [${Array.from({ length: points }, (_, i) => i + 1).join(', ')}]\nmetric: { name: valAccuracy, goal: max }\n`);
   const redis = await RedisServer.start();
-  const configs: SweepBenchConfig[] = [];
+  const rounds: SweepBenchConfig[][] = [];
   try {
-    for (const workers of [1, 2]) {
-      const runs = join(dir, `local-${workers}`);
-      const r = await runCli(['sweep', sweep, '--runs-dir', runs, '--workers', String(workers), '--quiet']);
-      if (r.code !== 0) throw new Error(`local sweep failed: ${r.stderr}`);
-      configs.push(measure(stored(runs), 'local', workers, r.wallS));
-      process.stderr.write(`local ×${workers}: ${r.wallS.toFixed(1)} s\n`);
-    }
-    for (const workers of [1, 2]) {
-      const runs = join(dir, `queue-${workers}`);
-      const ws = await Promise.all(Array.from({ length: workers }, () => startWorker(redis.url(), runs, dir)));
-      try {
-        const r = await runCli(['sweep', sweep, '--runs-dir', runs, '--queue', redis.url(), '--quiet']);
-        if (r.code !== 0) throw new Error(`queue sweep failed: ${r.stderr}`);
-        configs.push(measure(stored(runs), 'queue', workers, r.wallS));
-        process.stderr.write(`queue ×${workers}: ${r.wallS.toFixed(1)} s\n`);
-      } finally {
-        for (const w of ws) w.kill('SIGTERM');
-        await Promise.all(ws.map((w) => new Promise((res) => (w.exitCode !== null ? res(null) : w.on('exit', res)))));
+    for (let round = 1; round <= nRounds; round++) {
+      const configs: SweepBenchConfig[] = [];
+      rounds.push(configs);
+      for (const workers of [1, 2]) {
+        const runs = join(dir, `r${round}-local-${workers}`);
+        const r = await runCli(['sweep', sweep, '--runs-dir', runs, '--workers', String(workers), '--quiet']);
+        if (r.code !== 0) throw new Error(`local sweep failed: ${r.stderr}`);
+        configs.push(measure(stored(runs), 'local', workers, r.wallS));
+        process.stderr.write(`round ${round}: local ×${workers}: ${r.wallS.toFixed(1)} s\n`);
+      }
+      for (const workers of [1, 2]) {
+        const runs = join(dir, `r${round}-queue-${workers}`);
+        const ws = await Promise.all(Array.from({ length: workers }, () => startWorker(redis.url(), runs, dir)));
+        try {
+          const r = await runCli(['sweep', sweep, '--runs-dir', runs, '--queue', redis.url(), '--quiet']);
+          if (r.code !== 0) throw new Error(`queue sweep failed: ${r.stderr}`);
+          configs.push(measure(stored(runs), 'queue', workers, r.wallS));
+          process.stderr.write(`round ${round}: queue ×${workers}: ${r.wallS.toFixed(1)} s\n`);
+        } finally {
+          for (const w of ws) w.kill('SIGTERM');
+          await Promise.all(ws.map((w) => new Promise((res) => (w.exitCode !== null ? res(null) : w.on('exit', res)))));
+        }
       }
     }
   } finally {
@@ -132,7 +138,7 @@ async function main(): Promise<void> {
   const doc: SweepBenchFile = {
     date,
     machine: { host: hostname(), cpu: cpus()[0]?.model ?? '?', cores: cpus().length, node: process.version, redis: execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim() },
-    model: 'synthetic blobs 16-32-4 MLP, cpu backend', stepsPerRun: steps, configs,
+    model: 'synthetic blobs 16-32-4 MLP, cpu backend', stepsPerRun: steps, rounds,
   };
   const out = o.out ?? join(ROOT, 'bench', 'results', `sweep-queue-${hostname()}-${date}.json`);
   writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);

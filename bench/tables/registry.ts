@@ -24,6 +24,7 @@ import { dashboardStressTable, type DashboardStressFile } from './dashboard-stre
 import { leverTables, LEVERS } from './levers';
 import { loopSplitTable, type LoopSplitFile } from './loop-split';
 import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
+import { sweepBenchTable, type SweepBenchFile } from '../sweep/report';
 import { armRowsOfFile, markdownTable as stabilityArmsTable } from '../stability/report';
 
 /** A result file as a table receives it: its path (relative to the repository) and its parsed JSON. */
@@ -66,6 +67,11 @@ export const TABLES: TableGenerator[] = [
     what: `WebGPU host cost per step, one file per lever switched on in turn (${LEVERS.length} files; bench/tables/levers.ts)`,
     files: LEVERS.length,
     render: (files) => leverTables(files.map((f) => ({ path: f.path, rows: (f.json as CaseResultsFile).rows }))),
+  },
+  {
+    id: 'sweep-queue',
+    what: 'sweeps: the local pool against the BullMQ queue with 1 and 2 workers, per-run overhead (bench/sweep/report.ts)',
+    render: (files) => sweepBenchTable(one<SweepBenchFile>(files)),
   },
   {
     id: 'loop-split',

@@ -72,14 +72,14 @@ export function pointFromJob(job: Job, state: JobState | 'unknown', point: numbe
   const worker = job.processedBy ?? progress.worker;
   const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade ?? 0);
   const queueMs = job.processedOn ? Math.max(0, job.processedOn - job.timestamp) : undefined;
-  const base = { point, jobId: job.id ?? '', attempts };
+  const base = { point, jobId: job.id ?? '', attempts, ...(job.processedOn ? { startedAt: job.processedOn } : {}) };
   if (state === 'active') return { ...base, status: 'running', worker, queueMs };
   if (state === 'completed') {
     const o = (job.returnvalue ?? {}) as Partial<PointOutcome>;
     const status = o.status === 'diverged' || o.status === 'failed' || o.status === 'cancelled' ? o.status : 'completed';
     const metric = o.final?.[def.metric.name];
     return {
-      ...base, status, worker, queueMs, runId: o.runId, final: o.final, error: o.error, step: o.step, totalSteps: o.totalSteps,
+      ...base, status, worker, queueMs, runId: o.runId, ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}), final: o.final, error: o.error, step: o.step, totalSteps: o.totalSteps,
       runMs: o.runMs, pareto: o.pareto, ...(typeof metric === 'number' ? { metric } : {}),
     };
   }
