@@ -2,14 +2,14 @@
  * `dynaxx sweep` end to end with the embedded local pool (no Redis): every point a normal run tagged with the
  * sweep; a poisoned point fails alone with its position in the sweep file; a driver killed mid-sweep is picked up
  * with `--attach`, finished points kept and the interrupted one resumed from its checkpoint (never trained twice);
- * and the same sweep on a BullMQ queue served by two `dynaxx worker` processes gives the same final losses.
+ * and the example sweep on a BullMQ queue served by two `dynaxx worker` processes gives the local pool's table.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SweepRecord } from '../protocol/sweep';
-import { blobsModel, exited, runCli, spawnCli, tempDir, waitFor } from './helpers';
+import { blobsModel, exited, ROOT, runCli, spawnCli, tempDir, waitFor } from './helpers';
 import { RedisServer, redisSkipReason } from '../bench/sweep/redis-server';
 
 function sweepDir(o: { steps?: number; axes?: string; checkpointEvery?: number } = {}) {
@@ -95,23 +95,30 @@ test('the driver killed mid-sweep: --attach finishes it, nothing trained twice',
   assert.equal(record(s.runs).status, 'completed');
 });
 
-test('the same sweep on a queue with two workers gives the local pool\'s final losses', async (t) => {
+test('examples/mlp-lr.sweep.yaml: the same table from the local pool and from a queue with two `dynaxx worker`s', async (t) => {
   const skip = redisSkipReason();
   if (skip) return t.skip(skip);
   const redis = await RedisServer.start();
-  const s = sweepDir();
-  const workers = [1, 2].map(() => spawnCli(['worker', '--queue', redis.url(), '--runs-dir', join(s.dir, 'qruns'), '--data-dir', s.dir]));
+  const dir = tempDir('dynaxx-sweep-eq-');
+  const example = join(ROOT, 'examples', 'mlp-lr.sweep.yaml');
+  const qruns = join(dir, 'qruns');
+  const workers = [1, 2].map(() => spawnCli(['worker', '--queue', redis.url(), '--runs-dir', qruns, '--data-dir', join(ROOT, 'examples')]));
   try {
-    const local = runCli(['sweep', s.file, '--runs-dir', s.runs, '--json']);
+    const local = runCli(['sweep', example, '--runs-dir', join(dir, 'runs'), '--json']);
     assert.equal(local.code, 0, local.stderr);
-    const queued = runCli(['sweep', s.file, '--runs-dir', join(s.dir, 'qruns'), '--queue', redis.url(), '--json']);
+    const queued = runCli(['sweep', example, '--runs-dir', qruns, '--queue', redis.url(), '--json']);
     assert.equal(queued.code, 0, queued.stderr);
+    // the table without who ran what: every point's values, status and metric, and the per-axis summary
+    const table = (out: string) => {
+      const j = JSON.parse(out) as { rows: Array<Record<string, unknown>>; perAxis: unknown; configurations: unknown };
+      return { rows: j.rows.map(({ worker: _w, runId: _r, ...rest }) => rest), perAxis: j.perAxis, configurations: j.configurations };
+    };
+    const a = table(local.stdout);
+    assert.equal(a.rows.length, 4);
+    assert.deepEqual(table(queued.stdout), a);
     const losses = (runs: string) => Object.fromEntries(runMetas(runs).map((m) => [m.sweep!.point, m.final!.valLoss]));
-    const a = losses(s.runs);
-    assert.equal(Object.keys(a).length, 4);
-    assert.deepEqual(losses(join(s.dir, 'qruns')), a);
-    const workersUsed = new Set(record(join(s.dir, 'qruns')).results.map((p) => p.worker));
-    assert.equal(workersUsed.size, 2, 'both workers took points');
+    assert.deepEqual(losses(qruns), losses(join(dir, 'runs')), 'the same final losses');
+    assert.equal(new Set(record(qruns).results.map((p) => p.worker)).size, 2, 'both workers took points');
   } finally {
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map(exited));
