@@ -10,6 +10,7 @@ import { parseModelText } from '../parse';
 import type { SourceRange, SpecDiagnostic } from '../types';
 import { checkModelPath, formatKeyPath } from './key-path';
 import type { PointError, SweepSpec } from './types';
+import { mulberry32 } from '../rng';
 
 export interface ExpandOptions {
   /** Passed to parseModelText (files the model refers to, `modelJson:`). */
@@ -63,18 +64,6 @@ export function sweepIndices(sweep: Pick<SweepSpec, 'search' | 'gridSize'>): num
     out.push(i);
   }
   return out;
-}
-
-/** A small, fast, seeded PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Each axis's value position for grid index `g` (last axis fastest). */

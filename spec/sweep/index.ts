@@ -4,7 +4,7 @@ export {
   parseSweepText, MAX_SWEEP_POINTS, SWEEP_FIELDS, SWEEP_KEYS, SWEEP_SECTIONS, type SweepParseOptions, type SweepParseResult,
 } from './parse';
 export {
-  expandSweep, sweepPointName, sweepIndices, gridDigits, mulberry32, formatValue,
+  expandSweep, sweepPointName, sweepIndices, gridDigits, formatValue,
   type ExpandOptions, type ExpandResult, type ExpandedPoint, type SweepPointError,
 } from './expand';
 export { parseKeyPath, formatKeyPath, checkModelPath } from './key-path';

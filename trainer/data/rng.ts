@@ -3,17 +3,9 @@
  * synthetic generators) and the engine (per-epoch shuffles), so that a seed fixes everything.
  */
 
-/** mulberry32: 32-bit state, period 2^32, good enough for shuffling and synthetic data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../spec/rng';
+
+export { mulberry32 };
 
 /** murmur3's 32-bit finaliser: a well-mixed hash of a 32-bit integer. */
 export function fmix32(h: number): number {
