@@ -125,3 +125,24 @@ test('examples/mlp-lr.sweep.yaml: the same table from the local pool and from a 
     await redis.stop();
   }
 });
+
+test('a prune sweep compares the pruned models on validation and keeps every run\'s Pareto points', () => {
+  const dir = tempDir('dynaxx-sweep-prune-');
+  writeFileSync(join(dir, 'blobs.dynaxx.yaml'), blobsModel({ steps: 60, extra: 'prune: { criteria: [l1], targets: [50], finetuneSteps: 20, scoreSteps: 5 }\n' }));
+  const file = join(dir, 'p.sweep.yaml');
+  writeFileSync(file, 'model: blobs.dynaxx.yaml\ncommand: prune\naxes:\n  prune.criteria: [[l1], [taylor]]\n');
+  const runs = join(dir, 'runs');
+  const r = runCli(['sweep', file, '--runs-dir', runs]);
+  assert.equal(r.code, 0, r.stderr);
+  const rec = record(runs);
+  assert.deepEqual(rec.def.metric, { name: 'prunedValAccuracy', goal: 'max' });
+  for (const p of rec.results) {
+    assert.equal(p.status, 'completed');
+    assert.equal(typeof p.metric, 'number');
+    assert.equal(p.metric, p.final!.prunedValAccuracy50, 'one target: the mean is that target\'s');
+    assert.equal(typeof p.final!.prunedTestAccuracy, 'number');
+    assert.deepEqual(p.pareto!.map((q) => [q.criterion, q.target]), [[p.point === 0 ? 'l1' : 'taylor', 50]]);
+  }
+  assert.notEqual(rec.results[0]!.metric, rec.results[1]!.metric, 'the criteria differ, not the dense run');
+  assert.match(r.stdout, /prunedValAccuracy/);
+});

@@ -45,7 +45,8 @@ export const AXES_DOC = 'Key path into the model file → list of values, e.g. `
 export const SEARCH_DOC = '`grid` (default: every combination) or `{ random: N, seed: S }`: N distinct grid points drawn with seed S (N at most the grid size).';
 export const METRIC_DOC = 'What the sweep compares: a number of each run\'s final summary and whether higher (`max`) or lower (`min`) is better. '
   + 'Default `{ name: valAccuracy, goal: max }`; a name alone (`metric: valLoss`) means min for names with `loss` or `error`, else max. '
-  + 'A run\'s summary has valLoss, valAccuracy, testLoss, testAccuracy (when the data has those splits) and trainLoss (the last training loss read).';
+  + 'A run\'s summary has valLoss, valAccuracy, testLoss, testAccuracy (when the data has those splits) and trainLoss (the last training loss read); '
+  + 'a prune point also prunedValAccuracy and prunedTestAccuracy (the pruned models\' mean over its criteria and targets; per target: prunedValAccuracy50), and compares prunedValAccuracy by default.';
 export const SEEDS_DOC = 'Axes that repeat a point (seeds): per-axis summaries average over them. Default: every axis whose path ends in `.seed`.';
 
 /** Keys the sweep parser reads besides SWEEP_FIELDS. */
@@ -56,6 +57,11 @@ export const SWEEP_KEYS: readonly string[] = [...Object.keys(SWEEP_FIELDS), ...S
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** The numbers every run's summary has (the point runner adds trainLoss); a technique may add others. */
 export const SUMMARY_METRICS = ['valAccuracy', 'valLoss', 'testAccuracy', 'testLoss', 'trainLoss'] as const;
+/**
+ * What a prune point adds (trainer/sweep/point-runner.ts): the pruned models' mean accuracy over the point's criteria and
+ * targets on the selection split (validation) and the report split (test), and per target (`prunedValAccuracy50`).
+ */
+export const PRUNE_METRICS = ['prunedValAccuracy', 'prunedTestAccuracy'] as const;
 
 export function parseSweepText(text: string, file: string, opts: SweepParseOptions = {}): SweepParseResult {
   const r = new Reporter();
@@ -98,7 +104,7 @@ function parseInto(text: string, file: string, opts: SweepParseOptions, r: Repor
   const gridSize = axes?.reduce((n, a) => n * a.values.length, 1);
   const search = readSearch(entry(root, 'search'), gridSize, maxPoints, r);
   const command = (top?.command ?? 'train') as SweepCommand;
-  const metric = readMetric(entry(root, 'metric'), r);
+  const metric = readMetric(entry(root, 'metric'), r, command);
   const seedAxes = axes ? readSeeds(entry(root, 'seeds'), axes, r) : undefined;
   if (axes && gridSize !== undefined && search?.kind === 'grid' && gridSize > maxPoints) {
     const sizes = axes.map((a) => a.values.length).join(' × ');
@@ -238,19 +244,21 @@ function readSearch(e: SEntry | undefined, gridSize: number | undefined, maxPoin
   return { kind: 'random', budget, seed: raw.seed as number };
 }
 
-function readMetric(e: SEntry | undefined, r: Reporter): SweepMetric | undefined {
+function readMetric(e: SEntry | undefined, r: Reporter, command: SweepCommand): SweepMetric | undefined {
   const v = e?.value;
   const goalFor = (name: string): SweepMetric['goal'] => (/loss|error/i.test(name) ? 'min' : 'max');
-  if (!e || !v || (v.kind === 'scalar' && v.value === null)) return { name: 'valAccuracy', goal: 'max' };
+  const byDefault = command === 'prune' ? 'prunedValAccuracy' : 'valAccuracy';
+  const names: readonly string[] = command === 'prune' ? [...SUMMARY_METRICS, ...PRUNE_METRICS] : SUMMARY_METRICS;
+  if (!e || !v || (v.kind === 'scalar' && v.value === null)) return { name: byDefault, goal: 'max' };
   const nameOk = (node: SNode, name: unknown): name is string => {
     if (typeof name === 'string' && METRIC_NAME.test(name)) return true;
     r.error(node.range, 'type', `the metric's name must be a summary number's name such as valAccuracy or valLoss, got ${describe(node)}`);
     return false;
   };
   const known = (node: SNode, name: string) => {
-    if (!(SUMMARY_METRICS as readonly string[]).includes(name)) {
-      const s = didYouMean(name, SUMMARY_METRICS);
-      r.warning(node.range, 'unknown-metric', `'${name}' is not one of the numbers every run's summary has (${SUMMARY_METRICS.join(', ')})${s ? `; did you mean '${s}'?` : ''}: points without it are not compared`);
+    if (!names.includes(name) && !(command === 'prune' && /^pruned(Val|Test)Accuracy\d+$/.test(name))) {
+      const s = didYouMean(name, names);
+      r.warning(node.range, 'unknown-metric', `'${name}' is not one of the numbers every ${command === 'prune' ? 'prune point' : 'run'}'s summary has (${names.join(', ')}${command === 'prune' ? ', prunedValAccuracy<target>' : ''})${s ? `; did you mean '${s}'?` : ''}: points without it are not compared`);
     }
   };
   if (v.kind === 'scalar') {
@@ -269,7 +277,7 @@ function readMetric(e: SEntry | undefined, r: Reporter): SweepMetric | undefined
   if (!raw) return undefined;
   const nameEntry = entry(v, 'name');
   if (nameEntry && !nameOk(nameEntry.value, raw.name)) return undefined;
-  const name = (raw.name as string | undefined) ?? 'valAccuracy';
+  const name = (raw.name as string | undefined) ?? byDefault;
   if (nameEntry) known(nameEntry.value, name);
   return { name, goal: (raw.goal as SweepMetric['goal'] | undefined) ?? goalFor(name) };
 }

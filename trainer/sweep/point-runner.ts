@@ -81,7 +81,8 @@ export async function runPoint(data: unknown, o: PointRunOptions): Promise<Point
       runId = out.runId;
       const meta = store.open(out.runId).meta();
       const pareto = out.sweep.points.map((p) => ({ criterion: p.criterion, target: p.target, flopReduction: p.flopReduction, accuracy: p.accuracyMean }));
-      return { ...fromMeta(meta), runMs: Date.now() - started, pareto };
+      const m = fromMeta(meta);
+      return { ...m, final: { ...m.final, ...prunedMetrics(out.sweep.points) }, runMs: Date.now() - started, pareto };
     }
     const withTrainLoss = (final: Record<string, number> | undefined) => (lastLoss === undefined ? final : { ...final, trainLoss: lastLoss });
     if (resumable) {
@@ -111,6 +112,23 @@ async function resume(store: RunStore, earlier: RunMeta, session: SessionOptions
   o.onLog?.('info', `resuming run ${earlier.id} of an earlier try from its checkpoint at step ${earlier.checkpoint!.step}`);
   const run = await resumeRun(earlier.id, session, backend);
   return run.run();
+}
+
+/**
+ * A prune point's numbers to compare (spec/sweep/parse.ts PRUNE_METRICS): the pruned models' mean accuracy on the
+ * selection split (what a sweep should choose by) and the report split, over all its points and per FLOP target.
+ */
+export function prunedMetrics(points: ReadonlyArray<{ target: number; accuracyMean: number; selection?: { accuracyMean: number } }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const put = (suffix: string, ps: typeof points) => {
+    if (ps.length === 0) return;
+    out[`prunedTestAccuracy${suffix}`] = mean(ps.map((p) => p.accuracyMean));
+    if (ps.every((p) => p.selection)) out[`prunedValAccuracy${suffix}`] = mean(ps.map((p) => p.selection!.accuracyMean));
+  };
+  put('', points);
+  for (const t of [...new Set(points.map((p) => p.target))].sort((a, b) => a - b)) put(String(t), points.filter((p) => p.target === t));
+  return out;
 }
 
 function fromMeta(m: RunMeta): Omit<PointOutcome, 'runMs'> {
