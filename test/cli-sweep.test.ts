@@ -5,7 +5,7 @@
  * and the example sweep on a BullMQ queue served by two `dynaxx worker` processes gives the local pool's table.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SweepRecord } from '../protocol/sweep';
@@ -21,6 +21,7 @@ function sweepDir(o: { steps?: number; axes?: string; checkpointEvery?: number }
 }
 
 function runMetas(runs: string): Array<{ id: string; status: string; sweep?: { id: string; point: number; job: string }; final?: Record<string, number> }> {
+  if (!existsSync(runs)) return [];
   return readdirSync(runs).filter((n) => !n.startsWith('.')).map((id) => JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')));
 }
 
@@ -145,4 +146,26 @@ test('a prune sweep compares the pruned models on validation and keeps every run
   }
   assert.notEqual(rec.results[0]!.metric, rec.results[1]!.metric, 'the criteria differ, not the dense run');
   assert.match(r.stdout, /prunedValAccuracy/);
+});
+
+test('Ctrl-C cancels a local sweep (running points stop with a checkpoint, exit 130); --attach later finishes it from there', async () => {
+  const s = sweepDir({ steps: 400, checkpointEvery: 10, axes: '  train.seed: [1, 2, 3]\n' });
+  const driver = spawnCli(['sweep', s.file, '--runs-dir', s.runs, '--workers', '2']);
+  let err = '';
+  driver.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  await waitFor(() => runMetas(s.runs).filter((m) => (JSON.parse(readFileSync(join(s.runs, m.id, 'run.json'), 'utf8')) as { checkpoint?: unknown }).checkpoint).length >= 2, 120_000, 'two running points past a checkpoint');
+  driver.kill('SIGINT');
+  assert.equal(await exited(driver), 130, err);
+  assert.match(err, /cancelling the sweep/);
+  const rec = record(s.runs);
+  assert.equal(rec.status, 'cancelled');
+  const metas = runMetas(s.runs);
+  assert.equal(metas.length, 2, 'the third point never started');
+  for (const m of metas) assert.equal(m.status, 'cancelled');
+  assert.deepEqual(rec.results.map((r) => r.status).sort(), ['cancelled', 'cancelled', 'cancelled']);
+  const r = runCli(['sweep', '--attach', rec.def.id, '--runs-dir', s.runs]);
+  assert.equal(r.code, 0, r.stderr);
+  const after = runMetas(s.runs);
+  assert.equal(after.length, 3, 'the cancelled points resumed their runs');
+  assert.ok(after.every((m) => m.status === 'completed'));
 });

@@ -19,7 +19,8 @@ export class LocalPool implements SweepExecutor {
     const queuedAt = Date.now();
     for (const j of jobs) ev.onPoint({ point: j.point, status: 'queued', attempts: 0 });
     const slot = async (n: number) => {
-      for (let job = queued.shift(); job && !signal.aborted; job = queued.shift()) {
+      while (!signal.aborted && queued.length > 0) {
+        const job = queued.shift()!;
         const worker = `${hostname()}/local-${n}`;
         const queueMs = Date.now() - queuedAt;
         for (let attempt = 1; ; attempt++) {
@@ -27,8 +28,8 @@ export class LocalPool implements SweepExecutor {
           ev.onPoint({ point: job.point, status: 'running', worker, attempts: attempt, queueMs, startedAt });
           const out = await runPointInChild(job, {
             runsDir: this.o.runsDir, dataDir: this.o.dataDir, signal,
-            onProgress: (p) => ev.onProgress(job!.point, p.step, p.totalSteps, p.loss),
-            onLog: (level, message) => { if (level !== 'info') ev.onLog(level, `point ${job!.point}: ${message}`); },
+            onProgress: (p) => ev.onProgress(job.point, p.step, p.totalSteps, p.loss),
+            onLog: (level, message) => { if (level !== 'info') ev.onLog(level, `point ${job.point}: ${message}`); },
           });
           const again = out.status === 'failed' && out.retryable && attempt < def.attempts && !signal.aborted;
           if (again) {
