@@ -4,13 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
+import { registerLmTools } from './lm-tools';
 
 let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   try {
     ctx = new Ctx(context);
-    context.subscriptions.push(ctx);
+    context.subscriptions.push(ctx, ...registerLmTools(ctx));
   } catch (e) {
     const message = `Dynaxx Workbench failed to start: ${(e as Error).message ?? e}`;
     console.error(message, e);

@@ -21,6 +21,49 @@ export interface RunSeries {
   /** Per-layer statistics rows, in step order. */
   layerStats: Array<{ step: number; layers: LayerStats[] }>;
   alerts: Alert[];
+  /** The run's settings and outcome as stored, for summaries and comparisons (the language-model tools); absent in older data. */
+  settings?: RunSettings;
+}
+
+/**
+ * What a run was trained with and where it got (run.json and spec.json). A field is absent when it was not stored
+ * (an unreadable spec.json leaves only the run.json part).
+ */
+export interface RunSettings {
+  backend: string;
+  device: string;
+  step: number;
+  totalSteps: number;
+  final?: Record<string, number>;
+  best?: Record<string, number>;
+  error?: string;
+  optimizer?: string;
+  lr?: number;
+  seed?: number;
+  batchSize?: number;
+  /** `train.clipNorm` (0: off; the stabilizer's own clip is in `stabilize.clipNorm`). */
+  clipNorm?: number;
+  /** The model's LR schedule type (`constant`, `cosine`, ...). */
+  schedule?: string;
+  params?: number;
+  /** Trainable weight layers. */
+  depth?: number;
+  /** A short hash of the input shape and the resolved layers: equal hashes, the same architecture. */
+  modelHash?: string;
+  /** The resolved `stabilize:` block, when the run had one. */
+  stabilize?: StabilizeSettings;
+}
+
+/** Subset of the resolved `stabilize:` block (spec/types.ts StabilizeSpec). */
+export interface StabilizeSettings {
+  auto: boolean;
+  spectral: { enabled: boolean; initial: number; final: number; schedule: string; every: number };
+  residual: { mode: string; initial: number; final: number; steps: number };
+  lr: { enabled: boolean; warmupSteps: number | 'auto'; peakLr: number | 'auto' };
+  /** Clip norm, loss-spike factor, and the LR cut after a spike (factor, steps). */
+  safety: { clipNorm: number; spikeFactor: number; lrFactor: number; lrSteps: number };
+  /** What was chosen and why, one line each. */
+  choices: string[];
 }
 
 /** Subset of `ModularityReport` (+ the history, `ModularityHistory`; protocol/reports.ts) the subnetwork view reads. */

@@ -11,13 +11,15 @@
  * `MAX_LAYER_STAT_ROWS` layer-statistics rows and `MAX_HISTORY` clusterings, evenly spaced, the first and the
  * last always kept. Alerts are never dropped.
  */
+import { createHash } from 'node:crypto';
 import type { DnaReport } from '../../protocol/dna';
 import {
   DNA_REPORT, MODULARITY_HISTORY, MODULARITY_REPORT, PARETO_REPORT, ROUTING_REPORT,
   type ModularityReport, type RoutingReport, type RoutingSweepPoint, type SweepResult,
 } from '../../protocol/reports';
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
-import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
+import type { DashboardData, ParetoData, RoutingData, RunSeries, RunSettings, SubnetworkData } from '../../protocol/webview';
+import type { ModelFile } from '../../spec/types';
 import type { NamedArray } from '../store/checkpoint';
 import { RunStore, type RunDir } from '../store/run-store';
 import { UserError } from '../errors';
@@ -70,7 +72,42 @@ function runSeries(dir: RunDir): RunSeries {
   const metrics = [...bySplit.values()].flatMap((list) => decimate(list, MAX_METRICS_PER_SPLIT)).sort((a, b) => a.step - b.step || a.time - b.time);
   const layerStats = decimate(dir.readLayerStats(), MAX_LAYER_STAT_ROWS).map((r) => ({ step: r.step, layers: r.layers as unknown as LayerStats[] }));
   const alerts = dir.readAlerts().filter((a) => typeof a.step === 'number' && typeof a.message === 'string') as unknown as Alert[];
-  return { runId: dir.id, name: meta.name, status: meta.status, ...(modelFile ? { modelFile } : {}), metrics, layerStats, alerts };
+  return { runId: dir.id, name: meta.name, status: meta.status, ...(modelFile ? { modelFile } : {}), metrics, layerStats, alerts, settings: runSettings(dir) };
+}
+
+/** run.json's outcome and spec.json's training settings (only run.json's part when spec.json is unreadable). */
+function runSettings(dir: RunDir): RunSettings {
+  const m = dir.meta();
+  const out: RunSettings = {
+    backend: m.backend, device: m.device, step: m.step, totalSteps: m.totalSteps,
+    ...(m.final ? { final: m.final } : {}), ...(m.best ? { best: m.best } : {}), ...(m.error ? { error: m.error } : {}),
+  };
+  try {
+    return { ...out, ...specSettings(dir.readSpec()) };
+  } catch {
+    return out; // no spec.json, or one this reader cannot follow: the run.json part only
+  }
+}
+
+function specSettings(spec: ModelFile): Omit<RunSettings, 'backend' | 'device' | 'step' | 'totalSteps'> {
+  const t = spec.train;
+  const s = spec.stabilize;
+  // source ranges differ with the file's layout, not with the architecture
+  const arch = JSON.stringify({ input: spec.inputShape, layers: spec.layers }, (k, v: unknown) => (k === 'range' ? undefined : v));
+  return {
+    optimizer: t.optimizer.type, lr: t.optimizer.lr, seed: t.seed, batchSize: t.batchSize, clipNorm: t.clipNorm, schedule: t.schedule.type,
+    params: spec.params, depth: spec.depth, modelHash: createHash('sha256').update(arch).digest('hex').slice(0, 12),
+    ...(s ? {
+      stabilize: {
+        auto: s.auto,
+        spectral: { enabled: s.spectral.enabled, initial: s.spectral.initial, final: s.spectral.final, schedule: s.spectral.schedule, every: s.spectral.every },
+        residual: { mode: s.residual.mode, initial: s.residual.initial, final: s.residual.final, steps: s.residual.steps },
+        lr: { enabled: s.lr.enabled, warmupSteps: s.lr.warmupSteps, peakLr: s.lr.peakLr },
+        safety: { clipNorm: s.safety.clipNorm, spikeFactor: s.safety.spikeFactor, lrFactor: s.safety.lrFactor, lrSteps: s.safety.lrSteps },
+        choices: s.choices.slice(0, 20),
+      },
+    } : {}),
+  };
 }
 
 function specFile(dir: RunDir): string | undefined {
