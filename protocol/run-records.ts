@@ -46,5 +46,25 @@ export interface Alert {
   value?: number;
   threshold?: number;
   severity: 'warning' | 'error';
+  /** For `layerId`'s alert: what happened on it (its own value and threshold, the rule that fired, the remedy). */
   message: string;
+  /**
+   * The other layers on which the same rule fired at the same step, in model order after `layerId` (the first
+   * that crossed): one alert per cause instead of one per layer. Each with its own value (NaN and ±Infinity as
+   * the strings alerts.jsonl writes). Absent in alerts.jsonl files written before 2026-12-05 (one alert per layer then).
+   */
+  others?: Array<{ layerId: string; value?: number }>;
+}
+
+/** The layers an alert names: `layerId` first, then `others`; none for an alert about the whole run. */
+export function alertLayers(alert: Pick<Alert, 'layerId' | 'others'>): string[] {
+  return alert.layerId === undefined ? [] : [alert.layerId, ...(alert.others ?? []).map((o) => o.layerId)];
+}
+
+/** ` and 3 more layers (b, c, d)` for a grouped alert, naming at most `list` of them; '' for one layer. */
+export function moreLayers(alert: Alert, list = 3): string {
+  const others = alert.others ?? [];
+  if (others.length === 0) return '';
+  const names = others.slice(0, list).map((o) => o.layerId).join(', ');
+  return ` and ${others.length} more layer${others.length === 1 ? '' : 's'} (${names}${others.length > list ? ', …' : ''})`;
 }

@@ -18,6 +18,7 @@ import { bool, either, listOf, num, object, oneOf, optional, text } from './sche
 // Shared shapes
 
 export type { Alert, AlertKind, LayerStats, MetricRecord } from './run-records';
+export { alertLayers, moreLayers } from './run-records';
 
 export type BackendId = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendId;

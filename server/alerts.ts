@@ -3,9 +3,14 @@
  * current alerts; each one with a `layerId` lands on that layer's line in the current parse of the file
  * (the last good model while the file has errors), with the value, threshold and step in the message.
  * An alert whose layer no longer exists is dropped; one without a layer sits on `train:` (or line 1).
+ *
+ * One diagnostic per cause: an alert the trainer grouped (one rule, one step, many layers: `others`) is one
+ * diagnostic on its first layer, "… and N more layers", with `relatedInformation` pointing at each other layer
+ * and its value. Ungrouped alerts of one kind and step on several layers (alerts.jsonl before 2026-12-05, an
+ * older trainer) are grouped here the same way, on the layer that comes first in the file.
  */
-import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
-import type { Alert, AlertKind } from '../protocol/trainer';
+import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
+import { moreLayers, type Alert, type AlertKind } from '../protocol/trainer';
 import type { RunAlertsParams } from '../protocol/lsp-ext';
 import { findLayer } from '../spec';
 import { normalizeUri, type ParsedDocument } from './documents';
@@ -63,18 +68,62 @@ export class RunAlerts {
     if (!runs || !doc) return [];
     const out: Diagnostic[] = [];
     for (const [runId, alerts] of runs) {
-      for (const alert of alerts) {
-        const range = alertRange(alert, doc);
-        if (range) out.push(alertDiagnostic(alert, runId, range));
+      for (const alert of groupByStep(alerts, doc)) {
+        const d = groupDiagnostic(alert, runId, doc);
+        if (d) out.push(d);
       }
     }
     return out;
   }
 }
 
-function alertRange(alert: Alert, doc: ParsedDocument): Range | undefined {
-  if (alert.layerId === undefined) return trainKeyRange(doc);
-  const node = doc.model ? findLayer(doc.model, alert.layerId) : undefined;
+/**
+ * Alerts on layers without `others` (one per layer, as trainers wrote them before grouping) merged per (kind,
+ * step), first layer in the file first; grouped alerts and alerts without a layer pass as they are.
+ */
+export function groupByStep(alerts: readonly Alert[], doc: ParsedDocument): Alert[] {
+  const out: Alert[] = [];
+  const legacy = new Map<string, Alert[]>();
+  for (const a of alerts) {
+    if (a.layerId === undefined || a.others !== undefined) out.push(a);
+    else {
+      const key = `${a.kind}\u0000${a.step}`;
+      if (!legacy.has(key)) out.push(a); // its place in the list; replaced by the group below
+      legacy.set(key, [...(legacy.get(key) ?? []), a]);
+    }
+  }
+  return out.map((a) => {
+    const members = a.layerId !== undefined && a.others === undefined ? legacy.get(`${a.kind}\u0000${a.step}`)! : undefined;
+    if (!members || members.length === 1) return a;
+    const line = (x: Alert) => layerRange(x.layerId!, doc)?.start.line ?? Infinity;
+    const [first, ...rest] = [...members].sort((x, y) => line(x) - line(y));
+    return { ...first!, others: rest.map((x) => ({ layerId: x.layerId!, ...(x.value !== undefined ? { value: x.value } : {}) })) };
+  });
+}
+
+/** One alert (grouped or not) as one diagnostic on its first layer that still exists, the others as related information. */
+function groupDiagnostic(alert: Alert, runId: string, doc: ParsedDocument): Diagnostic | undefined {
+  if (alert.layerId === undefined) return alertDiagnostic(alert, runId, trainKeyRange(doc));
+  const layers = [{ layerId: alert.layerId, value: alert.value }, ...(alert.others ?? [])]
+    .map((l) => ({ ...l, range: layerRange(l.layerId, doc) }))
+    .filter((l): l is typeof l & { range: Range } => l.range !== undefined);
+  if (layers.length === 0) return undefined;
+  const [first, ...rest] = layers;
+  // the first layer is gone (the file changed since the run): the next one carries the diagnostic
+  const shown: Alert = first!.layerId === alert.layerId ? { ...alert, others: rest.map(({ layerId, value }) => ({ layerId, value })) }
+    : { ...alert, layerId: first!.layerId, value: first!.value, others: rest.map(({ layerId, value }) => ({ layerId, value })) };
+  const d = alertDiagnostic(shown, runId, first!.range);
+  if (rest.length > 0) {
+    d.relatedInformation = rest.map((l): DiagnosticRelatedInformation => ({
+      location: { uri: doc.textDocument.uri, range: l.range },
+      message: `${LABELS[alert.kind] ?? alert.kind}${valueText(l.value)} on ${l.layerId} at step ${alert.step}`,
+    }));
+  }
+  return d;
+}
+
+function layerRange(layerId: string, doc: ParsedDocument): Range | undefined {
+  const node = doc.model ? findLayer(doc.model, layerId) : undefined;
   return node ? firstLine(toLspRange(node.range), doc.textDocument) : undefined;
 }
 
@@ -86,12 +135,20 @@ function trainKeyRange(doc: ParsedDocument): Range {
   return { start: { line: 0, character: 0 }, end: { line: 0, character: lineLength(doc.textDocument, 0) } };
 }
 
-/** `gradient norm 5.2e3 at step 120 (threshold 310) on blocks[3].dense: <trainer's message> [run …]` */
+/**
+ * `gradient norm 5.2e3 at step 120 (threshold 310) on blocks[3].dense: <trainer's message> [run …]`; a grouped
+ * alert says `on blocks[3].dense and 4 more layers (…)`.
+ */
 export function alertMessage(alert: Alert, runId: string): string {
-  const value = alert.value !== undefined ? ` ${fmtValue(alert.value)}` : '';
+  const value = valueText(alert.value);
   const threshold = alert.threshold !== undefined ? ` (threshold ${fmtValue(alert.threshold)})` : '';
-  const layer = alert.layerId !== undefined ? ` on ${alert.layerId}` : '';
+  const layer = alert.layerId !== undefined ? ` on ${alert.layerId}${moreLayers(alert)}` : '';
   return `${LABELS[alert.kind] ?? alert.kind}${value} at step ${alert.step}${threshold}${layer}: ${alert.message} [run ${runId}]`;
+}
+
+/** ` 5.2e3`; a value alerts.jsonl wrote as a string ("NaN") as it is; '' for none (JSON-RPC sends NaN as null). */
+function valueText(v: number | string | null | undefined): string {
+  return typeof v === 'number' ? ` ${fmtValue(v)}` : typeof v === 'string' ? ` ${v}` : '';
 }
 
 export function alertDiagnostic(alert: Alert, runId: string, range: Range): Diagnostic {

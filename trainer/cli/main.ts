@@ -16,6 +16,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { moreLayers, type Alert } from '../../protocol/trainer';
 import { RUN_OVERRIDE_RULES } from '../../spec/overrides';
 import { describeAuto, probeAll } from '../backend/backends';
 import { UserError } from '../errors';
@@ -331,7 +332,8 @@ function sessionOpts(o: Opts, runsDir: string) {
         for (const r of recs) if (r.split === 'train') bar.metrics(r.loss as number, r.samplesPerSec as number);
       },
       onProgress: (_id: string, step: number, total: number) => bar.update(step, total),
-      onAlert: (_id: string, a: { message: string; layerId?: string }) => process.stderr.write(printable(`\nalert${a.layerId ? ` [${a.layerId}]` : ''}: ${a.message}\n`)),
+      // a grouped alert is one line: the first layer's message, then the others
+      onAlert: (_id: string, a: Alert) => process.stderr.write(printable(`\nalert${a.layerId ? ` [${a.layerId}${a.others?.length ? ` +${a.others.length}` : ''}]` : ''}: ${a.message}${a.others?.length ? ` Also on${moreLayers(a, 5).replace(/^ and/, '')}.` : ''}\n`)),
       onLog: (level: string, msg: string) => { if (!o.quiet && !o.json) process.stderr.write(printable(`${level === 'info' ? '' : `${level}: `}${msg}\n`)); },
     },
   };

@@ -5,7 +5,8 @@
  * Fed the mean training loss at each read (every `logEvery` steps in the loop, every step in the benchmark), a run
  * has diverged
  * - at once, when a loss read is NaN or ±Infinity;
- * - when `patience` reads in a row are above `factor` × the first loss read (a blow-up short of Infinity, e.g. 1e27).
+ * - when `patience` reads in a row are above `factor` × the first positive loss read (a blow-up short of Infinity, e.g.
+ *   1e27; a first read of 0 or below would make a threshold of 0 or below, and every later read a blow-up).
  *   The reference never moves: a loss that creeps up read by read (the 300-layer baseline going from 24 to 3.6e4
  *   over 4000 steps) diverges as surely as one that jumps. (Until 2026-12-04 the reference was the larger of the
  *   first read and a running median, which rose with a slow blow-up, so such a run ended `completed`.);
@@ -70,7 +71,7 @@ export class DivergenceRule {
     } else {
       this.streak = 0;
       this.since = undefined;
-      this.initial ??= loss;
+      if (loss > 0) this.initial ??= loss;
     }
     return this.streak >= patience ? this.blowUp(factor) : undefined;
   }
@@ -85,7 +86,7 @@ export class DivergenceRule {
     return this.streak > 0;
   }
 
-  /** The loss a read must exceed to count: factor × the first read; undefined before any read. */
+  /** The loss a read must exceed to count: factor × the first positive read; undefined before one. */
   threshold(): number | undefined {
     if (this.initial === undefined) return undefined;
     return this.settings.factor * this.initial;

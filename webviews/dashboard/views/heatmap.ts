@@ -9,6 +9,7 @@
  * - the screen is one scaled `drawImage` of that image plus the labels, ticks and alert marks.
  * Colors: viridis over log10 of the value, the scale widened to whole decades.
  */
+import { alertLayers } from '../../../protocol/run-records';
 import { num } from '../format';
 import { VIRIDIS, viridisCss, type Theme } from '../theme';
 import { el } from './view';
@@ -22,7 +23,7 @@ export interface HeatmapSource {
   values: Float32Array[];
 }
 
-export interface HeatmapMark { step: number; layerId?: string; severity: 'warning' | 'error' }
+export interface HeatmapMark { step: number; layerId?: string; others?: Array<{ layerId: string }>; severity: 'warning' | 'error' }
 
 const MAX_COLUMNS = 480;
 const MIN_COLUMNS = 40;
@@ -248,8 +249,10 @@ export class Heatmap {
       g.lineTo(x + 4, TOP - 11);
       g.lineTo(x, TOP - 3);
       g.fill();
-      const r = m.layerId === undefined ? -1 : this.src.layers.indexOf(m.layerId);
-      if (r >= 0 && rowH >= 3) {
+      // a grouped alert outlines each of its layers
+      for (const layerId of alertLayers(m)) {
+        const r = this.src.layers.indexOf(layerId);
+        if (r < 0 || rowH < 3) continue;
         g.strokeStyle = g.fillStyle;
         g.lineWidth = 1.5;
         g.strokeRect(x - colW / 2, TOP + r * rowH, Math.max(2, colW), rowH);

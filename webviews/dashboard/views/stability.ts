@@ -4,6 +4,7 @@
  * names a layer reveals that layer in the model file. Live rows are appended to typed arrays the heatmap reads by
  * reference; live alerts are prepended to the list without rebuilding it.
  */
+import { moreLayers } from '../../../protocol/run-records';
 import type { Alert, LayerStats } from '../../../protocol/trainer';
 import type { DashboardData, RunSeries, WebviewState } from '../../../protocol/webview';
 import { num } from '../format';
@@ -166,6 +167,7 @@ export class StabilityView implements View {
       link.addEventListener('click', () => this.ctx.actions.revealLayer(runId, layerId));
       head.append(link);
     }
+    if (a.others?.length) head.append(el('span', 'alert-more', moreLayers(a).trim()));
     item.append(el('div', 'alert-message', a.message));
     return item;
   }
