@@ -3,7 +3,7 @@
  * runs", from the DashboardData the trainer serves (`run/dashboard`). Pure functions, no vscode: they only read the
  * data given, say plainly what is missing, round numbers and cap every list ("and N more") so the text stays small.
  */
-import type { Alert, MetricRecord } from '../protocol/trainer';
+import { alertLayers, type Alert, type MetricRecord } from '../protocol/run-records';
 import type { DashboardData, RunSeries, RunSettings } from '../protocol/webview';
 
 /**
@@ -24,13 +24,13 @@ export function explainLayer(data: DashboardData, runId: string, layerId: string
   const run = findRun(data, runId);
   if (!run) return missingRun(data, runId);
   const within = (id: string | undefined) => id !== undefined && (id === layerId || id.startsWith(`${layerId}.`) || id.startsWith(`${layerId}[`));
-  const alerts = run.alerts.filter((a) => within(a.layerId));
+  const alerts = run.alerts.filter((a) => alertLayers(a).some(within));
   const statIds = [...new Set(run.layerStats.flatMap((r) => r.layers.map((l) => l.layerId)))];
   const own = statIds.includes(layerId) ? [layerId] : statIds.filter(within);
   const out = [`# Layer \`${layerId}\` in run ${run.name} (${run.runId}, ${run.status})`];
   if (alerts.length === 0 && own.length === 0) {
     out.push('', `The run has no statistics or alerts for a layer \`${layerId}\`.`);
-    const alerted = [...new Set(run.alerts.flatMap((a) => (a.layerId ? [a.layerId] : [])))];
+    const alerted = [...new Set(run.alerts.flatMap(alertLayers))];
     const others = statIds.filter((id) => !alerted.includes(id));
     const quote = (ids: string[]) => capList(ids.map((k) => `\`${k}\``), 12);
     if (alerted.length > 0) out.push(`Layers with alerts: ${quote(alerted)}.`);
@@ -41,7 +41,7 @@ export function explainLayer(data: DashboardData, runId: string, layerId: string
 
   out.push('', `## Alerts (${alerts.length})`);
   if (alerts.length === 0) out.push('None for this layer.');
-  else out.push(...capLines(alerts.map(alertLine), MAX_ALERTS));
+  else out.push(...capLines(alerts.map((a) => alertLine(a, within)), MAX_ALERTS));
 
   out.push('', '## History');
   if (own.length === 0) out.push('No per-layer statistics were recorded for this layer.');
@@ -69,7 +69,9 @@ function stabilizerLines(run: RunSeries, alerts: Alert[]): string[] {
   out.push(sp.enabled ? `- Spectral bound: σ of each weight matrix rescaled to at most ${fmt(sp.initial)} → ${fmt(sp.final)} (${sp.schedule}), every ${sp.every} step(s).` : '- Spectral bound: off.');
   const r = s.residual;
   out.push(r.mode === 'off' ? '- Residual scaling: off.' : `- Residual scaling (${r.mode}): α ${fmt(r.initial)} → ${fmt(r.final)}${r.steps > 0 ? ` over ${r.steps} steps` : ' over the warm-up'}.`);
-  out.push(s.lr.enabled ? `- Depth-scaled LR: warm-up ${s.lr.warmupSteps} steps, peak ${typeof s.lr.peakLr === 'number' ? fmt(s.lr.peakLr) : s.lr.peakLr}.` : '- Depth-scaled LR: off (the model\'s own schedule).');
+  const warmup = typeof s.lr.warmupSteps === 'number' ? `${s.lr.warmupSteps} steps` : 'auto (from the depth, scaled to the run)';
+  const peak = typeof s.lr.peakLr === 'number' ? fmt(s.lr.peakLr) : 'auto (from the depth)';
+  out.push(s.lr.enabled ? `- Depth-scaled LR: warm-up ${warmup}, peak ${peak}.` : '- Depth-scaled LR: off (the model\'s own schedule).');
   out.push(`- Safety: clip norm ${fmt(s.safety.clipNorm)}; a loss over ${fmt(s.safety.spikeFactor)}× the recent median cuts the LR ×${fmt(s.safety.lrFactor)} for ${s.safety.lrSteps} steps.`);
   const lr = trainSeries(run, 'lr');
   if (lr.length > 0) out.push(`- Learning rate applied: ${seriesLine(lr)}`);
@@ -137,7 +139,7 @@ function alertGroups(alerts: Alert[]): string[] {
   for (const a of alerts) byKind.set(a.kind, [...(byKind.get(a.kind) ?? []), a]);
   return [...byKind].map(([kind, list]) => {
     const steps = list.map((a) => a.step);
-    const layers = [...new Set(list.flatMap((a) => (a.layerId ? [a.layerId] : [])))];
+    const layers = [...new Set(list.flatMap(alertLayers))];
     const where = layers.length > 0 ? ` on ${layers.length} layer(s): ${capList(layers.map((l) => `\`${l}\``), MAX_ITEMS)}` : ' (whole run)';
     const sev = list.some((a) => a.severity === 'error') ? 'error' : 'warning';
     return `- ${kind} (${sev}) ×${list.length}, steps ${Math.min(...steps)}–${Math.max(...steps)}${where}`;
@@ -313,10 +315,19 @@ function samples(series: Point[], n: number): string {
   return idx.map((i) => `step ${series[i]!.step}: ${fmt(series[i]!.value)}`).join(', ');
 }
 
-function alertLine(a: Alert): string {
-  const value = num(a.value);
-  const vt = `${value !== undefined ? ` value ${fmt(value)}` : ''}${a.threshold !== undefined ? `, threshold ${fmt(a.threshold)}` : ''}`;
-  return `- step ${a.step}: ${a.kind} (${a.severity})${a.layerId ? ` on \`${a.layerId}\`` : ''}${vt ? ` —${vt}` : ''}. ${clip(a.message, 240)}`;
+/**
+ * One alert as it concerns the explained layer: an alert grouped on the first layer that crossed (`others`) is shown
+ * with the explained layer's own value, naming the first layer and how many more.
+ */
+function alertLine(a: Alert, mine: (id: string) => boolean): string {
+  const other = a.layerId !== undefined && !mine(a.layerId) ? a.others?.find((o) => mine(o.layerId)) : undefined;
+  const layer = other?.layerId ?? a.layerId;
+  const value = num(other ? other.value : a.value);
+  const vt = `${value !== undefined ? ` value ${fmt(value)}` : ''}${a.threshold !== undefined ? `${value !== undefined ? ',' : ''} threshold ${fmt(a.threshold)}` : ''}`;
+  const group = (a.others?.length ?? 0) > 0
+    ? ` (one alert for ${a.others!.length + 1} layers at this step${other ? `; \`${a.layerId}\` crossed first` : ''})`
+    : '';
+  return `- step ${a.step}: ${a.kind} (${a.severity})${layer ? ` on \`${layer}\`` : ''}${vt ? ` —${vt}` : ''}${group}. ${clip(a.message, 240)}`;
 }
 
 function metricList(m: Record<string, number>): string {

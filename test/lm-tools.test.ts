@@ -122,3 +122,15 @@ test('long lists are capped with "and N more"', () => {
   const many = { ...data, runs: [{ ...data.runs[0]!, alerts: alerts.map((a) => ({ ...a, layerId: 'stem' })) }] };
   assert.match(explainLayer(many, 'r', 'stem'), /## Alerts \(30\)\n(- step 10: .*\n){10}- … and 20 more\n/);
 });
+
+test('an alert grouped on the first layer that crossed (Alert.others) explains each of its layers', () => {
+  const alert = {
+    kind: 'grad-norm' as const, step: 10, layerId: 'blocks[28].dense', value: 2e6, threshold: 40, severity: 'warning' as const,
+    message: 'gradient norm of blocks[28].dense is 2e+6', others: [{ layerId: 'blocks[7].dense', value: 3.77e5 }, { layerId: 'stem', value: 1.5e5 }],
+  };
+  const data = { runs: [{ runId: 'r', name: 'deep', status: 'diverged', metrics: [], layerStats: [], alerts: [alert] }], generatedAt: '', standalone: false };
+  const text = explainLayer(data, 'r', 'blocks[7].dense');
+  assert.match(text, /- step 10: grad-norm \(warning\) on `blocks\[7\]\.dense` — value 3\.77e\+5, threshold 40 \(one alert for 3 layers at this step; `blocks\[28\]\.dense` crossed first\)/);
+  assert.match(text, /No per-layer statistics were recorded for this layer/);
+  assert.match(summarizeRun(data, 'r'), /- grad-norm \(warning\) ×1, steps 10–10 on 3 layer\(s\): `blocks\[28\]\.dense`, `blocks\[7\]\.dense`, `stem`/);
+});
