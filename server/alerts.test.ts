@@ -80,3 +80,41 @@ test('an alert without a layer (NaN loss) sits on train: and offers the same fix
   assert.equal(actions.length, 3);
   await client.notify('dynaxx/runAlerts', { uri, runId: 'r', alerts: [] });
 });
+
+test('a grouped alert is one diagnostic on its first layer, "and N more layers", the others as related information', async () => {
+  const from = client.published.length;
+  await client.notify('dynaxx/runAlerts', {
+    uri, runId: 'g',
+    alerts: [{
+      kind: 'nan', step: 50, layerId: 'stem', value: 'NaN', severity: 'error', message: 'gradient norm of stem is NaN at step 50: training has diverged.',
+      others: [{ layerId: 'blocks[0].dense', value: 'NaN' }, { layerId: 'logits', value: 'Infinity' }, { layerId: 'gone' }],
+    }],
+  });
+  const { params } = await client.waitForDiagnostics(uri, (d) => d.length === 1, from);
+  const d = params.diagnostics[0]!;
+  assert.equal(d.range.start.line, 10);
+  // a layer that no longer exists in the file is left out, as a lone alert on it would be
+  assert.equal(d.message, 'NaN NaN at step 50 on stem and 2 more layers (blocks[0].dense, logits): gradient norm of stem is NaN at step 50: training has diverged. [run g]');
+  assert.deepEqual(d.relatedInformation!.map((i) => [i.location.uri, i.location.range.start.line, i.message]), [
+    [uri, 17, 'NaN NaN on blocks[0].dense at step 50'],
+    [uri, 18, 'NaN Infinity on logits at step 50'],
+  ]);
+  await client.notify('dynaxx/runAlerts', { uri, runId: 'g', alerts: [] });
+  await client.waitForDiagnostics(uri, (x) => x.length === 0, client.published.length - 1);
+});
+
+test('alerts of one kind and step on several layers, one per layer (an older alerts.jsonl), are grouped the same way', async () => {
+  const from = client.published.length;
+  const one = (layerId: string, value: number) => ({ kind: 'grad-norm' as const, step: 20, layerId, value, threshold: 40, severity: 'warning' as const, message: `gradient norm of ${layerId} is ${value}` });
+  await client.notify('dynaxx/runAlerts', { uri, runId: 'old', alerts: [one('logits', 900), one('blocks[1].dense', 500), one('stem', 700), { ...one('stem', 80), step: 30 }] });
+  const { params } = await client.waitForDiagnostics(uri, (d) => d.length === 2, from);
+  const [first, second] = params.diagnostics;
+  // the first in the file (stem) carries the group of step 20, whatever the order the alerts came in
+  assert.equal(first!.range.start.line, 10);
+  assert.match(first!.message as string, /^gradient norm 700 at step 20 \(threshold 40\) on stem and 2 more layers \(blocks\[1\]\.dense, logits\): gradient norm of stem is 700/);
+  assert.deepEqual(first!.relatedInformation!.map((i) => i.message), ['gradient norm 500 on blocks[1].dense at step 20', 'gradient norm 900 on logits at step 20']);
+  assert.equal(second!.relatedInformation, undefined);
+  assert.match(second!.message as string, /^gradient norm 80 at step 30 \(threshold 40\) on stem: /);
+  await client.notify('dynaxx/runAlerts', { uri, runId: 'old', alerts: [] });
+  await client.waitForDiagnostics(uri, (x) => x.length === 0, client.published.length - 1);
+});
