@@ -83,3 +83,14 @@ test('saved and loaded with a checkpoint, the rule decides as if never interrupt
   assert.deepEqual(resumed.observe(120, 1e27), a.observe(120, 1e27));
   assert.ok(resumed.observe(140, 1e27) !== undefined);
 });
+
+test('a first read of 0 or below is no reference (its threshold would be 0 or below): the first positive read is', () => {
+  const rule = new DivergenceRule();
+  assert.equal(rule.observe(1, 0), undefined);
+  assert.equal(rule.observe(2, -0.5), undefined);
+  assert.equal(rule.threshold(), undefined);
+  for (const step of [3, 4, 5]) assert.equal(rule.observe(step, 0.2 + step / 100), undefined, 'a small positive loss after a zero one is not a blow-up');
+  assert.equal(rule.threshold(), 100 * 0.23);
+  const d = firstDivergence([{ step: 1, loss: 0 }, { step: 2, loss: 1 }, { step: 3, loss: 1e3 }, { step: 4, loss: 1e3 }, { step: 5, loss: 1e3 }]);
+  assert.equal(d?.threshold, 100);
+});

@@ -41,6 +41,8 @@ test('spectral-norm: σ over 1.5× the bound after an update; first measurement 
   const alerts = m.check({ step: 10, spectralBound: 1, layers: [layer('a', { spectralNorm: 1.2 }), layer('b', { spectralNorm: 1.6 }), layer('c')] });
   assert.deepEqual(alerts.map((x) => [x.layerId, x.value, x.threshold, x.step]), [['b', 1.6, 1.5, 10]]);
   assert.match(alerts[0].message, /spectral norm of b is 1.6 at step 10, over 1.5× the bound 1 \(threshold 1.5\)/);
+  // a bound of 0 or not finite is no reference (a threshold of 0 would flag every layer)
+  for (const spectralBound of [0, NaN, Infinity]) assert.deepEqual(m.check({ step: 20, spectralBound, layers: [layer('a', { spectralNorm: 5 }), layer('b', { spectralNorm: 5 })] }), []);
 });
 
 test('a planted exploding layer: grad-norm and update-norm alerts name it, and only it', async () => {
