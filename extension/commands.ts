@@ -13,6 +13,7 @@ import { discover, requireTrust, resume, showTrainerError, train, trainStabilize
 import { pruneSweep } from './prune';
 import { attachSweep, cancelSweep, openSweepReport, runSweep } from './sweep';
 import { compareRuns, openDashboard, type DashboardCtx } from './panels/dashboard';
+import { openExample } from './walkthrough';
 
 type Cmd = (...args: any[]) => unknown;
 
@@ -48,6 +49,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'dynaxx.openSweepReport': { feature: 'sweep', make: (ctx) => (sweepId?: string) => openSweepReport(ctx, sweepId) },
   'dynaxx.cancelRun': { make: (ctx) => cancelRun(ctx) },
   'dynaxx.showRuns': { make: () => () => vscode.commands.executeCommand('dynaxx.runs.focus') },
+  'dynaxx.openExample': { make: (ctx) => () => openExample(ctx.extension.extensionPath) },
   'dynaxx.selectBackend': { make: (ctx) => () => selectBackend(ctx) },
   'dynaxx.restartTrainer': { make: (ctx) => () => restartTrainer(ctx) },
   'dynaxx.resumeRun': { make: (ctx) => async (run?: RunSummary) => {

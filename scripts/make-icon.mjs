@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Draws the extension's icon, media/icon.png (128×128 RGBA): a rounded square with a small layered network whose
-// middle layer is partly pruned. No image library: pixels are computed here and written as a PNG with zlib.
+// middle layer is partly pruned. No image library: pixels are computed here and written as a PNG (scripts/png.mjs).
 // Run `node scripts/make-icon.mjs` after changing it and commit the PNG.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
+import { encodePng } from './png.mjs';
 
 const N = 128;
 const px = new Float32Array(N * N * 4); // premultiplied-free RGBA in 0..1
@@ -58,41 +58,9 @@ layers.forEach((ys, l) => ys.forEach(([x, y], i) => {
   else fill(circle(x, y, l === layers.length - 1 ? 7 : 5), l === layers.length - 1 ? hot : node);
 }));
 
-// PNG: signature, IHDR, one IDAT (filter byte 0 per row), IEND
-const raw = Buffer.alloc(N * (N * 4 + 1));
-for (let y = 0; y < N; y++) {
-  raw[y * (N * 4 + 1)] = 0;
-  for (let x = 0; x < N * 4; x++) raw[y * (N * 4 + 1) + 1 + x] = Math.round(Math.min(1, Math.max(0, px[y * N * 4 + x])) * 255);
-}
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (buf) => {
-  let c = 0xffffffff;
-  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-const chunk = (type, data) => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-};
-const ihdr = Buffer.alloc(13);
-ihdr.writeUInt32BE(N, 0);
-ihdr.writeUInt32BE(N, 4);
-ihdr[8] = 8; // bit depth
-ihdr[9] = 6; // RGBA
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', ihdr),
-  chunk('IDAT', deflateSync(raw, { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
+const data = Buffer.alloc(N * N * 4);
+for (let i = 0; i < data.length; i++) data[i] = Math.round(Math.min(1, Math.max(0, px[i])) * 255);
+const png = encodePng({ width: N, height: N, channels: 4, data });
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'media', 'icon.png');
 writeFileSync(out, png);
 console.log(`${out}: ${png.length} bytes`);

@@ -2,10 +2,12 @@
 // End-to-end test of the Dynaxx Workbench extension in a real VS Code (code-server, driven by Chromium through
 // playwright-core). `npm run test:e2e`. What it needs and how it works: docs/e2e.md.
 //
-//   node test/e2e/run.mjs                  full flow (setup, build, install, train two-task, unstable-deep)
+//   node test/e2e/run.mjs                  full flow (setup, package the linux-x64 VSIX, install it, walkthrough,
+//                                          train two-task, dashboard, unstable-deep)
 //   node test/e2e/run.mjs --workbench-only only open the workbench with a model file (no extension needed)
 //   node test/e2e/run.mjs --skip-setup     do not run setup.sh (tools already installed)
-//   node test/e2e/run.mjs --skip-build     do not run scripts/bundle.mjs
+//   node test/e2e/run.mjs --skip-build     do not package: install out/vsix/<name>-linux-x64-<version>.vsix as it is
+//   node test/e2e/run.mjs --vsix FILE      install this VSIX (implies --skip-build)
 //   node test/e2e/run.mjs --keep           keep the temp folder (logs, workspace, code-server data)
 //
 // Environment: DYNAXX_E2E_TOOLS (tools folder, default ~/.cache/dynaxx-e2e), DYNAXX_E2E_TIMEOUT_S (limit for
@@ -28,7 +30,9 @@ const CHROMIUM = process.env.DYNAXX_E2E_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, process.env.DYNAXX_E2E_SHOTS || 'docs');
 const LIMIT_S = Number(process.env.DYNAXX_E2E_TIMEOUT_S || 480);
 const SETUP_LIMIT_S = Number(process.env.DYNAXX_E2E_SETUP_TIMEOUT_S || 1800);
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const VSIX_ARG = argv.includes('--vsix') ? resolve(argv[argv.indexOf('--vsix') + 1] ?? '') : undefined;
 const WORKBENCH_ONLY = args.has('--workbench-only');
 
 const t0 = Date.now();
@@ -115,42 +119,37 @@ async function waitHttp(url, ms) {
   fail(`code-server did not answer ${url} within ${ms / 1000}s (${last})`);
 }
 
-/** Copies the unpacked extension (package.json, dist/, spec/dynaxx.schema.json, whatever package.json names). */
-function installExtension(extDir) {
+/** The linux-x64 VSIX `npm run package` writes (scripts/package.mjs). */
+function vsixPath() {
+  if (VSIX_ARG) return VSIX_ARG;
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const target = join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  mkdirSync(target, { recursive: true });
-  const copy = (rel) => {
-    const from = join(ROOT, rel);
-    if (!existsSync(from)) return false;
-    cpSync(from, join(target, rel), { recursive: true, dereference: true });
-    return true;
-  };
-  copy('package.json');
-  for (const f of ['README.md', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md']) copy(f);
-  // dist/: the bundles the extension runs (extension.js, server.js, trainer.js, their maps, the wasm binaries,
-  // and whatever else the bundle step put there: webviews, media)
-  copy('dist');
-  copy('spec/dynaxx.schema.json');
-  // every relative path package.json mentions (icons, grammars, snippets, webviews, schemas)
-  const seen = new Set();
-  const walk = (v) => {
-    if (typeof v === 'string') {
-      const m = /^\.?\/?([\w@.-]+(?:\/[\w@.-]+)*)$/.exec(v);
-      if (m && (v.startsWith('./') || v.includes('/')) && !v.includes('://') && !seen.has(m[1])) {
-        seen.add(m[1]);
-        if (existsSync(join(ROOT, m[1]))) copy(m[1]);
-      }
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk({ ...pkg, scripts: undefined, devDependencies: undefined, dependencies: undefined, bin: undefined });
-  // a bundle that still requires a runtime dependency (not bundled) would need node_modules: copy the
-  // production dependencies the main entry cannot live without only if dist/ is not self-contained
-  const main = pkg.main && join(ROOT, pkg.main);
-  if (!main || !existsSync(main)) fail(`package.json "main" (${pkg.main}) does not exist after the build`);
-  log(`installed extension ${pkg.publisher}.${pkg.name}@${pkg.version} -> ${target} (main ${pkg.main}; copied ${[...new Set(['package.json', 'dist', 'spec/dynaxx.schema.json', ...seen])].filter((p) => existsSync(join(target, p))).join(', ')})`);
-  return `${pkg.publisher}.${pkg.name}`;
+  return join(ROOT, 'out', 'vsix', `${pkg.name}-linux-x64-${pkg.version}.vsix`);
+}
+
+/**
+ * Installs the packaged VSIX the way a user does (`code-server --install-extension file.vsix`) into a fresh
+ * --extensions-dir, then checks what landed there: the bundles and Dawn, and no node_modules.
+ */
+function installVsix(vsix, extDir, userDataDir) {
+  if (!existsSync(vsix)) fail(`${vsix} does not exist: run npm run package (or drop --skip-build)`);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const id = `${pkg.publisher}.${pkg.name}`;
+  const env = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}` };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  log(`$ code-server --install-extension ${vsix}`);
+  const r = spawnSync(CODE_SERVER, ['--extensions-dir', extDir, '--user-data-dir', userDataDir, '--install-extension', vsix, '--force'],
+    { cwd: ROOT, env, encoding: 'utf8', timeout: 120000 });
+  const said = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.status !== 0 || !/successfully installed/i.test(said)) fail(`code-server --install-extension failed (exit ${r.status ?? r.signal}): ${said.slice(-800)}`);
+  const dir = readdirSync(extDir).find((d) => d.toLowerCase().startsWith(`${id}-${pkg.version}`.toLowerCase()));
+  if (!dir) fail(`the VSIX installed, but no ${id}-${pkg.version}* folder is in ${extDir}: ${readdirSync(extDir).join(', ')}`);
+  const installed = join(extDir, dir);
+  for (const f of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/trainer.js', 'dist/tfjs-backend-wasm.wasm', 'dist/dawn.node', 'dist/webviews/dashboard.js']) {
+    if (!existsSync(join(installed, f))) fail(`the installed extension has no ${f} (${installed})`);
+  }
+  if (existsSync(join(installed, 'node_modules'))) fail(`the installed extension carries node_modules (${installed})`);
+  log(`installed ${vsix} -> ${installed} (${said.split('\n').pop()})`);
+  return id;
 }
 
 function prepareWorkspace(ws) {
@@ -169,7 +168,8 @@ function writeUserSettings(userDataDir) {
   writeFileSync(join(user, 'settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false,
     'telemetry.telemetryLevel': 'off',
-    'workbench.startupEditor': 'none',
+    // the first-run experience: the Welcome page, which lists the extension's walkthrough (step "walkthrough")
+    'workbench.startupEditor': 'welcomePage',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
     'extensions.autoCheckUpdates': false,
@@ -297,7 +297,8 @@ async function main() {
   const deadline = setTimeout(() => failed(`time limit of ${LIMIT_S}s (after setup) reached`), LIMIT_S * 1000);
   deadline.unref();
 
-  if (!args.has('--skip-build')) run(process.execPath, [join(ROOT, 'scripts/bundle.mjs')]);
+  // the VSIX users get: built here unless told to use one already there (.ci/run packages first)
+  if (!WORKBENCH_ONLY && !args.has('--skip-build') && !VSIX_ARG) run(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--target', 'linux-x64', '--no-smoke']);
 
   tmp = mkdtempSync(join(tmpdir(), 'dynaxx-e2e-'));
   const userDataDir = join(tmp, 'user-data');
@@ -305,11 +306,13 @@ async function main() {
   const ws = join(tmp, 'workspace');
   mkdirSync(extDir, { recursive: true });
   let extId = null;
-  if (!WORKBENCH_ONLY) {
-    if (!existsSync(join(ROOT, 'dist/extension.js'))) fail('dist/extension.js is missing after the build (extension/main.ts not there yet?); use --workbench-only to check the harness alone');
-    extId = installExtension(extDir);
-  }
   writeUserSettings(userDataDir);
+  if (!WORKBENCH_ONLY) {
+    await step('install the packaged VSIX (code-server --install-extension)', async () => {
+      extId = installVsix(vsixPath(), extDir, userDataDir);
+      return `${extId} from ${vsixPath().replace(`${ROOT}/`, '')}`;
+    });
+  }
   prepareWorkspace(ws);
 
   // ---- code-server
@@ -351,6 +354,8 @@ async function main() {
     await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 30000 }).catch(() => {});
     await page.locator('.statusbar').waitFor({ timeout: 30000 });
   });
+
+  if (!WORKBENCH_ONLY) await step('the walkthrough shows on first run and its first step opens an example', () => walkthrough(page));
 
   await step('open examples/two-task.dynaxx.yaml', async () => {
     await openFile(page, 'examples/two-task.dynaxx.yaml');
@@ -445,6 +450,46 @@ async function main() {
   });
 
   return finish(consoleErrors);
+}
+
+/**
+ * First run: the Welcome page lists the packaged extension's walkthrough (contributes.walkthroughs); open it from there
+ * (else with "Welcome: Open Walkthrough..."), check its title, steps and media, then click its first step's button,
+ * which runs the extension's dynaxx.openExample: the workspace's examples/fashion-mlp.dynaxx.yaml opens.
+ */
+async function walkthrough(page) {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const wt = pkg.contributes.walkthroughs[0];
+  const container = page.locator('.gettingStartedContainer');
+  let via = 'the Welcome page';
+  const entry = container.locator('.getting-started-category, button', { hasText: wt.title }).first();
+  try {
+    await entry.waitFor({ timeout: 30000 });
+    await entry.click();
+  } catch {
+    via = '"Welcome: Open Walkthrough..."';
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill(wt.title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: wt.title }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+  }
+  const details = container.locator('.gettingStartedSlideDetails');
+  const r = await waitFor('the walkthrough with its title, its steps and the first step\'s image', 30000, async () => {
+    const text = await textOf(details);
+    const missing = [wt.title, ...wt.steps.map((s) => s.title)].filter((t) => !text.includes(t));
+    const images = await container.locator('img').evaluateAll((imgs) => imgs.filter((i) => i.complete && i.naturalWidth > 0).map((i) => decodeURIComponent(i.currentSrc || i.src || ''))).catch(() => []);
+    const media = images.find((src) => /media\/walkthrough\/open-example\.png/.test(src));
+    return { ok: missing.length === 0 && media !== undefined, seen: missing.length ? `missing ${missing.join(', ')} in: ${text}` : media ? 'image media/walkthrough/open-example.png shown' : `images loaded: ${images.join(', ') || 'none'}` };
+  });
+  await sleep(500);
+  await shot(page, '0-walkthrough');
+  const button = details.locator('a, .monaco-button, button', { hasText: /^\s*Open an example\s*$/ }).first();
+  await button.click();
+  await page.locator('.tabs-container .tab', { hasText: 'fashion-mlp.dynaxx.yaml' }).first().waitFor({ timeout: 30000 });
+  await runCommand(page, 'View: Close All Editors');
+  return `opened from ${via}: "${wt.title}", ${wt.steps.length} steps; ${r.seen.slice(0, 120)}; "Open an example" opened examples/fashion-mlp.dynaxx.yaml`;
 }
 
 async function openRunsView(page) {
