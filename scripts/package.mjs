@@ -12,7 +12,7 @@
 //   node scripts/package.mjs --target linux-x64    only these (comma-separated)
 //   node scripts/package.mjs --skip-build          use dist/ as it is
 //   node scripts/package.mjs --no-smoke            do not run the unpacked trainer
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,10 +46,31 @@ const out = join(root, 'out', 'vsix');
 mkdirSync(out, { recursive: true });
 const dawnRoot = join(root, 'node_modules', 'webgpu', 'dist');
 
+/**
+ * The public repository the manifest names (repository, homepage, bugs; vsce points the README's relative links
+ * there): $DYNAXX_REPOSITORY_URL, else this checkout's `origin` remote when it is an https GitHub/GitLab URL. None is
+ * made up: without one the VSIX has no repository and its README keeps relative links (set it before publishing).
+ */
+function repositoryUrl() {
+  let url = process.env.DYNAXX_REPOSITORY_URL;
+  if (!url) {
+    try {
+      url = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      url = undefined;
+    }
+  }
+  const m = url && /^(https:\/\/(?:github\.com|gitlab\.com)\/[\w.-]+\/[\w.-]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? m[1] : undefined;
+}
+const repo = repositoryUrl();
+if (!repo) console.log('note: no public repository (set DYNAXX_REPOSITORY_URL=https://github.com/<owner>/<repo> before publishing): the VSIX names none and its README keeps relative links');
+
 /** The extension's manifest as it ships: no scripts, no dependencies (all bundled), no npm-only fields. */
 function manifest() {
   const m = { ...pkg };
   for (const k of ['scripts', 'devDependencies', 'dependencies', 'optionalDependencies', 'bin', 'private']) delete m[k];
+  if (repo) Object.assign(m, { repository: { type: 'git', url: `${repo}.git` }, homepage: `${repo}#readme`, bugs: { url: `${repo}/issues` } });
   return `${JSON.stringify(m, null, 2)}\n`;
 }
 
@@ -85,7 +106,7 @@ for (const target of targets) {
   stage(target, dir);
   const file = join(out, `${pkg.name}-${target}-${pkg.version}.vsix`);
   rmSync(file, { force: true });
-  run(bin('vsce'), ['package', '--target', target, '--no-dependencies', '--allow-missing-repository', '--out', file], dir);
+  run(bin('vsce'), ['package', '--target', target, '--no-dependencies', ...(repo ? [] : ['--allow-missing-repository', '--no-rewrite-relative-links']), '--out', file], dir);
   const r = checkVsix(file, target, { dawnSource: join(dawnRoot, TARGETS[target].dawn) });
   results.push({ target, file, ...r });
   if (r.problems.length > 0) fail(`${file}:\n  ${r.problems.join('\n  ')}`);
