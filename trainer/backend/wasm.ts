@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backend';
 import { cpuName } from './cpu';
+import { installWasmKernels } from './wasm-kernels';
 import { installWasmMatMulFix } from './wasm-matmul';
 
 const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
@@ -42,6 +43,7 @@ export const wasmBackend: Backend = {
     if (!ok) throw new BackendError('wasm', `the wasm backend failed to initialise from ${dir}`);
     await tf.ready();
     installWasmMatMulFix();
+    installWasmKernels();
     return `${cpuName()}, WebAssembly SIMD`;
   },
 };

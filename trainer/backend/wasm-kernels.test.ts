@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from './backends';
+import { wasmLeversOff } from './wasm-kernels';
+import { originalWasmKernel } from './wasm-kernels-heap';
+
+/** The replaced kernel's result (tfjs's own), as a host array. */
+function reference(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array {
+  const backend = tf.backend() as unknown as { readSync(id: object): Float32Array; disposeData(id: object): void };
+  const kernel = originalWasmKernel(name);
+  assert.ok(kernel, `${name} was replaced`);
+  const out = kernel({ inputs, backend, attrs }) as tf.TensorInfo;
+  const values = backend.readSync(out.dataId).slice();
+  backend.disposeData(out.dataId);
+  return values;
+}
+
+const cpu = new MathBackendCPU();
+
+/** tfjs-backend-cpu's kernel `name` on copies of the inputs: tfjs's reference result. */
+function cpuReference(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array {
+  const infos = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { dataId: cpu.write(t.dataSync(), t.shape, t.dtype), shape: t.shape, dtype: t.dtype }]));
+  const out = tf.getKernel(name, 'cpu')!.kernelFunc({ inputs: infos, backend: cpu, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+  const values = (cpu.readSync(out.dataId) as Float32Array).slice();
+  for (const t of [...Object.values(infos), out]) cpu.disposeData(t.dataId, true);
+  return values;
+}
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  return m;
+}
+
+test('DYNAXX_WASM_OFF: names, all, and a typo is an error', () => {
+  assert.deepEqual([...wasmLeversOff('')], []);
+  assert.deepEqual([...wasmLeversOff('maxpoolgrad, sum')], ['maxpoolgrad', 'sum']);
+  assert.ok(wasmLeversOff('all').has('fused-optimizer'));
+  assert.throws(() => wasmLeversOff('maxpool'), /DYNAXX_WASM_OFF names 'maxpool'/);
+});
+
+test('wasm MaxPoolGrad equals tfjs-backend-cpu\'s (the first maximum of each window), with ties (ReLU zeros), strides, padding and odd sizes', async () => {
+  await initBackend('wasm');
+  const cases: Array<{ shape: [number, number, number, number]; filterSize: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }> = [
+    { shape: [2, 8, 8, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
+    { shape: [3, 7, 9, 5], filterSize: [2, 2], strides: [2, 2], pad: 'same' },
+    { shape: [2, 9, 7, 4], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
+    { shape: [1, 10, 11, 2], filterSize: [3, 2], strides: [1, 1], pad: 'valid' },
+    { shape: [2, 6, 6, 8], filterSize: [3, 3], strides: [1, 2], pad: 'same' },
+  ];
+  let seed = 10;
+  for (const c of cases) {
+    tf.tidy(() => {
+      const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', seed++)); // about half zeros: ties in most windows
+      const y = tf.maxPool(x as tf.Tensor4D, c.filterSize, c.strides, c.pad);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed++);
+      const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+      const ours = (tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor).dataSync();
+      const theirs = cpuReference('MaxPoolGrad', { dy, input: x, output: y }, attrs);
+      assert.ok(maxRelDiff(ours, theirs) < 1e-6, `${JSON.stringify(c)}: ${maxRelDiff(ours, theirs)}`);
+      // (tfjs-backend-wasm's own kernel drops the gradient of a window with no positive value: it starts its search at 0)
+      // and through the gradient of tf.maxPool
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, c.filterSize, c.strides, c.pad), dy)))(x);
+      assert.ok(maxRelDiff(g.dataSync(), theirs) < 1e-6);
+    });
+  }
+});
+
+test('wasm Sum over leading axes equals tfjs-backend-wasm\'s, keepDims and other axes too', async () => {
+  await initBackend('wasm');
+  const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: true },
+    { shape: [33, 17], axis: [0], keepDims: false },
+    { shape: [3, 4, 5], axis: [1, 0], keepDims: false },
+    { shape: [3, 4, 5], axis: [2], keepDims: false }, // not leading: the original kernel
+    { shape: [3, 4, 5], axis: [0, 2], keepDims: true },
+  ];
+  let seed = 100;
+  for (const c of cases) {
+    tf.tidy(() => {
+      const x = tf.randomNormal(c.shape, 0, 1, 'float32', seed++);
+      const attrs = { axis: c.axis, keepDims: c.keepDims };
+      const ours = tf.engine().runKernel('Sum', { x }, attrs) as tf.Tensor;
+      const theirs = reference('Sum', { x }, attrs);
+      assert.deepEqual(ours.shape, tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape);
+      assert.ok(maxRelDiff(ours.dataSync(), theirs) < 1e-5, `${JSON.stringify(c)}: ${maxRelDiff(ours.dataSync(), theirs)}`);
+    });
+  }
+  // int32 sums stay with the original kernel
+  assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), 0).dataSync()), [4, 6]);
+});

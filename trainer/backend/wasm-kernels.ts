@@ -1,0 +1,40 @@
+/**
+ * Faster kernels for tfjs's wasm backend, where its own are slow or missing (issue 19): each one replaces (or adds)
+ * one registered kernel of the 'wasm' backend and is measured against the original in wasm-kernels*.test.ts.
+ * - maxpoolgrad: MaxPoolGrad as one pass over the heap (wasm-kernels-pool.ts), about 8× faster than tfjs's loop.
+ * - sum: Sum over leading axes (the bias gradient of a conv) without tfjs's transpose first (wasm-kernels-reduce.ts).
+ * - fused-optimizer: the engine's OPTIMIZER_UPDATE (engine/fused-kernels.ts) in one pass per weight (wasm-kernels-optimizer.ts).
+ * - conv-backprop: Conv2DBackpropInput and Conv2DBackpropFilter on XNNPACK's conv2d and matmul (wasm-kernels-conv.ts).
+ * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
+ * measure what each buys.
+ */
+import { BackendError } from './backend';
+import { installMaxPoolGrad } from './wasm-kernels-pool';
+import { installSumLeading } from './wasm-kernels-reduce';
+
+export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop'] as const;
+
+/** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
+export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
+  const names = (env ?? '').split(',').map((s) => s.trim()).filter((s) => s);
+  const unknown = names.filter((n) => n !== 'all' && !(WASM_LEVERS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new BackendError('wasm', `DYNAXX_WASM_OFF names ${unknown.map((n) => `'${n}'`).join(', ')}: use any of ${WASM_LEVERS.join(', ')}, or all`);
+  return new Set(names.includes('all') ? WASM_LEVERS : names);
+}
+
+const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
+  maxpoolgrad: installMaxPoolGrad,
+  sum: installSumLeading,
+  'fused-optimizer': () => {},
+  'conv-backprop': () => {},
+};
+
+let installed = false;
+
+/** Registers every kernel not switched off by DYNAXX_WASM_OFF (once; after the wasm backend is ready). */
+export function installWasmKernels(): void {
+  if (installed) return;
+  const off = wasmLeversOff();
+  for (const lever of WASM_LEVERS) if (!off.has(lever)) INSTALL[lever]();
+  installed = true;
+}
