@@ -4,6 +4,7 @@
  *                                             (models.ts) on each backend, one child process per case (cases.ts)
  *   node dist/bench.js --e2e fashion-mlp      `dynaxx train` end to end per backend vs PyTorch (e2e.ts)
  *   node dist/bench.js --overhead             step time with and without each technique (overhead.ts)
+ *   node dist/bench.js --profile              kernel time by name per training step on wasm (profile.ts)
  *   node dist/bench.js --summarize DIR        the one table of a GPU check (gpu-check.sh, check-table.ts)
  * Child processes write their result to the file named by --result (see child.ts).
  *
@@ -19,6 +20,7 @@ import { summarize } from './check-table';
 import { runE2e } from './e2e';
 import { HELP, parseOptions, type BenchOptions } from './options';
 import { measureVariant, runOverhead } from './overhead';
+import { profileOneCase, runProfile } from './profile';
 
 /** bench/results/<host>-<what>-<date>.json when bench/ is there (a checkout), else the working directory. */
 function defaultOut(what: string): string {
@@ -31,6 +33,7 @@ function defaultOut(what: string): string {
 async function child(o: BenchOptions): Promise<void> {
   // tfjs and Dawn print notices with console.log: keep them off stdout, which a caller may read
   console.log = console.error;
+  if (o.case && o.profile) return void writeResult(o.result!, await profileOneCase(o.backend!, o.case, o));
   if (o.case) return void writeResult(o.result!, await measureOneCase(o.backend!, o.case, o));
   try {
     writeResult(o.result!, { result: await measureVariant(o.backend!, o.variant!, o) });
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   if (o.case || o.variant) return child(o);
   if (o.summarize) return void process.stdout.write(summarize(o.summarize));
   if (o.e2e) return runE2e(o, defaultOut);
+  if (o.profile) return runProfile(o);
   if (o.overhead) return runOverhead(o, o.backends ?? [(await describeAuto()).backend], defaultOut);
   return runCases(o, (backends) => defaultOut(backends.join('+')));
 }

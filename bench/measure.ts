@@ -54,7 +54,13 @@ function notCompleted(phase: string, r: { status: string; error?: string }): Err
   return new Error(/not finite/.test(r.error ?? '') ? `non-finite loss in the ${phase} (${r.error})` : `${phase} ${r.status}: ${r.error ?? ''}`);
 }
 
-export async function measureCase(ref: RefModel, batch: number, steps: number, warmup: number, poison = false): Promise<CaseResult> {
+/** Called around the timed run only (bench/profile.ts times its kernels there). */
+export interface TimedHooks {
+  beforeTimed?(): void;
+  afterTimed?(): void;
+}
+
+export async function measureCase(ref: RefModel, batch: number, steps: number, warmup: number, poison = false, hooks: TimedHooks = {}): Promise<CaseResult> {
   const model = buildModel(ref, batch, warmup);
   const dataset = randomDataset(model.inputShape, batch * 4, 1, poison);
 
@@ -67,9 +73,11 @@ export async function measureCase(ref: RefModel, batch: number, steps: number, w
   const total = warmup + steps;
   const loop = new TrainingLoop({ model: withSteps(model, total), dataset, logEvery: total, resume });
   const c0 = counters();
+  hooks.beforeTimed?.();
   const t0 = performance.now();
   const r = await loop.run({});
   const seconds = (performance.now() - t0) / 1000;
+  hooks.afterTimed?.();
   const c1 = counters();
   loop.dispose();
   if (r.status !== 'completed') throw notCompleted('timed run', r);

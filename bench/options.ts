@@ -7,6 +7,8 @@ Modes (default: the case benchmark, reference models on each backend beside PyTo
                         backend (default webgpu, wasm), and the same training in PyTorch (NAME: fashion-mlp)
   --overhead            step time with and without stabilize: auto, modularity: on and monitors (one backend each)
   --summarize DIR       the table of a GPU check (bench/gpu-check.sh) from the JSON files in DIR
+  --profile             where a step's time goes: each kernel timed, ms per step by kernel name and the rest (one
+                        synchronous backend, default wasm; bench/results/profile-<backend>-<host>-<date>-<label>.json)
 Options:
   --backends a,b        backends to measure (default: every available one of tensorflow, webgpu, wasm, cpu;
                         --e2e: webgpu, wasm; --overhead: the first available)
@@ -21,6 +23,7 @@ Options:
   --epochs N            --e2e: epochs (default 3)
   --limit N             --e2e: train on N samples of the training set (data.limit; default all)
   --cli PATH            --e2e: the CLI bundle (default: cli.js beside this script, else dist/cli.js)
+  --label NAME          --profile: the result file's label, e.g. before or after (default run)
   --out FILE            where to write the JSON results (default: bench/results/<host>-<backends>-<date>.json,
                         --e2e and --overhead: <host>-<mode>-<date>.json)
   --json                print the JSON results instead of the tables
@@ -59,12 +62,15 @@ export interface BenchOptions {
   cli?: string;
   overhead: boolean;
   summarize?: string;
+  /** --profile: kernel time by name per step. */
+  profile: boolean;
+  label?: string;
 }
 
 const BACKEND_IDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { quick: false, json: false, torch: true, help: false, overhead: false, timeout: 300 };
+  const o: BenchOptions = { quick: false, json: false, torch: true, help: false, overhead: false, profile: false, timeout: 300 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -111,6 +117,13 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--cli': o.cli = value(); break;
       case '--overhead': o.overhead = true; break;
       case '--summarize': o.summarize = value(); break;
+      case '--profile': o.profile = true; break;
+      case '--label': {
+        const l = value();
+        if (!/^[\w.-]+$/.test(l)) throw new Error(`--label takes letters, digits, '.', '_' and '-', got '${l}'`);
+        o.label = l;
+        break;
+      }
       case '--help': case '-h': o.help = true; break;
       default: throw new Error(`unknown option '${arg}' (see --help)`);
     }

@@ -23,6 +23,8 @@ import type { TorchRun } from '../torch-peer';
 import { dashboardStressTable, type DashboardStressFile } from './dashboard-stress';
 import { leverTables, LEVERS } from './levers';
 import { loopSplitTable, type LoopSplitFile } from './loop-split';
+import { profileTables } from './profile';
+import type { ProfileFile } from '../profile';
 import { stabilityV1Table, type StabilityV1File } from './stability-2026-11';
 import { sweepBenchTable, type SweepBenchFile } from '../sweep/report';
 import { armRowsOfFile, markdownTable as stabilityArmsTable } from '../stability/report';
@@ -162,6 +164,13 @@ export const TABLES: TableGenerator[] = [
     id: 'dna-text',
     what: 'dense and DNA character LMs: test loss against FLOPs per character (bench/dna/report.ts)',
     render: (files) => textTable(textResults(one<DnaResultsFile>(files).results)),
+  },
+  {
+    id: 'wasm-step-profile',
+    what: 'where a wasm training step\'s time goes: ms per step and share by kernel, and the JS rest, per model and batch; 1 file, or 2 (before, after) side by side (bench/tables/profile.ts)',
+    // 2 once the "after" file of issue 19 is stored (the renderer takes 1 or 2)
+    files: 1,
+    render: (files) => profileTables(files.map((f) => f.json as ProfileFile)),
   },
 ];
 
