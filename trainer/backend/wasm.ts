@@ -1,4 +1,8 @@
-/** tfjs's WebAssembly backend (XNNPACK, SIMD): the fast CPU path. The .wasm files ship in the npm package. */
+/**
+ * tfjs's WebAssembly backend (XNNPACK, SIMD): the fast CPU path. The .wasm files ship in the npm package.
+ * It runs tfjs's threaded SIMD build on as many threads as cores (up to 8; $DYNAXX_WASM_THREADS sets the count,
+ * 1 turns threads off), through the shims in wasm-threads.ts, and falls back to one thread, saying why.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,6 +10,10 @@ import { BackendError, type Backend } from './backend';
 import { cpuName } from './cpu';
 import { installWasmKernels } from './wasm-kernels';
 import { installWasmMatMulFix } from './wasm-matmul';
+import { THREADS_ENV, threadsUnavailable, unrefWorkers, wantedThreads, withNodeThreadShims, withoutGlueListeners } from './wasm-threads';
+
+/** A threaded start that has not finished by then is abandoned for one thread (it takes under a second). */
+const THREADED_INIT_TIMEOUT_MS = 30_000;
 
 const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
 
@@ -27,7 +35,15 @@ export const wasmBackend: Backend = {
   async probe() {
     const dir = wasmDir();
     if (!dir) return { name: 'wasm', available: false, detail: `${WASM_FILE} not found; run npm ci, or set DYNAXX_WASM_DIR to a folder holding it` };
-    return { name: 'wasm', available: true, device: `${cpuName()}, WebAssembly SIMD` };
+    let threads: string;
+    try {
+      const n = wantedThreads();
+      const why = n > 1 ? threadsUnavailable(dir) : undefined;
+      threads = why ? `1 thread (threads off: ${why})` : plural(n);
+    } catch (e) {
+      return { name: 'wasm', available: false, detail: (e as Error).message };
+    }
+    return { name: 'wasm', available: true, device: `${cpuName()}, WebAssembly SIMD, ${threads}` };
   },
   async init() {
     const dir = wasmDir();
@@ -39,11 +55,45 @@ export const wasmBackend: Backend = {
       'tfjs-backend-wasm-simd.wasm': join(dir, WASM_FILE),
       'tfjs-backend-wasm-threaded-simd.wasm': join(dir, 'tfjs-backend-wasm-threaded-simd.wasm'),
     });
-    const ok = await tf.setBackend('wasm');
-    if (!ok) throw new BackendError('wasm', `the wasm backend failed to initialise from ${dir}`);
+    const wanted = wantedThreads();
+    let why = wanted > 1 ? threadsUnavailable(dir) : undefined;
+    if (wanted > 1 && !why) {
+      why = await startThreaded(wasm, wanted);
+      if (why) console.warn(`dynaxx: the wasm backend runs on 1 thread: ${why}`);
+    }
+    if (wanted === 1 || why) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(1);
+      const ok = await withoutGlueListeners(() => tf.setBackend('wasm'));
+      if (!ok) throw new BackendError('wasm', `the wasm backend failed to initialise from ${dir}`);
+    }
     await tf.ready();
     installWasmMatMulFix();
     installWasmKernels();
-    return `${cpuName()}, WebAssembly SIMD`;
+    return `${cpuName()}, WebAssembly SIMD, ${why ? `1 thread (threads off: ${why})` : plural(wasm.getThreadsCount())}`;
   },
 };
+
+/** Starts the threaded build; undefined when it runs on `threads` threads, else why not (tfjs is left unset). */
+async function startThreaded(wasm: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<string | undefined> {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`its workers did not start within ${THREADED_INIT_TIMEOUT_MS / 1000} s`), THREADED_INIT_TIMEOUT_MS);
+  });
+  const started = withNodeThreadShims(threads, () => tf.setBackend('wasm')).then(
+    (ok) => (ok ? undefined : 'tfjs failed to initialise the threaded build (its warning is in the log)'),
+    (e: unknown) => `the threaded build failed: ${(e as Error)?.message ?? String(e)}`,
+  );
+  const why = await Promise.race([started, timeout]).finally(() => clearTimeout(timer));
+  if (why) return why;
+  // the pool's workers must not keep a finished process alive
+  unrefWorkers((tf.findBackend('wasm') as unknown as { wasm?: Parameters<typeof unrefWorkers>[0] }).wasm);
+  const got = wasm.getThreadsCount();
+  return got === threads ? undefined : `asked for ${threads} threads (${THREADS_ENV}), tfjs started ${got}`;
+}
+
+function plural(n: number): string {
+  return n === 1 ? '1 thread' : `${n} threads`;
+}
