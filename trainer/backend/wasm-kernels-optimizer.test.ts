@@ -1,0 +1,67 @@
+/** The wasm fused optimizer update gives the op-by-op update's numbers: 20 training steps of a small net, every optimizer. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { OptimizerSpec } from '../../spec/types';
+import { OPTIMIZER_UPDATE } from '../engine/fused-kernels';
+import type { NamedVariable } from '../engine/module';
+import { createOptimizer } from '../engine/optimizers';
+import { initBackend } from './backends';
+
+/** 20 steps of a two-layer net (odd sizes) on fixed data; the weights and slots after them. */
+function train(o: Partial<OptimizerSpec>, clip: boolean): Float32Array[] {
+  const spec: OptimizerSpec = { type: 'adam', lr: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, ...o };
+  const shapes: Record<string, number[]> = { w1: [13, 37], b1: [37], w2: [37, 5] };
+  const vars: NamedVariable[] = Object.entries(shapes).map(([name, shape], i) => ({
+    name, layerId: 'l', role: name.startsWith('b') ? 'bias' : 'kernel', variable: tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, 0.3, 'float32', i + 1), true, `${name}-${uid++}`)),
+  }) as NamedVariable);
+  const x = tf.randomNormal([16, 13], 0, 1, 'float32', 7);
+  const y = tf.randomNormal([16, 5], 0, 1, 'float32', 8);
+  const opt = createOptimizer(spec);
+  for (let step = 0; step < 20; step++) {
+    const { value, grads } = tf.variableGrads(() => {
+      const [w1, b1, w2] = vars.map((v) => v.variable);
+      const h = tf.relu(tf.add(tf.matMul(x, w1!), b1!));
+      return tf.mean(tf.square(tf.sub(tf.matMul(h, w2!), y)));
+    }, vars.map((v) => v.variable));
+    const byName = new Map(vars.map((v) => [v.name, grads[v.variable.name]!]));
+    const scale = clip ? tf.scalar(0.7) : undefined;
+    opt.apply(vars, byName, spec.lr, scale);
+    tf.dispose([value, ...Object.values(grads), ...(scale ? [scale] : [])]);
+  }
+  const out = [...vars.map((v) => v.variable), ...opt.stateVariables(vars).map((s) => s.variable)].map((t) => t.dataSync() as Float32Array);
+  opt.dispose();
+  tf.dispose([x, y, ...vars.map((v) => v.variable)]);
+  return out;
+}
+let uid = 0;
+
+test('the wasm fused optimizer update equals the op-by-op update after 20 steps (sgd, momentum, adam, adamw; decay; clip scale)', async () => {
+  await initBackend('wasm');
+  const kernel = tf.getKernel(OPTIMIZER_UPDATE, 'wasm');
+  assert.ok(kernel, 'the wasm backend registers the fused update');
+  const specs: Array<Partial<OptimizerSpec>> = [
+    { type: 'sgd' }, { type: 'sgd', weightDecay: 0.01 }, { type: 'momentum', weightDecay: 0.01 }, { type: 'adam' }, { type: 'adam', weightDecay: 0.02 },
+    { type: 'adamw', weightDecay: 0.05 },
+  ];
+  for (const o of specs) {
+    for (const clip of [false, true]) {
+      const before = tf.memory().numTensors;
+      const fused = train(o, clip);
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+      tf.unregisterKernel(OPTIMIZER_UPDATE, 'wasm');
+      let ops: Float32Array[];
+      try {
+        ops = train(o, clip);
+      } finally {
+        tf.registerKernel(kernel!);
+      }
+      assert.equal(fused.length, ops.length);
+      fused.forEach((a, k) => a.forEach((x, i) => {
+        const want = ops[k]![i]!;
+        assert.ok(Math.abs(x - want) <= 1e-6 * Math.max(Math.abs(want), 1e-3), `${o.type} ${JSON.stringify(o)} clip ${clip} tensor ${k}[${i}]: fused ${x} vs ops ${want}`);
+      }));
+    }
+  }
+});
