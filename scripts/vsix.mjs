@@ -63,6 +63,7 @@ export function required(target) {
     ...BUNDLES.map((b) => `extension/dist/${b}`),
     'extension/dist/tfjs-backend-wasm.wasm',
     'extension/dist/tfjs-backend-wasm-simd.wasm',
+    'extension/dist/tfjs-backend-wasm-threaded-simd.wasm',
     'extension/dist/webviews/dashboard.js',
     'extension/spec/dynaxx.schema.json',
     'extension/spec/sweep.schema.json',
