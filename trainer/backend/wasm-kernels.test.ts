@@ -94,3 +94,50 @@ test('wasm Sum over leading axes equals tfjs-backend-wasm\'s, keepDims and other
   // int32 sums stay with the original kernel
   assert.deepEqual(Array.from(tf.sum(tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), 0).dataSync()), [4, 6]);
 });
+
+test('wasm Conv2DBackpropFilter and Conv2DBackpropInput equal tfjs-backend-cpu\'s: strides, same/valid padding, odd sizes', async () => {
+  await initBackend('wasm');
+  const cases: Array<{ x: [number, number, number, number]; f: [number, number, number, number]; strides: [number, number]; pad: 'same' | 'valid' | number }> = [
+    { x: [2, 8, 8, 3], f: [3, 3, 3, 4], strides: [1, 1], pad: 'same' },
+    { x: [3, 7, 9, 1], f: [3, 3, 1, 5], strides: [1, 1], pad: 'valid' },
+    { x: [2, 9, 7, 4], f: [3, 2, 4, 3], strides: [2, 2], pad: 'same' },
+    { x: [2, 9, 8, 2], f: [5, 5, 2, 6], strides: [2, 1], pad: 'valid' },
+    { x: [1, 6, 7, 3], f: [2, 2, 3, 2], strides: [1, 1], pad: 'same' }, // even filter: uneven 'same' padding
+    { x: [2, 5, 5, 2], f: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
+    { x: [1, 11, 10, 2], f: [1, 1, 2, 3], strides: [3, 3], pad: 'valid' },
+  ];
+  let seed = 200;
+  for (const c of cases) {
+    tf.tidy(() => {
+      const x = tf.randomNormal(c.x, 0, 1, 'float32', seed++);
+      const filter = tf.randomNormal(c.f, 0, 1, 'float32', seed++);
+      const y = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed++);
+      const common = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      const fAttrs = { ...common, filterShape: c.f };
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, fAttrs) as tf.Tensor;
+      assert.deepEqual(dw.shape, c.f);
+      const dwRef = cpuReference('Conv2DBackpropFilter', { x, dy }, fAttrs);
+      assert.ok(maxRelDiff(dw.dataSync(), dwRef) < 1e-4, `dW ${JSON.stringify(c)}: ${maxRelDiff(dw.dataSync(), dwRef)}`);
+      const iAttrs = { ...common, inputShape: c.x };
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, iAttrs) as tf.Tensor;
+      assert.deepEqual(dx.shape, c.x);
+      const dxRef = cpuReference('Conv2DBackpropInput', { dy, filter }, iAttrs);
+      assert.ok(maxRelDiff(dx.dataSync(), dxRef) < 1e-4, `dx ${JSON.stringify(c)}: ${maxRelDiff(dx.dataSync(), dxRef)}`);
+    });
+  }
+  // a fused conv2d with bias and relu differentiates through them (the engine's conv2d layer on wasm)
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const x = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const f = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const b = tf.randomNormal([4], 0, 1, 'float32', 3);
+    const [gx, gf, gb] = tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ff as tf.Tensor4D, bias: bb, strides: 1, pad: 'same', activation: 'relu' })))([x, f, b]);
+    const mask = tf.step(tf.add(tf.conv2d(x, f, 1, 'same'), b));
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC' };
+    assert.ok(maxRelDiff(gf!.dataSync(), cpuReference('Conv2DBackpropFilter', { x, dy: mask }, { ...attrs, filterShape: [3, 3, 3, 4] })) < 1e-4);
+    assert.ok(maxRelDiff(gx!.dataSync(), cpuReference('Conv2DBackpropInput', { dy: mask, filter: f }, { ...attrs, inputShape: [2, 6, 6, 3] })) < 1e-4);
+    assert.ok(maxRelDiff(gb!.dataSync(), tf.sum(mask, [0, 1, 2]).dataSync()) < 1e-5);
+  });
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -10,6 +10,7 @@
  * measure what each buys.
  */
 import { BackendError } from './backend';
+import { installConvBackprop } from './wasm-kernels-conv';
 import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
@@ -28,7 +29,7 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   maxpoolgrad: installMaxPoolGrad,
   sum: installSumLeading,
   'fused-optimizer': installWasmOptimizer,
-  'conv-backprop': () => {},
+  'conv-backprop': installConvBackprop,
 };
 
 let installed = false;
