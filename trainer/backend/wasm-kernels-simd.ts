@@ -22,12 +22,18 @@ const SIMD = 0xfd;
 export const OP = {
   block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: 0x0c, brIf: 0x0d,
   get: 0x20, set: 0x21, tee: 0x22, i32Const: 0x41,
-  i32Add: [0x6a], i32Shl: [0x74], i32GeU: [0x4f],
+  i32Add: [0x6a], i32Mul: [0x6c], i32Shl: [0x74], i32GeU: [0x4f],
   v128Load: [SIMD, 0x00, 0x00, 0x00], v128Store: [SIMD, 0x0b, 0x00, 0x00],
   f32x4Splat: [SIMD, 0x13], f32x4Gt: [SIMD, 0x44], bitselect: [SIMD, 0x52],
   f32x4Sqrt: [SIMD, 0xe3, 0x01], f32x4Add: [SIMD, 0xe4, 0x01], f32x4Sub: [SIMD, 0xe5, 0x01],
   f32x4Mul: [SIMD, 0xe6, 0x01], f32x4Div: [SIMD, 0xe7, 0x01],
+  i32x4Splat: [SIMD, 0x11], i32x4Eq: [SIMD, 0x37], v128And: [SIMD, 0x4e],
 } as const;
+
+/** i8x16.shuffle picking float lanes (0–3 from the first operand, 4–7 from the second). */
+export function shuffle(lanes: [number, number, number, number]): number[] {
+  return [SIMD, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+}
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -87,9 +93,17 @@ export class Fn {
 
   /** for (i = 0; i < end; i += 16) body — over bytes, four floats a turn. */
   loop16(end: string, body: (f: this) => void): this {
-    this.i32(0).set('i').op(OP.block, OP.loop).get('i', end).op(OP.i32GeU).br('brIf', 1);
+    return this.i32(0).set('i').while('i', end, 16, body);
+  }
+
+  /** while (counter < end) { body; counter += step } (unsigned; counter set by the caller; step a constant or a local). */
+  while(counter: string, end: string, step: number | string, body: (f: this) => void): this {
+    this.op(OP.block, OP.loop).get(counter, end).op(OP.i32GeU).br('brIf', 1);
     body(this);
-    return this.get('i').i32(16).op(OP.i32Add).set('i').br('br', 0).op(OP.end, OP.end);
+    this.get(counter);
+    if (typeof step === 'number') this.i32(step);
+    else this.get(step);
+    return this.op(OP.i32Add).set(counter).br('br', 0).op(OP.end, OP.end);
   }
 
   encoded(): { type: number[]; body: number[] } {

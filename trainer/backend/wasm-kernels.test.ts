@@ -74,6 +74,8 @@ test('wasm Sum over leading axes equals tfjs-backend-wasm\'s, keepDims and other
   await initBackend('wasm');
   const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
     { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false },
+    { shape: [5, 3, 3, 8], axis: [0, 1, 2], keepDims: false }, // rows of a multiple of 4: the SIMD loop
+    { shape: [65, 12], axis: [0], keepDims: true },
     { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: true },
     { shape: [33, 17], axis: [0], keepDims: false },
     { shape: [3, 4, 5], axis: [1, 0], keepDims: false },
