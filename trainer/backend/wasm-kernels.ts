@@ -6,6 +6,9 @@
  * - fused-optimizer: the engine's OPTIMIZER_UPDATE (engine/fused-kernels.ts) as one SIMD pass per weight on the heap
  *   (wasm-kernels-optimizer.ts, wasm-kernels-simd.ts), bit-equal to the op-by-op update and ~6× faster.
  * - conv-backprop: Conv2DBackpropInput and Conv2DBackpropFilter on XNNPACK's conv2d and matmul (wasm-kernels-conv.ts).
+ * - transpose: Transpose of the last two axes in SIMD 4×4 blocks (wasm-kernels-transpose.ts), ~7× faster.
+ * - matmul-swap: an unbatched matMul whose B is the larger operand runs as Cᵀ = Bᵀ·Aᵀ (wasm-matmul.ts): XNNPACK repacks B
+ *   on every call with a new B, every call in training.
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
  * measure what each buys.
  */
@@ -14,8 +17,9 @@ import { installConvBackprop } from './wasm-kernels-conv';
 import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
+import { installTranspose } from './wasm-kernels-transpose';
 
-export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop'] as const;
+export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -30,6 +34,8 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   sum: installSumLeading,
   'fused-optimizer': installWasmOptimizer,
   'conv-backprop': installConvBackprop,
+  transpose: installTranspose,
+  'matmul-swap': () => {}, // read by wasm-matmul.ts
 };
 
 let installed = false;
