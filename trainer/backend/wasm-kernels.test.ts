@@ -51,11 +51,18 @@ test('wasm MaxPoolGrad equals tfjs-backend-cpu\'s (the first maximum of each win
     { shape: [2, 9, 7, 4], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
     { shape: [1, 10, 11, 2], filterSize: [3, 2], strides: [1, 1], pad: 'valid' },
     { shape: [2, 6, 6, 8], filterSize: [3, 3], strides: [1, 2], pad: 'same' },
+    // 2×2 windows inside the input, channels a multiple of 4: the SIMD loop
+    { shape: [2, 8, 8, 4], filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
+    { shape: [3, 6, 10, 8], filterSize: [2, 2], strides: [1, 1], pad: 'valid' }, // overlapping windows
+    { shape: [2, 8, 6, 12], filterSize: [2, 2], strides: [2, 2], pad: 'same' },
+    { shape: [1, 7, 9, 16], filterSize: [2, 2], strides: [2, 2], pad: 'valid' }, // a row and a column no window covers
   ];
   let seed = 10;
   for (const c of cases) {
     tf.tidy(() => {
-      const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', seed++)); // about half zeros: ties in most windows
+      // every other case through a ReLU: about half zeros, ties in most windows; the others have all-negative windows
+      const x0 = tf.randomNormal(c.shape, 0, 1, 'float32', seed++);
+      const x = cases.indexOf(c) % 2 === 0 ? tf.relu(x0) : x0;
       const y = tf.maxPool(x as tf.Tensor4D, c.filterSize, c.strides, c.pad);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed++);
       const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };

@@ -1,7 +1,7 @@
 /**
  * Faster kernels for tfjs's wasm backend, where its own are slow or missing (issue 19): each one replaces (or adds)
  * one registered kernel of the 'wasm' backend and is measured against the original in wasm-kernels*.test.ts.
- * - maxpoolgrad: MaxPoolGrad as one pass over the heap (wasm-kernels-pool.ts), about 3× faster than tfjs's.
+ * - maxpoolgrad: MaxPoolGrad as one pass over the heap, SIMD for 2×2 windows (wasm-kernels-pool.ts): ~30× faster than tfjs's.
  * - sum: Sum over leading axes (the bias gradients) as one SIMD pass adding rows (wasm-kernels-reduce.ts), ~10× on a conv's.
  * - fused-optimizer: the engine's OPTIMIZER_UPDATE (engine/fused-kernels.ts) as one SIMD pass per weight on the heap
  *   (wasm-kernels-optimizer.ts, wasm-kernels-simd.ts), bit-equal to the op-by-op update and ~6× faster.
