@@ -3,6 +3,9 @@
  * wasm backend, built from its fast XNNPACK kernels, NHWC only:
  * - dW for stride 1 is itself a 'valid' conv2d: of the padded x with the batch as channels ([Cin, Hp, Wp, N]) by dy as
  *   the filter ([Ho, Wo, N, Cout]), giving [Cin, kh, kw, Cout]; XNNPACK runs it about as fast as the forward conv2d;
+ * - dW where a filter has fewer taps × input channels than output channels (a first layer: 9 × 1 < 32) is dYᵀ · cols,
+ *   with cols the [N·Ho·Wo, kh·kw·Cin] patches written in JS: XNNPACK repacks its right operand on every call, and cols is
+ *   the smaller of the two candidates (the conv2d above packs all of dy), ~2× faster there;
  * - dW for other strides is dYᵀ · X(kh, kw) per filter tap, X(kh, kw) being the padded input seen through tap (kh, kw):
  *   one strided slice and one [Cout, N·Ho·Wo]·[N·Ho·Wo, Cin] matMul each (the same multiply-adds);
  * - dx for stride 1 is a 'valid' conv2d of the padded dy with the filter flipped in space and transposed in channels
@@ -30,6 +33,31 @@ function release(backend: WasmBackendLike, temps: tf.TensorInfo[]): void {
   for (const t of temps) backend.disposeData(t.dataId);
 }
 
+/** cols[(b, oh, ow), (kh, kw, ci)] = x[b, oh·sh + kh − top, ow·sw + kw − left, ci], 0 outside x. */
+function im2col(x: Float32Array, cols: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        for (let kh = 0; kh < KH; kh++) {
+          const h = oh * sh + kh - top;
+          for (let kw = 0; kw < KW; kw++) {
+            const w = ow * sw + kw - left;
+            if (h < 0 || h >= H || w < 0 || w >= W) {
+              for (let ci = 0; ci < Cin; ci++) cols[o++] = 0;
+            } else {
+              const base = ((b * H + h) * W + w) * Cin;
+              for (let ci = 0; ci < Cin; ci++) cols[o++] = x[base + ci]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
@@ -46,6 +74,19 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const xp = top || bottom || left || right
     ? run('PadV2', temps, backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
     : x;
+  const K = KH * KW * Cin;
+  if (K < Cout) {
+    const cols = backend.makeOutput([1, rows, K], 'float32');
+    temps.push(cols);
+    im2col(f32(backend, x), f32(backend, cols), info);
+    const prod = run('BatchMatMul', temps, backend, { a: { ...dy, shape: [1, rows, Cout] }, b: cols }, { transposeA: true, transposeB: false });
+    const dw = backend.makeOutput(a.filterShape, 'float32');
+    const src = f32(backend, prod);
+    const out = f32(backend, dw);
+    for (let co = 0; co < Cout; co++) for (let k = 0; k < K; k++) out[k * Cout + co] = src[co * K + k]!;
+    release(backend, temps);
+    return dw;
+  }
   if (sh === 1 && sw === 1) {
     const xT = run('Transpose', temps, backend, { x: xp }, { perm: [3, 1, 2, 0] });
     const dyT = run('Transpose', temps, backend, { x: dy }, { perm: [1, 2, 0, 3] });

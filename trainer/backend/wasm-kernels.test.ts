@@ -114,6 +114,9 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput equal tfjs-backend-cpu\'
     { x: [1, 6, 7, 3], f: [2, 2, 3, 2], strides: [1, 1], pad: 'same' }, // even filter: uneven 'same' padding
     { x: [2, 5, 5, 2], f: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
     { x: [1, 11, 10, 2], f: [1, 1, 2, 3], strides: [3, 3], pad: 'valid' },
+    // fewer taps × input channels than output channels: dW through im2col
+    { x: [2, 9, 8, 1], f: [3, 3, 1, 16], strides: [1, 1], pad: 'same' },
+    { x: [2, 9, 7, 2], f: [2, 2, 2, 12], strides: [2, 2], pad: 'same' },
   ];
   let seed = 200;
   for (const c of cases) {
