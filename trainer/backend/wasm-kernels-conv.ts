@@ -1,14 +1,14 @@
 /**
  * Conv2DBackpropFilter (which tfjs-backend-wasm 4.22 lacks) and Conv2DBackpropInput (a scalar C++ loop there) for the
  * wasm backend, built from its fast XNNPACK kernels, NHWC only:
- * - dW for stride 1 is itself a 'valid' conv2d: of the padded x with the batch as channels ([Cin, Hp, Wp, N]) by dy as
+ * - dW for stride 1 is itself a conv2d: of x (padded by the conv2d) with the batch as channels ([Cin, H, W, N]) by dy as
  *   the filter ([Ho, Wo, N, Cout]), giving [Cin, kh, kw, Cout]; XNNPACK runs it about as fast as the forward conv2d;
  * - dW where a filter has fewer taps × input channels than output channels (a first layer: 9 × 1 < 32) is dYᵀ · cols,
  *   with cols the [N·Ho·Wo, kh·kw·Cin] patches written in JS: XNNPACK repacks its right operand on every call, and cols is
  *   the smaller of the two candidates (the conv2d above packs all of dy), ~2× faster there;
  * - dW for other strides is dYᵀ · X(kh, kw) per filter tap, X(kh, kw) being the padded input seen through tap (kh, kw):
  *   one strided slice and one [Cout, N·Ho·Wo]·[N·Ho·Wo, Cin] matMul each (the same multiply-adds);
- * - dx for stride 1 is a 'valid' conv2d of the padded dy with the filter flipped in space and transposed in channels
+ * - dx for stride 1 is a conv2d of dy, padded by kh − 1 − pad, with the filter flipped in space and transposed in channels
  *   (other strides, and paddings wider than the filter, keep tfjs's kernel).
  * With both registered the engine's conv2d layer takes tfjs's own fused conv2d gradient (engine/layers/conv2d.ts).
  */
@@ -71,9 +71,6 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   // the input padded so that every tap's window lies inside it (and, for stride 1, exactly: Hp − Ho + 1 = kh)
   const bottom = Math.max(0, (OH - 1) * sh + KH - top - H);
   const right = Math.max(0, (OW - 1) * sw + KW - left - W);
-  const xp = top || bottom || left || right
-    ? run('PadV2', temps, backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-    : x;
   const K = KH * KW * Cin;
   if (K < Cout) {
     const cols = backend.makeOutput([1, rows, K], 'float32');
@@ -87,14 +84,17 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     release(backend, temps);
     return dw;
   }
+  const padding = [[0, 0], [top, bottom], [left, right], [0, 0]];
   if (sh === 1 && sw === 1) {
-    const xT = run('Transpose', temps, backend, { x: xp }, { perm: [3, 1, 2, 0] });
+    // the padding as the conv2d's own (XNNPACK pads on the fly, no padded copy)
+    const xT = run('Transpose', temps, backend, { x }, { perm: [3, 1, 2, 0] });
     const dyT = run('Transpose', temps, backend, { x: dy }, { perm: [1, 2, 0, 3] });
-    const conv = run('Conv2D', temps, backend, { x: xT, filter: dyT }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+    const conv = run('Conv2D', temps, backend, { x: xT, filter: dyT }, { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [1, 1] });
     const dw = wasmKernel('Transpose')!({ inputs: { x: conv }, backend, attrs: { perm: [1, 2, 0, 3] } }) as tf.TensorInfo;
     release(backend, temps);
     return dw;
   }
+  const xp = top || bottom || left || right ? run('PadV2', temps, backend, { x }, { paddings: padding, constantValue: 0 }) : x;
   const dyT = run('Transpose', temps, backend, { x: { ...dy, shape: [rows, Cout] } }, { perm: [1, 0] });
   const taps: tf.TensorInfo[] = [];
   for (let kh = 0; kh < KH; kh++) {
@@ -133,10 +133,10 @@ export function conv2DBackpropInput(args: KernelArgs, original: KernelFn): tf.Te
   if (sh !== 1 || sw !== 1 || Math.min(pt, pl, pb, pr) < 0) return original(args);
   const backend = args.backend as WasmBackendLike;
   const temps: tf.TensorInfo[] = [];
-  const dyp = pt || pb || pl || pr ? run('PadV2', temps, backend, { x: dy }, { paddings: [[0, 0], [pt, pb], [pl, pr], [0, 0]], constantValue: 0 }) : dy;
   const flipped = run('Reverse', temps, backend, { x: filter }, { dims: [0, 1] });
   const fT = run('Transpose', temps, backend, { x: flipped }, { perm: [0, 1, 3, 2] });
-  const dx = wasmKernel('Conv2D')!({ inputs: { x: dyp, filter: fT }, backend, attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } }) as tf.TensorInfo;
+  const pad = [[0, 0], [pt, pb], [pl, pr], [0, 0]]; // dy padded by the conv2d itself
+  const dx = wasmKernel('Conv2D')!({ inputs: { x: dy, filter: fT }, backend, attrs: { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] } }) as tf.TensorInfo;
   release(backend, temps);
   return dx;
 }
