@@ -153,3 +153,24 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput equal tfjs-backend-cpu\'
   });
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('wasm Identity shares memory: clones keep their values when the original is disposed, and nothing leaks', async () => {
+  await initBackend('wasm');
+  const before = (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+  const x = tf.tensor([1, 2, 3]);
+  const y = tf.clone(x);
+  const z = tf.engine().runKernel('Identity', { x: y }) as tf.Tensor;
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+  assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
+  z.dispose();
+  assert.equal((tf.memory() as { numDataBuffers: number }).numDataBuffers, before);
+  // a variable assigned from a clone keeps its own value when the clone's source changes hands
+  const v = tf.variable(tf.tensor([4, 5]));
+  const w = tf.clone(v);
+  v.assign(tf.tensor([6, 7]));
+  assert.deepEqual(Array.from(w.dataSync()), [4, 5]);
+  assert.deepEqual(Array.from(v.dataSync()), [6, 7]);
+  tf.dispose([v, w]);
+});

@@ -9,17 +9,19 @@
  * - transpose: Transpose of the last two axes in SIMD 4×4 blocks (wasm-kernels-transpose.ts), ~7× faster.
  * - matmul-swap: an unbatched matMul whose B is the larger operand runs as Cᵀ = Bᵀ·Aᵀ (wasm-matmul.ts): XNNPACK repacks B
  *   on every call with a new B, every call in training.
+ * - identity: Identity shares its input's memory instead of copying it (wasm-kernels-identity.ts).
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
  * measure what each buys.
  */
 import { BackendError } from './backend';
 import { installConvBackprop } from './wasm-kernels-conv';
+import { installIdentity } from './wasm-kernels-identity';
 import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
 
-export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap'] as const;
+export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -36,6 +38,7 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   'conv-backprop': installConvBackprop,
   transpose: installTranspose,
   'matmul-swap': () => {}, // read by wasm-matmul.ts
+  identity: installIdentity,
 };
 
 let installed = false;
