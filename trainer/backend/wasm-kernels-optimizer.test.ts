@@ -1,10 +1,14 @@
-/** The wasm fused optimizer update gives the op-by-op update's numbers: 20 training steps of a small net, every optimizer. */
+/**
+ * The wasm fused optimizer update gives the op-by-op update's numbers (20 training steps of a small net, every optimizer);
+ * the fused sum of squares gives the op-by-op global norm.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { OptimizerSpec } from '../../spec/types';
-import { OPTIMIZER_UPDATE } from '../engine/fused-kernels';
+import { OPTIMIZER_UPDATE, SUM_SQUARES } from '../engine/fused-kernels';
+import { globalNorm } from '../engine/loss';
 import type { NamedVariable } from '../engine/module';
 import { createOptimizer } from '../engine/optimizers';
 import { initBackend } from './backends';
@@ -64,4 +68,31 @@ test('the wasm fused optimizer update equals the op-by-op update after 20 steps 
       }));
     }
   }
+});
+
+test('the wasm fused sum of squares equals square-and-sum, per tensor and as the global norm (sizes 1 to 100k, odd ones)', async () => {
+  await initBackend('wasm');
+  const kernel = tf.getKernel(SUM_SQUARES, 'wasm');
+  assert.ok(kernel, 'the wasm backend registers the fused sum of squares');
+  const sizes = [1, 3, 4, 5, 16, 17, 63, 64, 65, 1000, 4099, 100003];
+  const xs = sizes.map((n, i) => tf.randomNormal([n], 0, 1 + i, 'float32', 400 + i));
+  const per = tf.engine().runKernel(SUM_SQUARES, Object.fromEntries(xs.map((x, i) => [`x${i}`, x]))) as tf.Tensor;
+  const got = per.dataSync();
+  xs.forEach((x, i) => {
+    // against the exact sum (float64) of the float32 squares: 16 partial sums are closer to it than tfjs's running sum
+    const exact = Array.from(x.dataSync()).reduce((s: number, v: number) => s + Math.fround(v * v), 0);
+    const ops = tf.tidy(() => tf.sum(tf.square(x)).dataSync()[0]!);
+    assert.ok(Math.abs(got[i]! - exact) <= Math.max(1e-6 * exact, Math.abs(ops - exact)), `size ${sizes[i]}: ${got[i]} vs ${exact} (tfjs ${ops})`);
+  });
+  const fused = globalNorm(xs);
+  tf.unregisterKernel(SUM_SQUARES, 'wasm');
+  let ops: tf.Scalar;
+  try {
+    ops = globalNorm(xs);
+  } finally {
+    tf.registerKernel(kernel!);
+  }
+  const [f, o] = [fused.dataSync()[0]!, ops.dataSync()[0]!];
+  assert.ok(Math.abs(f - o) <= 2e-5 * o, `global norm: fused ${f} vs ops ${o}`);
+  tf.dispose([...xs, per, fused, ops]);
 });

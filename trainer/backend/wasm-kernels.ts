@@ -10,18 +10,20 @@
  * - matmul-swap: an unbatched matMul whose B is the larger operand runs as Cᵀ = Bᵀ·Aᵀ (wasm-matmul.ts): XNNPACK repacks B
  *   on every call with a new B, every call in training.
  * - identity: Identity shares its input's memory instead of copying it (wasm-kernels-identity.ts).
+ * - fused-norm: the engine's SUM_SQUARES (the global gradient norm) as one SIMD pass per tensor (wasm-kernels-norm.ts).
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
  * measure what each buys.
  */
 import { BackendError } from './backend';
 import { installConvBackprop } from './wasm-kernels-conv';
 import { installIdentity } from './wasm-kernels-identity';
+import { installWasmSumSquares } from './wasm-kernels-norm';
 import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
 
-export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity'] as const;
+export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -39,6 +41,7 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   transpose: installTranspose,
   'matmul-swap': () => {}, // read by wasm-matmul.ts
   identity: installIdentity,
+  'fused-norm': installWasmSumSquares,
 };
 
 let installed = false;
