@@ -1,14 +1,14 @@
 /**
  * The wasm fused optimizer update gives the op-by-op update's numbers (20 training steps of a small net, every optimizer);
- * the fused sum of squares gives the op-by-op global norm.
+ * the fused sum of squares gives the op-by-op global norm; the fused cross-entropy the logSoftmax form's loss and gradient.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { OptimizerSpec } from '../../spec/types';
-import { OPTIMIZER_UPDATE, SUM_SQUARES } from '../engine/fused-kernels';
-import { globalNorm } from '../engine/loss';
+import { OPTIMIZER_UPDATE, SOFTMAX_XENT, SOFTMAX_XENT_GRAD, SUM_SQUARES } from '../engine/fused-kernels';
+import { crossEntropy, globalNorm } from '../engine/loss';
 import type { NamedVariable } from '../engine/module';
 import { createOptimizer } from '../engine/optimizers';
 import { initBackend } from './backends';
@@ -95,4 +95,32 @@ test('the wasm fused sum of squares equals square-and-sum, per tensor and as the
   const [f, o] = [fused.dataSync()[0]!, ops.dataSync()[0]!];
   assert.ok(Math.abs(f - o) <= 2e-5 * o, `global norm: fused ${f} vs ops ${o}`);
   tf.dispose([...xs, per, fused, ops]);
+});
+
+test('the wasm fused softmax cross-entropy equals logSoftmax and one-hot, in value and gradient, with an out-of-range label', async () => {
+  await initBackend('wasm');
+  const v = tf.variable(tf.randomNormal([37, 11], 0, 3, 'float32', 5));
+  // row 5's label is 11, outside 0..10: it counts 0 and gets no gradient, as a one-hot of it would
+  const labels = tf.tensor2d(Array.from({ length: 37 }, (_, i) => [i === 5 ? 11 : (i * 7) % 11]), [37, 1], 'int32');
+  const tasks = [{ name: 'y', classes: 11 }];
+  const lossAndGrad = () => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(v, labels, tasks), [v]);
+    const out = { loss: value.dataSync()[0]!, grad: Array.from(grads[v.name]!.dataSync()) };
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  const kernels = [SOFTMAX_XENT, SOFTMAX_XENT_GRAD].map((k) => tf.getKernel(k, 'wasm'));
+  assert.ok(kernels.every((k) => k), 'the wasm backend registers the fused loss');
+  const fused = lossAndGrad();
+  for (const k of kernels) tf.unregisterKernel(k!.kernelName, 'wasm');
+  let ops: { loss: number; grad: number[] };
+  try {
+    ops = lossAndGrad();
+  } finally {
+    for (const k of kernels) tf.registerKernel(k!);
+  }
+  assert.ok(Math.abs(fused.loss - ops.loss) <= 1e-5 * ops.loss, `loss: fused ${fused.loss} vs ops ${ops.loss}`);
+  fused.grad.forEach((g, i) => assert.ok(Math.abs(g - ops.grad[i]!) <= 1e-6, `gradient ${i}: fused ${g} vs ops ${ops.grad[i]}`));
+  assert.ok(fused.grad.slice(5 * 11, 6 * 11).every((g) => g === 0), 'the row with an out-of-range label has no gradient');
+  tf.dispose([v, labels]);
 });

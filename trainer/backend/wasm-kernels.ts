@@ -11,6 +11,7 @@
  *   on every call with a new B, every call in training.
  * - identity: Identity shares its input's memory instead of copying it (wasm-kernels-identity.ts).
  * - fused-norm: the engine's SUM_SQUARES (the global gradient norm) as one SIMD pass per tensor (wasm-kernels-norm.ts).
+ * - fused-loss: the engine's SOFTMAX_XENT and its gradient, one JS pass over the logits each (wasm-kernels-xent.ts).
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
  * measure what each buys.
  */
@@ -22,8 +23,9 @@ import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
+import { installWasmXent } from './wasm-kernels-xent';
 
-export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm'] as const;
+export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -42,6 +44,7 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   'matmul-swap': () => {}, // read by wasm-matmul.ts
   identity: installIdentity,
   'fused-norm': installWasmSumSquares,
+  'fused-loss': installWasmXent,
 };
 
 let installed = false;
