@@ -133,8 +133,19 @@ export function conv2DBackpropInput(args: KernelArgs, original: KernelFn): tf.Te
   if (sh !== 1 || sw !== 1 || Math.min(pt, pl, pb, pr) < 0) return original(args);
   const backend = args.backend as WasmBackendLike;
   const temps: tf.TensorInfo[] = [];
-  const flipped = run('Reverse', temps, backend, { x: filter }, { dims: [0, 1] });
-  const fT = run('Transpose', temps, backend, { x: flipped }, { perm: [0, 1, 3, 2] });
+  // fT[kh, kw, co, ci] = filter[KH−1−kh, KW−1−kw, ci, co], in one JS pass (a filter is small; tfjs's Reverse is not fast)
+  const [, , Cin, Cout] = filter.shape as [number, number, number, number];
+  const fT = backend.makeOutput([KH, KW, Cout, Cin], 'float32');
+  temps.push(fT);
+  const src = f32(backend, filter);
+  const dst = f32(backend, fT);
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const from = ((KH - 1 - kh) * KW + (KW - 1 - kw)) * Cin * Cout;
+      const to = (kh * KW + kw) * Cout * Cin;
+      for (let ci = 0; ci < Cin; ci++) for (let co = 0; co < Cout; co++) dst[to + co * Cin + ci] = src[from + ci * Cout + co]!;
+    }
+  }
   const pad = [[0, 0], [pt, pb], [pl, pr], [0, 0]]; // dy padded by the conv2d itself
   const dx = wasmKernel('Conv2D')!({ inputs: { x: dy, filter: fT }, backend, attrs: { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] } }) as tf.TensorInfo;
   release(backend, temps);
