@@ -1,7 +1,8 @@
 /**
  * End to end: the engine's training loop on the bench's MLP and CNN (small batches) trains to the same losses and
- * weights with every wasm kernel of wasm-kernels*.ts as with none (DYNAXX_WASM_OFF=all), one child process each (the
- * kernels are installed when the backend starts).
+ * weights with every wasm kernel of wasm-kernels*.ts as with none (DYNAXX_WASM_OFF=all), on the threaded build and on
+ * the plain SIMD one (one thread: its heap is not shared), one child process each (the kernels are installed when the
+ * backend starts).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -34,11 +35,11 @@ const { randomDataset } = require('./bench/measure');
 
 type Result = Record<string, { status: string; losses: number[]; weights: number[][] }>;
 
-function runChild(off: string): Promise<Result> {
+function runChild(off: string, threads?: number): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--eval', CHILD], {
       cwd: root,
-      env: { ...process.env, DYNAXX_WASM_OFF: off },
+      env: { ...process.env, DYNAXX_WASM_OFF: off, ...(threads ? { DYNAXX_WASM_THREADS: String(threads) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -55,8 +56,8 @@ function runChild(off: string): Promise<Result> {
 }
 
 test('the MLP and the CNN train to the same losses and weights with the wasm kernels as without them', async () => {
-  const [on, off] = await Promise.all([runChild(''), runChild('all')]);
-  for (const name of ['mlp', 'cnn']) {
+  const [threaded, single, off] = await Promise.all([runChild(''), runChild('', 1), runChild('all')]);
+  for (const [on, name] of [threaded, single].flatMap((r) => ['mlp', 'cnn'].map((n) => [r, n] as const))) {
     const a = on[name]!;
     const b = off[name]!;
     assert.equal(a.status, 'completed', `${name} with the kernels`);

@@ -134,8 +134,12 @@ export function instantiate(memory: WasmMemory, fns: Fn[]): Record<string, (...a
   return instance.exports as unknown as Record<string, (...args: number[]) => void>;
 }
 
-/** tfjs-backend-wasm's heap (its Emscripten module keeps the Memory as `wasmMemory`), if it can be found. */
+/**
+ * tfjs-backend-wasm's heap, if it can be found: the threaded build's Emscripten module keeps the Memory as
+ * `wasmMemory`, the plain SIMD build exports it as `asm.memory`; either must be the memory behind its HEAPU8.
+ */
 export function heapMemory(backend: unknown): WasmMemory | undefined {
-  const m = (backend as { wasm?: { wasmMemory?: unknown } }).wasm?.wasmMemory;
-  return m instanceof WA.Memory ? m : undefined;
+  const wasm = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown }; HEAPU8?: Uint8Array } }).wasm;
+  const m = wasm?.wasmMemory ?? wasm?.asm?.memory;
+  return m instanceof WA.Memory && m.buffer === wasm?.HEAPU8?.buffer ? m : undefined;
 }
