@@ -154,7 +154,7 @@ test('wasm Conv2DBackpropFilter and Conv2DBackpropInput equal tfjs-backend-cpu\'
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('wasm Identity shares memory: clones keep their values when the original is disposed, and nothing leaks', async () => {
+test('wasm Identity and same-dtype Cast share memory: clones keep their values when the original is disposed, and nothing leaks', async () => {
   await initBackend('wasm');
   const before = (tf.memory() as { numDataBuffers: number }).numDataBuffers;
   const x = tf.tensor([1, 2, 3]);
@@ -165,6 +165,14 @@ test('wasm Identity shares memory: clones keep their values when the original is
   y.dispose();
   assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
   z.dispose();
+  // a float32 → float32 cast shares too; to int32 it converts
+  const f = tf.tensor([1.5, -2.5]);
+  const same = tf.cast(f, 'float32');
+  const ints = tf.cast(f, 'int32');
+  f.dispose();
+  assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.5]);
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2]);
+  tf.dispose([same, ints]);
   assert.equal((tf.memory() as { numDataBuffers: number }).numDataBuffers, before);
   // a variable assigned from a clone keeps its own value when the clone's source changes hands
   const v = tf.variable(tf.tensor([4, 5]));

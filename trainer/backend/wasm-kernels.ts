@@ -9,7 +9,7 @@
  * - transpose: Transpose of the last two axes in SIMD 4×4 blocks (wasm-kernels-transpose.ts), ~7× faster.
  * - matmul-swap: an unbatched matMul whose B is the larger operand runs as Cᵀ = Bᵀ·Aᵀ (wasm-matmul.ts): XNNPACK repacks B
  *   on every call with a new B, every call in training.
- * - identity: Identity shares its input's memory instead of copying it (wasm-kernels-identity.ts).
+ * - identity: Identity, and Cast to the same dtype, share their input's memory instead of copying it (wasm-kernels-identity.ts).
  * - fused-norm: the engine's SUM_SQUARES (the global gradient norm) as one SIMD pass per tensor (wasm-kernels-norm.ts).
  * - fused-loss: the engine's SOFTMAX_XENT and its gradient, one JS pass over the logits each (wasm-kernels-xent.ts).
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
