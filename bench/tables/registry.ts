@@ -168,8 +168,7 @@ export const TABLES: TableGenerator[] = [
   {
     id: 'wasm-step-profile',
     what: 'where a wasm training step\'s time goes: ms per step and share by kernel, and the JS rest, per model and batch; 1 file, or 2 (before, after) side by side (bench/tables/profile.ts)',
-    // 2 once the "after" file of issue 19 is stored (the renderer takes 1 or 2)
-    files: 1,
+    files: 2,
     render: (files) => profileTables(files.map((f) => f.json as ProfileFile)),
   },
 ];
