@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { cpuReference } from './cpu-reference';
 import { initBackend } from './backends';
 import { swapIsCheaper } from './wasm-matmul';
-
-const cpu = new MathBackendCPU();
-
-function cpuReference(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): Float32Array {
-  const infos = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { dataId: cpu.write(t.dataSync(), t.shape, t.dtype), shape: t.shape, dtype: t.dtype }]));
-  const out = tf.getKernel(name, 'cpu')!.kernelFunc({ inputs: infos, backend: cpu, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
-  const values = (cpu.readSync(out.dataId) as Float32Array).slice();
-  for (const t of [...Object.values(infos), out]) cpu.disposeData(t.dataId, true);
-  return values;
-}
 
 test('wasm Transpose of the last two axes equals the reference, batched, with sizes that are and are not multiples of 4', async () => {
   await initBackend('wasm');

@@ -10,18 +10,10 @@ import type { DnaModuleInfo, DnaPathStats, DnaReport, PathAssociation } from '..
 import type { Alert, LayerStats, MetricRecord } from '../../protocol/trainer';
 import type { MetricStats, PointOutcome, SweepParetoPoint, SweepRow, SweepView } from '../../protocol/sweep';
 import type { DashboardData, ParetoData, RoutingData, RunSeries, SubnetworkData } from '../../protocol/webview';
+import { mulberry32 } from '../../spec/rng';
 
-/** mulberry32: a small seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the project's one (spec/rng.ts). */
+export const rng = mulberry32;
 
 /** Layer ids of a transformer-like model: embed, blocks.i.attn/mlp, head. */
 export function layerIds(count: number): string[] {
