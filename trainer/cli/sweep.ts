@@ -36,16 +36,7 @@ export async function sweepCommand(o: Opts, target: string | undefined, runsDir:
     return 0;
   }
   if (!target && typeof o.attach !== 'string') throw new UsageError('sweep needs a sweep file: dynaxx sweep examples/mlp-lr.sweep.yaml');
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write('\ncancelling the sweep: queued points dropped, running ones stop with a checkpoint (Ctrl-C again to quit at once; `dynaxx sweep --attach ID` goes on later)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const controller = abortOnInterrupt('\ncancelling the sweep: queued points dropped, running ones stop with a checkpoint (Ctrl-C again to quit at once; `dynaxx sweep --attach ID` goes on later)\n');
   const live = new LiveLines(!!o.quiet || !!o.json);
   const opts: SweepOptions = {
     runsDir, queue, backend: backendFlag(o), workers: flag(o, CLI_RULES.workers), signal: controller.signal, detach: !!o.detach,
@@ -94,22 +85,28 @@ async function report(o: Opts, runsDir: string, id: string, queue: string | unde
 export async function workerCommand(o: Opts, runsDir: string): Promise<number> {
   const url = queueUrlFrom(o.queue as string | undefined);
   if (!url) throw new UsageError('worker needs a queue: dynaxx worker --queue redis://host:6379 (or $DYNAXX_QUEUE_URL)');
-  const controller = new AbortController();
-  let interrupts = 0;
-  const stop = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write('stopping the worker: running points stop with a checkpoint and go back to the queue (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const controller = abortOnInterrupt('stopping the worker: running points stop with a checkpoint and go back to the queue (Ctrl-C again to quit at once)\n');
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${printable(line)}\n`);
   const concurrency = flag(o, CLI_RULES.concurrency) ?? 1;
   const dataDir = resolve((o['data-dir'] as string | undefined) ?? '.');
   log(`worker ${hostname()}:${process.pid}: serving ${redactUrl(url)} with ${concurrency} slot${concurrency === 1 ? '' : 's'}; runs in ${runsDir}; data paths resolve in ${dataDir}`);
   await runWorker({ url, concurrency, runsDir, dataDir, backend: backendFlag(o), lockMs: (flag(o, CLI_RULES.stallS) ?? 30) * 1000, log, signal: controller.signal });
   return 0;
+}
+
+/** Ctrl-C or SIGTERM aborts the returned controller (after saying `message`); a second Ctrl-C quits at once (130). */
+function abortOnInterrupt(message: string): AbortController {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(message);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
 }
 
 /** What the terminal shows while a sweep runs: a line per point start/end, one progress line rewritten in place. */
