@@ -252,11 +252,8 @@ export class QueueExecutor implements SweepExecutor {
       const p = data as Partial<WorkerProgress>;
       if (typeof p.step === 'number' && typeof p.totalSteps === 'number') events.onProgress(t.job.point, p.step, p.totalSteps, p.loss);
     };
-    qe.on('active', onJob);
-    qe.on('completed', onJob);
-    qe.on('failed', onJob);
-    qe.on('waiting', onJob);
-    qe.on('removed', onJob);
+    const JOB_EVENTS = ['active', 'completed', 'failed', 'waiting', 'removed'] as const;
+    for (const e of JOB_EVENTS) qe.on(e, onJob);
     qe.on('progress', onProgress);
 
     const startCancel = async (why: string): Promise<void> => {
@@ -295,11 +292,7 @@ export class QueueExecutor implements SweepExecutor {
     } finally {
       this.onConnError = undefined;
       signal.removeEventListener('abort', onAbort);
-      qe.off('active', onJob);
-      qe.off('completed', onJob);
-      qe.off('failed', onJob);
-      qe.off('waiting', onJob);
-      qe.off('removed', onJob);
+      for (const e of JOB_EVENTS) qe.off(e, onJob);
       qe.off('progress', onProgress);
     }
   }
