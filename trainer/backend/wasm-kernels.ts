@@ -1,6 +1,8 @@
 /**
  * Faster kernels for tfjs's wasm backend, where its own are slow or missing (issue 19): each one replaces (or adds)
  * one registered kernel of the 'wasm' backend and is measured against the original in wasm-kernels*.test.ts.
+ * - blas: matMul and the convolutions (forward and both gradients) on the machine's BLAS through FFI
+ *   (blas.ts, wasm-kernels-blas.ts), where one is found: OpenBLAS's AVX2/AVX-512 FMA kernels against XNNPACK's 128-bit SIMD.
  * - maxpoolgrad: MaxPoolGrad as one pass over the heap, SIMD for 2×2 windows (wasm-kernels-pool.ts): ~30× faster than tfjs's.
  * - sum: Sum over leading axes (the bias gradients) as one SIMD pass adding rows (wasm-kernels-reduce.ts), ~10× on a conv's.
  * - fused-optimizer: the engine's OPTIMIZER_UPDATE (engine/fused-kernels.ts) as one SIMD pass per weight on the heap
@@ -16,6 +18,8 @@
  * measure what each buys.
  */
 import { BackendError } from './backend';
+import { loadBlas } from './blas';
+import { installBlasKernels } from './wasm-kernels-blas';
 import { installConvBackprop } from './wasm-kernels-conv';
 import { installIdentity } from './wasm-kernels-identity';
 import { installWasmSumSquares } from './wasm-kernels-norm';
@@ -25,7 +29,7 @@ import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
 import { installWasmXent } from './wasm-kernels-xent';
 
-export const WASM_LEVERS = ['maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss'] as const;
+export const WASM_LEVERS = ['blas', 'maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -36,6 +40,11 @@ export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
 }
 
 const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
+  // first: its conv gradients fall back to conv-backprop's, which then stay out
+  blas: () => {
+    const { blas } = loadBlas();
+    if (blas) blasInstalled = installBlasKernels(blas);
+  },
   maxpoolgrad: installMaxPoolGrad,
   sum: installSumLeading,
   'fused-optimizer': installWasmOptimizer,
@@ -48,6 +57,12 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
 };
 
 let installed = false;
+let blasInstalled = false;
+
+/** Whether the BLAS kernels run (installWasmKernels found a BLAS and the blas lever is on). */
+export function blasKernelsOn(): boolean {
+  return blasInstalled;
+}
 
 /** Registers every kernel not switched off by DYNAXX_WASM_OFF (once; after the wasm backend is ready). */
 export function installWasmKernels(): void {

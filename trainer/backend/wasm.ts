@@ -1,14 +1,16 @@
 /**
  * tfjs's WebAssembly backend (XNNPACK, SIMD): the fast CPU path. The .wasm files ship in the npm package.
  * It runs tfjs's threaded SIMD build on as many threads as cores (up to 8; $DYNAXX_WASM_THREADS sets the count,
- * 1 turns threads off), through the shims in wasm-threads.ts, and falls back to one thread, saying why.
+ * 1 turns threads off), through the shims in wasm-threads.ts, and falls back to one thread, saying why. Its matrix
+ * products and convolutions run on the machine's BLAS where one is found (blas.ts, wasm-kernels-blas.ts; $DYNAXX_BLAS).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackendError, type Backend } from './backend';
 import { cpuName } from './cpu';
-import { installWasmKernels } from './wasm-kernels';
+import { BLAS_ENV, loadBlas } from './blas';
+import { blasKernelsOn, installWasmKernels, wasmLeversOff } from './wasm-kernels';
 import { installWasmMatMulFix } from './wasm-matmul';
 import { THREADS_ENV, threadsUnavailable, unrefWorkers, wantedThreads, withNodeThreadShims, withoutGlueListeners } from './wasm-threads';
 
@@ -43,7 +45,13 @@ export const wasmBackend: Backend = {
     } catch (e) {
       return { name: 'wasm', available: false, detail: (e as Error).message };
     }
-    return { name: 'wasm', available: true, device: `${cpuName()}, WebAssembly SIMD, ${threads}` };
+    let blas: string;
+    try {
+      blas = blasLabel();
+    } catch (e) {
+      return { name: 'wasm', available: false, detail: (e as Error).message };
+    }
+    return { name: 'wasm', available: true, device: `${cpuName()}, WebAssembly SIMD, ${threads}, ${blas}` };
   },
   async init() {
     const dir = wasmDir();
@@ -70,7 +78,8 @@ export const wasmBackend: Backend = {
     await tf.ready();
     installWasmMatMulFix();
     installWasmKernels();
-    return `${cpuName()}, WebAssembly SIMD, ${why ? `1 thread (threads off: ${why})` : plural(wasm.getThreadsCount())}`;
+    const blas = blasKernelsOn() ? `matMul and conv on ${loadBlas().blas!.name}` : blasLabel();
+    return `${cpuName()}, WebAssembly SIMD, ${why ? `1 thread (threads off: ${why})` : plural(wasm.getThreadsCount())}, ${blas}`;
   },
 };
 
@@ -92,6 +101,13 @@ async function startThreaded(wasm: typeof import('@tensorflow/tfjs-backend-wasm'
   unrefWorkers((tf.findBackend('wasm') as unknown as { wasm?: Parameters<typeof unrefWorkers>[0] }).wasm);
   const got = wasm.getThreadsCount();
   return got === threads ? undefined : `asked for ${threads} threads (${THREADS_ENV}), tfjs started ${got}`;
+}
+
+/** What the device line says of the BLAS (blas.ts): which one runs matMul and conv, or why none does. */
+function blasLabel(): string {
+  if (wasmLeversOff().has('blas')) return 'no BLAS (DYNAXX_WASM_OFF names blas)';
+  const { blas, why } = loadBlas();
+  return blas ? `matMul and conv on ${blas.name}` : `no BLAS (${why}; ${BLAS_ENV} names one)`;
 }
 
 function plural(n: number): string {
