@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Checks packaged VSIX files (scripts/vsix.mjs: allow-list, required files, size budget, the right dawn.node) and,
-// with --smoke, unpacks one into a temp folder with no node_modules anywhere above it and starts its trainer from
-// there: `node extension/dist/cli.js backends --json` (Dawn must load from the bundle) and a short training run of
-// the bundled example. scripts/package.mjs runs both; CI runs `npm run package`.
+// Checks packaged VSIX files (scripts/vsix.mjs: allow-list, required files, size budget, the right dawn.node and
+// koffi.node) and, with --smoke, unpacks one into a temp folder with no node_modules anywhere above it and starts its
+// trainer from there: `node extension/dist/cli.js backends --json` (Dawn and koffi.node must load from the bundle,
+// and the wasm backend must find OpenBLAS where the host has libopenblas.so.0) and a short training run of the
+// bundled example. scripts/package.mjs runs both; CI runs `npm run package`.
 //
 //   node scripts/check-vsix.mjs [out/vsix/*.vsix ...]        check (default: every VSIX in out/vsix)
 //   node scripts/check-vsix.mjs --smoke out/vsix/x.vsix      also start its trainer
@@ -38,7 +39,7 @@ export function smoke(file) {
   const node = (args) => {
     console.log(`$ node extension/dist/cli.js ${args.join(' ')}   (in ${dir})`);
     const r = spawnSync(process.execPath, [join(ext, 'dist', 'cli.js'), ...args], {
-      cwd: dir, encoding: 'utf8', timeout: 180000, env: { ...process.env, NODE_PATH: '', DAWN_NODE: '' },
+      cwd: dir, encoding: 'utf8', timeout: 180000, env: { ...process.env, NODE_PATH: '', DAWN_NODE: '', DYNAXX_BLAS: '', DYNAXX_WASM_OFF: '' },
     });
     if (r.status !== 0) fail(`exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
@@ -49,6 +50,12 @@ export function smoke(file) {
   if (!byName.wasm?.available) fail(`the wasm backend did not load from the bundle: ${byName.wasm?.detail}`);
   // Dawn is found beside the bundle and loads; an adapter depends on the machine (Vulkan), not on the package
   if (/dawn\.node not found|cannot load/.test(byName.webgpu?.detail ?? '')) fail(`dawn.node did not load from the bundle: ${byName.webgpu.detail}`);
+  // koffi.node is found beside the bundle and loads; the BLAS it calls is the machine's (trainer/backend/blas.ts)
+  const wasmLine = byName.wasm.device ?? '';
+  if (/koffi\.node/.test(wasmLine)) fail(`koffi.node did not load from the bundle: ${wasmLine}`);
+  const openblas = process.platform === 'linux' && ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib']
+    .map((d) => join(d, 'libopenblas.so.0')).find((p) => existsSync(p));
+  if (openblas && !/matMul and conv on OpenBLAS/.test(wasmLine)) fail(`${openblas} is here, but the wasm backend does not use it: ${wasmLine}`);
   const example = join(ext, 'media', 'examples', 'quickstart.dynaxx.yaml');
   const runs = join(dir, 'runs');
   const lines = node(['train', example, '--steps', '20', '--backend', 'wasm', '--runs-dir', runs, '--quiet', '--json']).trim().split('\n');
@@ -78,7 +85,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const target = Object.keys(TARGETS).find((t) => f.includes(`-${t}-`));
     if (!target) { console.error(`${f}: no target in the name`); bad++; continue; }
     const dawnSource = join(root, 'node_modules', 'webgpu', 'dist', TARGETS[target].dawn);
-    const r = checkVsix(f, target, existsSync(dawnSource) ? { dawnSource } : {});
+    const koffiSource = join(root, 'node_modules', 'koffi', 'build', 'koffi', TARGETS[target].koffi);
+    const r = checkVsix(f, target, { ...(existsSync(dawnSource) ? { dawnSource } : {}), ...(existsSync(koffiSource) ? { koffiSource } : {}) });
     console.log(`${r.problems.length ? 'FAIL' : 'ok  '} ${target.padEnd(13)} ${(r.bytes / 2 ** 20).toFixed(2)} MiB, ${r.entries} entries  ${f}`);
     for (const p of r.problems) console.log(`       ${p}`);
     if (r.problems.length) bad++;

@@ -2,11 +2,12 @@
 // `npm run package`: builds (tsc -b + scripts/bundle.mjs), then one platform VSIX per target with @vscode/vsce, into
 // out/vsix/dynaxx-workbench-<target>-<version>.vsix. Each target is staged in out/vsix/stage/<target>/ with only
 // what the installed extension runs: the manifest, README/LICENSE/CHANGELOG, the bundles, the tfjs wasm files, the
-// dashboard's assets, the JSON schemas, media/ (icon, walkthrough, the bundled example) and that platform's Dawn
-// (dawn.node beside the bundles, where trainer/backend/webgpu.ts looks first). Everything is bundled, so
-// `--no-dependencies`. Each VSIX is then checked (scripts/vsix.mjs: allow-list, required files, size budget, the
-// right dawn.node), and the host platform's one is unpacked into a temp folder without node_modules and its
-// trainer started (scripts/check-vsix.mjs --smoke).
+// dashboard's assets, the JSON schemas, media/ (icon, walkthrough, the bundled example), that platform's Dawn
+// (dawn.node beside the bundles, where trainer/backend/webgpu.ts looks first) and that platform's koffi.node with
+// koffi's licence (beside the bundles, where trainer/backend/blas.ts looks first for the FFI to the machine's BLAS).
+// Everything is bundled, so `--no-dependencies`. Each VSIX is then checked (scripts/vsix.mjs: allow-list, required
+// files, size budget, the right dawn.node and koffi.node), and the host platform's one is unpacked into a temp folder
+// without node_modules and its trainer started (scripts/check-vsix.mjs --smoke).
 //
 //   node scripts/package.mjs                       every target
 //   node scripts/package.mjs --target linux-x64    only these (comma-separated)
@@ -45,6 +46,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = join(root, 'out', 'vsix');
 mkdirSync(out, { recursive: true });
 const dawnRoot = join(root, 'node_modules', 'webgpu', 'dist');
+const koffiRoot = join(root, 'node_modules', 'koffi', 'build', 'koffi');
 
 /**
  * The public repository the manifest names (repository, homepage, bugs; vsce points the README's relative links
@@ -95,6 +97,10 @@ function stage(target, dir) {
     copyFileSync(join(dawn, f), join(dir, 'dist', f));
   }
   copyFileSync(join(root, 'node_modules', 'webgpu', 'LICENSE.md'), join(dir, 'dist', 'dawn-LICENSE.md'));
+  const koffi = join(koffiRoot, TARGETS[target].koffi, 'koffi.node');
+  if (!existsSync(koffi)) fail(`${koffi} is missing: is the npm package koffi installed (npm ci)?`);
+  copyFileSync(koffi, join(dir, 'dist', 'koffi.node'));
+  copyFileSync(join(root, 'node_modules', 'koffi', 'LICENSE.txt'), join(dir, 'dist', 'koffi-LICENSE.txt'));
   mkdirSync(join(dir, 'spec'));
   for (const f of ['dynaxx.schema.json', 'sweep.schema.json']) copyFileSync(join(root, 'spec', f), join(dir, 'spec', f));
   cpSync(join(root, 'media'), join(dir, 'media'), { recursive: true, filter: (src) => !/\.(svg|xcf|psd)$/.test(src) });
@@ -107,7 +113,7 @@ for (const target of targets) {
   const file = join(out, `${pkg.name}-${target}-${pkg.version}.vsix`);
   rmSync(file, { force: true });
   run(bin('vsce'), ['package', '--target', target, '--no-dependencies', ...(repo ? [] : ['--allow-missing-repository', '--no-rewrite-relative-links']), '--out', file], dir);
-  const r = checkVsix(file, target, { dawnSource: join(dawnRoot, TARGETS[target].dawn) });
+  const r = checkVsix(file, target, { dawnSource: join(dawnRoot, TARGETS[target].dawn), koffiSource: join(koffiRoot, TARGETS[target].koffi) });
   results.push({ target, file, ...r });
   if (r.problems.length > 0) fail(`${file}:\n  ${r.problems.join('\n  ')}`);
 }

@@ -7,32 +7,35 @@ import * as zlib from 'node:zlib';
 /**
  * The targets `npm run package` builds, each with the folder of `node_modules/webgpu/dist` whose Dawn it ships and
  * the files of that folder that go beside the bundles (dist/): Windows' dawn.node loads the DirectX shader compilers
- * from its own folder, so they travel with it, with their licence texts.
+ * from its own folder, so they travel with it, with their licence texts. `koffi` names the folder of
+ * `node_modules/koffi/build/koffi` whose koffi.node (the FFI through which trainer/backend/blas.ts calls the
+ * machine's BLAS) goes beside the bundles too.
  */
 export const TARGETS = {
-  'linux-x64': { dawn: 'linux-x64', files: ['dawn.node'] },
-  'linux-arm64': { dawn: 'linux-arm64', files: ['dawn.node'] },
-  'darwin-arm64': { dawn: 'darwin-universal', files: ['dawn.node'] },
-  'darwin-x64': { dawn: 'darwin-universal', files: ['dawn.node'] },
-  'win32-x64': { dawn: 'win32-x64', files: ['dawn.node', 'dxcompiler.dll', 'd3dcompiler_47.dll', 'dxcompiler-LICENSE.TXT', 'dxcompiler-ThirdPartyNotices.txt'] },
-  'win32-arm64': { dawn: 'win32-arm64', files: ['dawn.node', 'dxcompiler.dll', 'd3dcompiler_47.dll', 'dxcompiler-LICENSE.TXT', 'dxcompiler-ThirdPartyNotices.txt'] },
+  'linux-x64': { dawn: 'linux-x64', koffi: 'linux_x64', files: ['dawn.node'] },
+  'linux-arm64': { dawn: 'linux-arm64', koffi: 'linux_arm64', files: ['dawn.node'] },
+  'darwin-arm64': { dawn: 'darwin-universal', koffi: 'darwin_arm64', files: ['dawn.node'] },
+  'darwin-x64': { dawn: 'darwin-universal', koffi: 'darwin_x64', files: ['dawn.node'] },
+  'win32-x64': { dawn: 'win32-x64', koffi: 'win32_x64', files: ['dawn.node', 'dxcompiler.dll', 'd3dcompiler_47.dll', 'dxcompiler-LICENSE.TXT', 'dxcompiler-ThirdPartyNotices.txt'] },
+  'win32-arm64': { dawn: 'win32-arm64', koffi: 'win32_arm64', files: ['dawn.node', 'dxcompiler.dll', 'd3dcompiler_47.dll', 'dxcompiler-LICENSE.TXT', 'dxcompiler-ThirdPartyNotices.txt'] },
 };
 
 /** The bundles the extension runs (scripts/bundle.mjs); bench bundles and source maps stay out. */
 export const BUNDLES = ['extension.js', 'server.js', 'server-parse-worker.js', 'trainer.js', 'cli.js'];
 
 /**
- * Size budgets of the packed VSIX, in bytes: about 20% above what was measured (README, Install). Windows carries the
- * two DirectX shader compilers besides Dawn; macOS's universal dawn.node compresses better.
+ * Size budgets of the packed VSIX, in bytes: about 20% above what was measured (README, Install), koffi.node
+ * included (0.3 to 0.5 MiB packed). Windows carries the two DirectX shader compilers besides Dawn; macOS's universal
+ * dawn.node compresses better.
  */
 const MiB = 2 ** 20;
 export const BUDGET = {
-  'linux-x64': 13 * MiB,
-  'linux-arm64': 13 * MiB,
-  'darwin-arm64': 11.5 * MiB,
-  'darwin-x64': 11.5 * MiB,
-  'win32-x64': 21.5 * MiB,
-  'win32-arm64': 23 * MiB,
+  'linux-x64': 13.5 * MiB,
+  'linux-arm64': 13.5 * MiB,
+  'darwin-arm64': 12 * MiB,
+  'darwin-x64': 12 * MiB,
+  'win32-x64': 22 * MiB,
+  'win32-arm64': 23.5 * MiB,
 };
 
 /** The paths (inside the zip) a VSIX for `target` may hold; anything else fails the check. */
@@ -49,6 +52,7 @@ export function allowList(target) {
     /^extension\/dist\/tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/,
     /^extension\/dist\/webviews\/[\w-]+\.(js|css)$/,
     new RegExp(`^extension/dist/(${dawn.files.map(esc).join('|')}|dawn-LICENSE\\.md)$`),
+    /^extension\/dist\/koffi(\.node|-LICENSE\.txt)$/,
     /^extension\/spec\/(dynaxx|sweep)\.schema\.json$/,
     /^extension\/media\/[\w-]+\.png$/,
     /^extension\/media\/walkthrough\/[\w-]+\.(md|png)$/,
@@ -69,6 +73,7 @@ export function required(target) {
     'extension/spec/sweep.schema.json',
     'extension/media/icon.png',
     ...TARGETS[target].files.map((f) => `extension/dist/${f}`),
+    'extension/dist/koffi.node',
   ];
 }
 
@@ -120,10 +125,11 @@ export function readEntry(file, entry) {
 
 /**
  * Checks one VSIX: every entry on the allow-list, every required file there, the packed size within the budget, and
- * (given `dawnSource`, the folder it was copied from) each Dawn file identical to the one of that platform. Returns
- * the problems found (empty when it passes) and the numbers.
+ * (given `dawnSource`, the folder it was copied from) each Dawn file identical to the one of that platform; likewise
+ * koffi.node given `koffiSource` (that platform's folder of node_modules/koffi/build/koffi). Returns the problems
+ * found (empty when it passes) and the numbers.
  */
-export function checkVsix(file, target, { budget = BUDGET[target], dawnSource } = {}) {
+export function checkVsix(file, target, { budget = BUDGET[target], dawnSource, koffiSource } = {}) {
   const problems = [];
   const entries = listZip(file);
   const names = new Set(entries.map((e) => e.name));
@@ -132,14 +138,14 @@ export function checkVsix(file, target, { budget = BUDGET[target], dawnSource } 
   for (const r of required(target)) if (!names.has(r)) problems.push(`missing: ${r}`);
   const bytes = statSync(file).size;
   if (budget && bytes > budget) problems.push(`${(bytes / 2 ** 20).toFixed(2)} MiB is over the budget of ${(budget / 2 ** 20).toFixed(2)} MiB`);
-  if (dawnSource) {
-    for (const f of TARGETS[target].files) {
-      const e = entries.find((x) => x.name === `extension/dist/${f}`);
-      if (!e) continue;
-      const src = readFileSync(`${dawnSource}/${f}`);
-      if (e.size !== src.length || e.crc !== crc32(src)) problems.push(`extension/dist/${f} is not ${dawnSource}/${f}`);
-    }
-  }
+  const same = (source, f) => {
+    const e = entries.find((x) => x.name === `extension/dist/${f}`);
+    if (!e) return;
+    const src = readFileSync(`${source}/${f}`);
+    if (e.size !== src.length || e.crc !== crc32(src)) problems.push(`extension/dist/${f} is not ${source}/${f}`);
+  };
+  if (dawnSource) for (const f of TARGETS[target].files) same(dawnSource, f);
+  if (koffiSource) same(koffiSource, 'koffi.node');
   return { problems, bytes, entries: entries.length, unpacked: entries.reduce((s, e) => s + e.size, 0) };
 }
 
