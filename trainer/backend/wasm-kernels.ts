@@ -14,6 +14,8 @@
  * - identity: Identity, and Cast to the same dtype, share their input's memory instead of copying it (wasm-kernels-identity.ts).
  * - fused-norm: the engine's SUM_SQUARES (the global gradient norm) as one SIMD pass per tensor (wasm-kernels-norm.ts).
  * - fused-loss: the engine's SOFTMAX_XENT and its gradient, one JS pass over the logits each (wasm-kernels-xent.ts).
+ * - fused-layers: the engine's DENSE_TRAIN and CONV2D_TRAIN (product, bias and relu as one kernel while training) and
+ *   RELU_GRAD (one SIMD pass) (wasm-kernels-layers.ts, engine/layers/fused-train.ts).
  * DYNAXX_WASM_OFF (comma-separated names above, or `all`) keeps tfjs's own kernel for each one named, so the benchmark can
  * measure what each buys.
  */
@@ -22,6 +24,7 @@ import { loadBlas } from './blas';
 import { installBlasKernels } from './wasm-kernels-blas';
 import { installConvBackprop } from './wasm-kernels-conv';
 import { installIdentity } from './wasm-kernels-identity';
+import { installFusedLayers } from './wasm-kernels-layers';
 import { installWasmSumSquares } from './wasm-kernels-norm';
 import { installWasmOptimizer } from './wasm-kernels-optimizer';
 import { installMaxPoolGrad } from './wasm-kernels-pool';
@@ -29,7 +32,7 @@ import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
 import { installWasmXent } from './wasm-kernels-xent';
 
-export const WASM_LEVERS = ['blas', 'maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss'] as const;
+export const WASM_LEVERS = ['blas', 'maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss', 'fused-layers'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -54,6 +57,7 @@ const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
   identity: installIdentity,
   'fused-norm': installWasmSumSquares,
   'fused-loss': installWasmXent,
+  'fused-layers': installFusedLayers,
 };
 
 let installed = false;

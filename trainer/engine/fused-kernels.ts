@@ -8,6 +8,11 @@
  *   log-sum-exp [N] of each row (a label outside 0…C−1 counts 0, as a one-hot of it would).
  * - SOFTMAX_XENT_GRAD: inputs logits, labels, lse (from SOFTMAX_XENT) and dy [N]; output ∂/∂logits [N, C] =
  *   (softmax − one-hot)·dy (0 on a row whose label is out of range).
+ * - DENSE_TRAIN: inputs a [M, K], b [K, N], bias [N] (optional); attrs { activation: 'relu' | 'linear' }; output
+ *   act(a·b + bias). The engine's gradient (layers/fused-train.ts) needs RELU_GRAD beside it.
+ * - CONV2D_TRAIN: inputs x (NHWC), filter, bias [Cout] (optional); attrs strides, pad and activation ('relu' | 'linear');
+ *   output act(conv2d(x, filter) + bias).
+ * - RELU_GRAD: inputs dy and y (a relu's output, same shape); output dy where y > 0, else 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -32,6 +37,10 @@ export interface OptimizerUpdateAttrs {
 export const SUM_SQUARES = 'DynaxxSumSquares';
 export const SOFTMAX_XENT = 'DynaxxSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'DynaxxSoftmaxXentGrad';
+
+export const DENSE_TRAIN = 'DynaxxDenseTrain';
+export const CONV2D_TRAIN = 'DynaxxConv2DTrain';
+export const RELU_GRAD = 'DynaxxReluGrad';
 
 /** Whether the active backend has the fused kernel `name`. */
 export function hasFused(name: string): boolean {

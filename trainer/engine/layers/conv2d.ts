@@ -4,6 +4,7 @@ import type { Conv2dConfig, LayerNode } from '../../../spec/types';
 import { ForwardContext, Module, NamedVariable } from '../module';
 import { activations, applyActivation, LEAKY_RELU_ALPHA, splitFused } from './activations';
 import { conv2dWithFilterGrad, hasFilterGradient } from './conv2d-grad';
+import { canFuseForTraining, conv2dTrain, type TrainActivation } from './fused-train';
 import { createVariable, Initializer, kernelInit } from './init';
 
 export class Conv2d extends Module {
@@ -26,6 +27,8 @@ export class Conv2d extends Module {
 
   forward(x: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const { strides, padding, activation } = this.config;
+    // a backend with the fused layer kernels: one kernel forward, relu's gradient in one pass (fused-train.ts)
+    if (canFuseForTraining(activation)) return conv2dTrain(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, strides, padding, activation as TrainActivation);
     if (!hasFilterGradient()) {
       const relu = activation === 'relu';
       const y = conv2dWithFilterGrad(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, { strides, padding, relu });

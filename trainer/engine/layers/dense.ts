@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DenseConfig, LayerNode } from '../../../spec/types';
 import { ForwardContext, Module, NamedVariable } from '../module';
 import { applyActivation, LEAKY_RELU_ALPHA, splitFused } from './activations';
+import { canFuseForTraining, denseTrain, type TrainActivation } from './fused-train';
 import { createVariable, Initializer, kernelInit } from './init';
 
 export class Dense extends Module {
@@ -26,7 +27,8 @@ export class Dense extends Module {
     const { fused, after } = splitFused(activation);
     // One fused dispatch for matMul + bias (+ relu/elu/sigmoid/leakyRelu) on a 2-D view.
     const x2d = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inputDim]) as tf.Tensor2D;
-    let y: tf.Tensor = tf.fused.matMul({
+    // training on a backend with the fused layer kernels: one kernel forward, relu's gradient in one pass (fused-train.ts)
+    let y: tf.Tensor = canFuseForTraining(activation) ? denseTrain(x2d, this.kernel.variable as tf.Tensor2D, this.bias?.variable, activation as TrainActivation) : tf.fused.matMul({
       a: x2d,
       b: this.kernel.variable as tf.Tensor2D,
       bias: this.bias?.variable,
