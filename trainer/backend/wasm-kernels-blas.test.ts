@@ -219,9 +219,9 @@ test('DYNAXX_BLAS naming a missing library is an error that says what to do; DYN
   assert.match(off.probe.device ?? '', /no BLAS \(DYNAXX_BLAS=off/, JSON.stringify(off.probe));
 });
 
-// Known bug (wasm-kernels-blas.ts): a conv run while a gradient is recorded caches its im2col until the filter's
-// gradient uses it; when no filter gradient is asked for (w.r.t. the input only, a frozen filter) it stays, up to 512 MB.
-test('a gradient w.r.t. the conv input only leaves no heap buffer behind', { todo: 'cached im2col not dropped without a filter gradient' }, async () => {
+// A conv run while a gradient is recorded caches its im2col for the filter's gradient; when none is asked for (w.r.t. the
+// input only, a frozen filter) the entry must go with its input.
+test('a gradient w.r.t. the conv input only leaves no heap buffer behind', async () => {
   await initBackend('wasm');
   const w = rand([3, 3, 3, 4], 21) as tf.Tensor4D;
   const ids = numDataIds();

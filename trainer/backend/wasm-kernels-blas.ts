@@ -57,7 +57,7 @@ function geometryKey(g: Geometry): string {
 /**
  * im2col matrices (heap tensors) by input (its dataId; tfjs tensors never change in place) and geometry: the forward
  * pass's cols serve the filter gradient of the same step. At most CACHE_BYTES are kept, oldest dropped first; only
- * while a gradient is recorded.
+ * while a gradient is recorded; an entry goes with its filter gradient or its input, whichever comes first.
  */
 const CACHE_BYTES = 512 * 2 ** 20;
 const colsCache = new Map<object, { key: string; cols: tf.TensorInfo; bytes: number; backend: WasmBackendLike }>();
@@ -267,6 +267,14 @@ export function installBlasKernels(blas: Blas): boolean {
   const fns = memory && instantiate(memory, [...epilogueFns(), ...im2colFns()]);
   if (!fns) return false;
   const k = new BlasKernels(blas.sgemm, fns, new Im2col(fns, memory));
+  // a cached im2col lives no longer than its input (a filter gradient that is never taken leaves it behind otherwise)
+  const backend = tf.findBackend('wasm') as unknown as WasmBackendLike & { disposeData(id: object, force?: boolean): boolean };
+  const disposeData = backend.disposeData.bind(backend);
+  backend.disposeData = (id: object, force?: boolean) => {
+    const done = disposeData(id, force);
+    if (colsCache.has(id)) drop(id);
+    return done;
+  };
   const via = (own: (a: KernelArgs) => tf.TensorInfo | undefined) => (original: KernelFn | undefined): KernelFn => (args) => {
     const r = own(args);
     if (r) return r;
