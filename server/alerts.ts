@@ -79,7 +79,9 @@ export class RunAlerts {
 
 /**
  * Alerts on layers without `others` (one per layer, as trainers wrote them before grouping) merged per (kind,
- * step), first layer in the file first; grouped alerts and alerts without a layer pass as they are.
+ * step, rule), first layer in the file first; grouped alerts and alerts without a layer pass as they are. A legacy
+ * alert names no rule, but within a kind the rules differ in having a threshold (a gradient norm over 100× the
+ * median) or not (no gradient at all), so two causes at one step stay two diagnostics, as the trainer groups them.
  */
 export function groupByStep(alerts: readonly Alert[], doc: ParsedDocument): Alert[] {
   const out: Alert[] = [];
@@ -87,18 +89,22 @@ export function groupByStep(alerts: readonly Alert[], doc: ParsedDocument): Aler
   for (const a of alerts) {
     if (a.layerId === undefined || a.others !== undefined) out.push(a);
     else {
-      const key = `${a.kind}\u0000${a.step}`;
+      const key = legacyKey(a);
       if (!legacy.has(key)) out.push(a); // its place in the list; replaced by the group below
       legacy.set(key, [...(legacy.get(key) ?? []), a]);
     }
   }
   return out.map((a) => {
-    const members = a.layerId !== undefined && a.others === undefined ? legacy.get(`${a.kind}\u0000${a.step}`)! : undefined;
+    const members = a.layerId !== undefined && a.others === undefined ? legacy.get(legacyKey(a))! : undefined;
     if (!members || members.length === 1) return a;
     const line = (x: Alert) => layerRange(x.layerId!, doc)?.start.line ?? Infinity;
     const [first, ...rest] = [...members].sort((x, y) => line(x) - line(y));
     return { ...first!, others: rest.map((x) => ({ layerId: x.layerId!, ...(x.value !== undefined ? { value: x.value } : {}) })) };
   });
+}
+
+function legacyKey(a: Alert): string {
+  return `${a.kind}\u0000${a.step}\u0000${a.threshold !== undefined}`;
 }
 
 /** One alert (grouped or not) as one diagnostic on its first layer that still exists, the others as related information. */
