@@ -33,6 +33,8 @@ export interface Blas {
   /** The file it was loaded from. */
   path: string;
   threads: number;
+  /** Sets the library's thread count for the next products (undefined where the library has no such call). */
+  setThreads?: (n: number) => void;
 }
 
 interface KoffiLib {
@@ -136,7 +138,7 @@ function tryLoad(env: NodeJS.ProcessEnv): { blas?: Blas; why?: string } {
     else if (/accelerate/i.test(name)) label = 'Accelerate';
     else if (/mkl/i.test(name)) label = 'MKL';
     else if (/blis/i.test(name)) label = 'BLIS';
-    const blas: Blas = { sgemm, name: `${label} (${got === 1 ? '1 thread' : `${got} threads`})`, path: name, threads: got };
+    const blas: Blas = { sgemm, name: `${label} (${got === 1 ? '1 thread' : `${got} threads`})`, path: name, threads: got, setThreads: setThreads as ((n: number) => void) | undefined };
     const why = selfTest(blas);
     if (why) {
       errors.push(`${name}: ${why}`);
