@@ -42,7 +42,13 @@ export function installFusedLayers(): void {
   };
   register(RELU_GRAD, (args) => reluGrad(fns.reluGrad!, args));
   // looked up per call: the BLAS kernels, or tfjs's (XNNPACK) where the blas lever is off
-  register(DENSE_TRAIN, (args) => wasmKernel('_FusedMatMul')!({ ...args, attrs: { transposeA: false, transposeB: false, activation: args.attrs?.activation } }));
+  // tfjs's _FusedMatMul takes rank-3 operands (its op reshapes them): [M, K]·[K, N] as [1, M, K]·[1, K, N]
+  register(DENSE_TRAIN, (args) => {
+    const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+    const inputs = { a: { ...a, shape: [1, ...a.shape] }, b: { ...b, shape: [1, ...b.shape] }, ...(bias ? { bias } : {}) };
+    const y = wasmKernel('_FusedMatMul')!({ ...args, inputs, attrs: { transposeA: false, transposeB: false, activation: args.attrs?.activation } }) as tf.TensorInfo;
+    return { ...y, shape: [a.shape[0]!, b.shape[1]!] };
+  });
   register(CONV2D_TRAIN, (args) => wasmKernel('FusedConv2D')!({
     ...args,
     attrs: { strides: args.attrs?.strides, pad: args.attrs?.pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, activation: args.attrs?.activation },

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { initBackend } from '../../backend/backends';
+import { originalWasmKernel } from '../../backend/wasm-kernels-heap';
 import { canFuseForTraining, conv2dTrain, denseTrain, type TrainActivation } from './fused-train';
 
 function close(got: tf.Tensor, want: tf.Tensor, what: string): void {
@@ -79,4 +80,31 @@ test('on wasm, training through the fused kernels leaks no tensors', async () =>
   }
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([x, f, b]);
+});
+
+test('on wasm without a BLAS (tfjs\'s own fused kernels underneath), the fused training kernels give the same values and gradients', async () => {
+  await initBackend('wasm');
+  // put tfjs's _FusedMatMul and FusedConv2D back for the length of the test, as DYNAXX_BLAS=off leaves them
+  const swapped = ['_FusedMatMul', 'FusedConv2D'].map((name) => {
+    const config = tf.getKernel(name, 'wasm')!;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...config, kernelFunc: originalWasmKernel(name) as unknown as tf.KernelFunc });
+    return config;
+  });
+  try {
+    const x = tf.randomNormal([6, 20], 0, 1, 'float32', 70);
+    const w = tf.randomNormal([20, 8], 0, 0.3, 'float32', 71);
+    const b = tf.randomNormal([8], 0, 1, 'float32', 72);
+    compare([x, w, b], (x, w, b) => denseTrain(x as tf.Tensor2D, w as tf.Tensor2D, b, 'relu'), (x, w, b) => tf.relu(tf.add(tf.matMul(x!, w!), b!)), 'dense, tfjs kernels');
+    const xi = tf.randomNormal([2, 7, 7, 3], 0, 1, 'float32', 73);
+    const f = tf.randomNormal([3, 3, 3, 4], 0, 0.3, 'float32', 74);
+    const fb = tf.randomNormal([4], 0, 1, 'float32', 75);
+    compare([xi, f, fb], (x, f, b) => conv2dTrain(x as tf.Tensor4D, f as tf.Tensor4D, b, [1, 1], 'same', 'relu'), (x, f, b) => tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), b!)), 'conv2d, tfjs kernels');
+    tf.dispose([x, w, b, xi, f, fb]);
+  } finally {
+    for (const config of swapped) {
+      tf.unregisterKernel(config.kernelName, 'wasm');
+      tf.registerKernel(config);
+    }
+  }
 });
