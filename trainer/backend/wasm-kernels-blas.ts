@@ -15,7 +15,8 @@ import { NO_TRANS, ROW_MAJOR, TRANS, type Blas } from './blas';
 import { conv2DBackpropFilter as convBackpropFilterXnn, conv2DBackpropInput as convBackpropInputXnn } from './wasm-kernels-conv';
 import { f32, replaceWasmKernel, wasmKernel, type KernelArgs, type KernelFn, type WasmBackendLike } from './wasm-kernels-heap';
 import { Im2col, im2colFns } from './wasm-kernels-im2col';
-import { Fn, heapMemory, instantiate, OP, T } from './wasm-kernels-simd';
+import { Fn, heapMemory, OP, T } from './wasm-kernels-simd';
+import { kernelPool, MIN_PART_BYTES, ranges, type PooledModule } from './wasm-simd-pool';
 
 type Sgemm = Blas['sgemm'];
 type Activation = 'linear' | 'relu' | 'relu6' | 'prelu' | 'elu' | 'leakyrelu' | 'sigmoid';
@@ -80,7 +81,7 @@ function recordingGradients(): boolean {
 class BlasKernels {
   constructor(
     private readonly sgemm: Sgemm,
-    private readonly epi: Record<string, (...args: number[]) => void>,
+    private readonly epi: PooledModule,
     private readonly patches: Im2col,
   ) {}
 
@@ -111,7 +112,9 @@ class BlasKernels {
     const simd = cols % 4 === 0;
     const relu = activation === 'relu';
     if (bias && simd && tf.util.sizeFromShape(bias.shape) === cols) {
-      this.epi[relu ? 'biasRelu' : 'bias']!(this.ptr(backend, out), this.ptr(backend, bias), rows, cols * 4);
+      const [o, b] = [this.ptr(backend, out), this.ptr(backend, bias)];
+      const parts = ranges(rows, this.epi.threads, 1, Math.ceil(MIN_PART_BYTES / (cols * 4)));
+      this.epi.run(relu ? 'biasRelu' : 'bias', parts.map(([r0, n]) => [o + r0 * cols * 4, b, n, cols * 4]));
       if (relu) return out;
     } else if (bias) {
       const sum = wasmKernel('Add')!({ inputs: { a: out, b: bias }, backend }) as tf.TensorInfo;
@@ -120,7 +123,8 @@ class BlasKernels {
     }
     if (activation === 'linear') return out;
     if (relu && (rows * cols) % 4 === 0) {
-      this.epi.relu!(this.ptr(backend, out), 0, 1, rows * cols * 4);
+      const o = this.ptr(backend, out);
+      this.epi.run('relu', ranges(rows * cols * 4, this.epi.threads, 16, MIN_PART_BYTES).map(([from, len]) => [o + from, 0, 1, len]));
       return out;
     }
     const kernel: Record<Exclude<Activation, 'linear'>, [string, Record<string, tf.TensorInfo>, Record<string, unknown>]> = {
@@ -283,9 +287,9 @@ function threadedBySize(blas: Blas): Sgemm {
 /** Replaces the wasm backend's matMul and conv kernels by BLAS ones (once); false where the SIMD epilogue cannot load. */
 export function installBlasKernels(blas: Blas): boolean {
   const memory = heapMemory(tf.findBackend('wasm'));
-  const fns = memory && instantiate(memory, [...epilogueFns(), ...im2colFns()]);
-  if (!fns) return false;
-  const k = new BlasKernels(threadedBySize(blas), fns, new Im2col(fns, memory));
+  const mod = memory && kernelPool()?.load([...epilogueFns(), ...im2colFns()]);
+  if (!memory || !mod) return false;
+  const k = new BlasKernels(threadedBySize(blas), mod, new Im2col(mod, memory));
   // a cached im2col lives no longer than its input (a filter gradient that is never taken leaves it behind otherwise)
   const backend = tf.findBackend('wasm') as unknown as WasmBackendLike & { disposeData(id: object, force?: boolean): boolean };
   const disposeData = backend.disposeData.bind(backend);

@@ -3,11 +3,13 @@
  * kw taps of one output pixel and filter row kh read kw·Cin consecutive floats of the (padded) input, which are also
  * consecutive in the patch matrix, so im2col is one SIMD copy per (image, output row, output column, kh) and col2im
  * one SIMD add of the same span: a module of two functions (wasm-kernels-simd.ts) run on the backend's own memory. The
- * padding is made first, by copying image rows into a zeroed buffer (none when the convolution needs none).
+ * padding is made first, by copying image rows into a zeroed buffer (none when the convolution needs none). Images are
+ * split over the kernel threads (wasm-simd-pool.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { f32, type WasmBackendLike } from './wasm-kernels-heap';
 import { Fn, OP, T, type WasmMemory } from './wasm-kernels-simd';
+import { MIN_PART_BYTES, ranges, type PooledModule } from './wasm-simd-pool';
 
 /** An opcode beyond wasm-kernels-simd.ts's: scalar f32 load. */
 const F32_LOAD = [0x2a, 0x02, 0x00] as const;
@@ -70,7 +72,6 @@ export function im2colFns(): Fn[] {
 }
 
 type Geometry = tf.backend_util.Conv2DInfo;
-type Fns = Record<string, (...args: number[]) => void>;
 
 /** What im2col reads: the padded input's extent [B, Hp, Wp, C] and where the real input lies in it. */
 function padded(g: Geometry): { Hp: number; Wp: number; top: number; left: number; none: boolean } {
@@ -83,7 +84,7 @@ function padded(g: Geometry): { Hp: number; Wp: number; top: number; left: numbe
 }
 
 export class Im2col {
-  constructor(private readonly fns: Fns, private readonly memory: WasmMemory) {}
+  constructor(private readonly mod: PooledModule, private readonly memory: WasmMemory) {}
 
   private ptr(backend: WasmBackendLike, t: tf.TensorInfo): number {
     return backend.dataIdMap.get(t.dataId)!.memoryOffset;
@@ -98,8 +99,12 @@ export class Im2col {
     const rowBytes = Wp * C4;
     const imgBytes = Hp * rowBytes;
     const segBytes = g.filterWidth * C4;
-    this.fns[fn]!(xPtr, colsPtr, imgBytes, g.batchSize * imgBytes, g.strideHeight * rowBytes, g.outHeight * g.strideHeight * rowBytes,
-      g.strideWidth * C4, g.outWidth * g.strideWidth * C4, rowBytes, g.filterHeight * rowBytes, segBytes, segBytes & ~15);
+    // images in parts on the kernel threads (each image's patches and input rows are its own)
+    const colsPerImage = g.outHeight * g.outWidth * g.filterHeight * segBytes;
+    const parts = ranges(g.batchSize, this.mod.threads, 1, Math.ceil(MIN_PART_BYTES / colsPerImage));
+    this.mod.run(fn, parts.map(([b0, nb]) => [xPtr + b0 * imgBytes, colsPtr + b0 * colsPerImage, imgBytes, nb * imgBytes,
+      g.strideHeight * rowBytes, g.outHeight * g.strideHeight * rowBytes, g.strideWidth * C4, g.outWidth * g.strideWidth * C4,
+      rowBytes, g.filterHeight * rowBytes, segBytes, segBytes & ~15]));
   }
 
   /** The patch matrix [B·Ho·Wo, kh·kw·Cin] of x, as a new heap tensor the caller disposes. */

@@ -2,12 +2,14 @@
  * The engine's fused layer kernels (DENSE_TRAIN, CONV2D_TRAIN, RELU_GRAD; contract in engine/fused-kernels.ts, gradient
  * in engine/layers/fused-train.ts) for the wasm backend: the two forward kernels are the backend's own _FusedMatMul and
  * FusedConv2D (the BLAS ones of wasm-kernels-blas.ts where they run: product, then bias and relu in one SIMD pass);
- * RELU_GRAD is one SIMD pass, dy masked by y > 0 (wasm-kernels-simd.ts), where tfjs runs Step and Multiply.
+ * RELU_GRAD is one SIMD pass, dy masked by y > 0 (wasm-kernels-simd.ts), where tfjs runs Step and Multiply, split over
+ * the kernel threads (wasm-simd-pool.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CONV2D_TRAIN, DENSE_TRAIN, RELU_GRAD } from '../engine/fused-kernels';
 import { f32, wasmKernel, type KernelArgs, type WasmBackendLike } from './wasm-kernels-heap';
-import { Fn, heapMemory, instantiate, OP, T } from './wasm-kernels-simd';
+import { Fn, OP, T } from './wasm-kernels-simd';
+import { kernelPool, MIN_PART_BYTES, ranges, type PooledModule } from './wasm-simd-pool';
 
 /** reluGrad(dy, y, out, nBytes): out = y > 0 ? dy : 0, four floats a turn (nBytes a multiple of 16). */
 function reluGradFn(): Fn {
@@ -18,29 +20,29 @@ function reluGradFn(): Fn {
   });
 }
 
-function reluGrad(fn: (...args: number[]) => void, args: KernelArgs): tf.TensorInfo {
+function reluGrad(mod: PooledModule, args: KernelArgs): tf.TensorInfo {
   const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
   const backend = args.backend as WasmBackendLike;
   const out = backend.makeOutput(dy.shape, 'float32');
   const n = tf.util.sizeFromShape(dy.shape);
   const n4 = n - (n % 4);
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  if (n4 > 0) fn(ptr(dy), ptr(y), ptr(out), n4 * 4);
+  const [d, v, o] = [ptr(dy), ptr(y), ptr(out)];
+  if (n4 > 0) mod.run('reluGrad', ranges(n4 * 4, mod.threads, 16, MIN_PART_BYTES).map(([from, len]) => [d + from, v + from, o + from, len]));
   if (n4 < n) {
-    const [d, v, o] = [f32(backend, dy), f32(backend, y), f32(backend, out)];
-    for (let i = n4; i < n; i++) o[i] = v[i]! > 0 ? d[i]! : 0;
+    const [dv, yv, ov] = [f32(backend, dy), f32(backend, y), f32(backend, out)];
+    for (let i = n4; i < n; i++) ov[i] = yv[i]! > 0 ? dv[i]! : 0;
   }
   return out;
 }
 
 export function installFusedLayers(): void {
-  const memory = heapMemory(tf.findBackend('wasm'));
-  const fns = memory && instantiate(memory, [reluGradFn()]);
-  if (!fns || !wasmKernel('_FusedMatMul') || !wasmKernel('FusedConv2D')) return;
+  const mod = kernelPool()?.load([reluGradFn()]);
+  if (!mod || !wasmKernel('_FusedMatMul') || !wasmKernel('FusedConv2D')) return;
   const register = (kernelName: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]) => {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   };
-  register(RELU_GRAD, (args) => reluGrad(fns.reluGrad!, args));
+  register(RELU_GRAD, (args) => reluGrad(mod, args));
   // looked up per call: the BLAS kernels, or tfjs's (XNNPACK) where the blas lever is off
   // tfjs's _FusedMatMul takes rank-3 operands (its op reshapes them): [M, K]·[K, N] as [1, M, K]·[1, K, N]
   register(DENSE_TRAIN, (args) => {

@@ -1,7 +1,8 @@
 /**
  * The engine's fused optimizer update (OPTIMIZER_UPDATE, contract in engine/fused-kernels.ts) for the wasm backend: one
  * SIMD pass over the heap per weight (wasm-kernels-simd.ts) instead of about ten tfjs kernels, each a full pass of its
- * own: SGD, momentum, Adam and AdamW, with the clip scale and weight decay folded in. Every operation is a float32
+ * own: SGD, momentum, Adam and AdamW, with the clip scale and weight decay folded in; a large weight in parts on the
+ * kernel threads (wasm-simd-pool.ts), each the same per-element arithmetic. Every operation is a float32
  * operation in the order of the op-by-op update in engine/optimizers.ts, so the two agree to the last bit (the test
  * holds them equal). Like the WebGPU kernel, the new weight and slots are fresh tensors (a weight may be shared with a
  * clone, so never in place) that the variables take over.
@@ -9,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OPTIMIZER_UPDATE, type OptimizerUpdateAttrs } from '../engine/fused-kernels';
 import { f32, type KernelArgs, type WasmBackendLike } from './wasm-kernels-heap';
-import { Fn, heapMemory, instantiate, OP, T } from './wasm-kernels-simd';
+import { Fn, OP, T } from './wasm-kernels-simd';
+import { kernelPool, MIN_PART_BYTES, ranges, type PooledModule } from './wasm-simd-pool';
 
 const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 const PTRS = ['w', 'g', 'm', 'v', 'wo', 'mo', 'vo', 'end'];
@@ -87,7 +89,7 @@ function scalarTail(kind: OptimizerUpdateAttrs['kind'], fold: boolean, k: Scalar
   }
 }
 
-function makeUpdate(fns: Record<string, (...args: number[]) => void>) {
+function makeUpdate(mod: PooledModule) {
   return (args: KernelArgs): tf.TensorInfo[] => {
     const backend = args.backend as WasmBackendLike;
     const a = args.attrs as unknown as OptimizerUpdateAttrs;
@@ -100,10 +102,12 @@ function makeUpdate(fns: Record<string, (...args: number[]) => void>) {
     const ptr = (t: tf.TensorInfo | undefined) => (t ? backend.dataIdMap.get(t.dataId)!.memoryOffset : 0);
     const n = tf.util.sizeFromShape(w!.shape);
     const n4 = n - (n % 4);
-    fns[fnName(a.kind, fold, decoupled)]!(
-      ptr(w), ptr(g), ptr(slots[0]), ptr(slots[1]), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), n4 * 4,
-      ...SCALARS.map((s) => k[s]),
-    );
+    // parts of the weight on the kernel threads; absent slots' pointers (0) are never read
+    const ptrs = [ptr(w), ptr(g), ptr(slots[0]), ptr(slots[1]), ptr(outs[0]), ptr(outs[1]), ptr(outs[2])];
+    const ks = SCALARS.map((s) => k[s]);
+    // 7 arrays are read or written per element: a part's bytes are 7× its range
+    const parts = ranges(n4 * 4, mod.threads, 16, MIN_PART_BYTES / 7);
+    if (n4 > 0) mod.run(fnName(a.kind, fold, decoupled), parts.map(([from, len]) => [...ptrs.map((p) => p + from), len, ...ks]));
     if (n4 < n) {
       const views = [w!, g!, outs[0]!, ...(slots[0] ? [slots[0], outs[1]!] : []), ...(slots[1] ? [slots[1], outs[2]!] : [])].map((t) => f32(backend, t));
       scalarTail(a.kind, fold, k, views, n4, n);
@@ -118,8 +122,7 @@ function makeUpdate(fns: Record<string, (...args: number[]) => void>) {
  */
 export function installWasmOptimizer(): void {
   if (tf.getKernel(OPTIMIZER_UPDATE, 'wasm')) return;
-  const memory = heapMemory(tf.findBackend('wasm'));
-  const fns = memory && instantiate(memory, VARIANTS.map(([kind, fold, decoupled]) => updateFn(kind, fold, decoupled)));
-  if (!fns) return;
-  tf.registerKernel({ kernelName: OPTIMIZER_UPDATE, backendName: 'wasm', kernelFunc: makeUpdate(fns) as unknown as tf.KernelFunc });
+  const mod = kernelPool()?.load(VARIANTS.map(([kind, fold, decoupled]) => updateFn(kind, fold, decoupled)));
+  if (!mod) return;
+  tf.registerKernel({ kernelName: OPTIMIZER_UPDATE, backendName: 'wasm', kernelFunc: makeUpdate(mod) as unknown as tf.KernelFunc });
 }

@@ -116,8 +116,8 @@ export class Fn {
   }
 }
 
-/** A module of `fns` importing `memory` (env.memory): its exports, or undefined where the engine refuses it (no SIMD). */
-export function instantiate(memory: WasmMemory, fns: Fn[]): Record<string, (...args: number[]) => void> | undefined {
+/** The bytes of a module of `fns` importing `memory` (env.memory); undefined where the engine refuses it (no SIMD). */
+export function moduleBytes(memory: WasmMemory, fns: Fn[]): Uint8Array | undefined {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const enc = fns.map((f) => f.encoded());
@@ -129,7 +129,13 @@ export function instantiate(memory: WasmMemory, fns: Fn[]): Record<string, (...a
     ...section(7, vec(fns.map((f, i) => [...name(f.exportName), 0x00, ...uleb(i)]))),
     ...section(10, vec(enc.map((e) => e.body))),
   ]);
-  if (!WA.validate(bytes)) return undefined;
+  return WA.validate(bytes) ? bytes : undefined;
+}
+
+/** A module of `fns` importing `memory` (env.memory): its exports, or undefined where the engine refuses it (no SIMD). */
+export function instantiate(memory: WasmMemory, fns: Fn[]): Record<string, (...args: number[]) => void> | undefined {
+  const bytes = moduleBytes(memory, fns);
+  if (!bytes) return undefined;
   const instance = new WA.Instance(new WA.Module(bytes), { env: { memory } });
   return instance.exports as unknown as Record<string, (...args: number[]) => void>;
 }

@@ -1,6 +1,8 @@
 /**
  * Faster kernels for tfjs's wasm backend, where its own are slow or missing (issue 19): each one replaces (or adds)
  * one registered kernel of the 'wasm' backend and is measured against the original in wasm-kernels*.test.ts.
+ * - simd-threads: the kernels' own SIMD loops below (optimizer update, relu's gradient, bias and relu, im2col, col2im)
+ *   split over worker threads on the shared heap, as many as the wasm backend's (wasm-simd-pool.ts).
  * - blas: matMul and the convolutions (forward and both gradients) on the machine's BLAS through FFI
  *   (blas.ts, wasm-kernels-blas.ts), where one is found: OpenBLAS's AVX2/AVX-512 FMA kernels against XNNPACK's 128-bit SIMD.
  * - maxpoolgrad: MaxPoolGrad as one pass over the heap, SIMD for 2×2 windows (wasm-kernels-pool.ts): ~30× faster than tfjs's.
@@ -31,8 +33,10 @@ import { installMaxPoolGrad } from './wasm-kernels-pool';
 import { installSumLeading } from './wasm-kernels-reduce';
 import { installTranspose } from './wasm-kernels-transpose';
 import { installWasmXent } from './wasm-kernels-xent';
+import { setKernelThreads } from './wasm-simd-pool';
+import { wantedThreads } from './wasm-threads';
 
-export const WASM_LEVERS = ['blas', 'maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss', 'fused-layers'] as const;
+export const WASM_LEVERS = ['simd-threads', 'blas', 'maxpoolgrad', 'sum', 'fused-optimizer', 'conv-backprop', 'transpose', 'matmul-swap', 'identity', 'fused-norm', 'fused-loss', 'fused-layers'] as const;
 
 /** The levers switched off by DYNAXX_WASM_OFF; a name not in WASM_LEVERS is an error, not a silent default. */
 export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
@@ -43,6 +47,7 @@ export function wasmLeversOff(env = process.env.DYNAXX_WASM_OFF): Set<string> {
 }
 
 const INSTALL: Record<(typeof WASM_LEVERS)[number], () => void> = {
+  'simd-threads': () => {}, // read by installWasmKernels: the pool's size
   // first: its conv gradients fall back to conv-backprop's, which then stay out
   blas: () => {
     const { blas } = loadBlas();
@@ -72,6 +77,7 @@ export function blasKernelsOn(): boolean {
 export function installWasmKernels(): void {
   if (installed) return;
   const off = wasmLeversOff();
+  setKernelThreads(off.has('simd-threads') ? 1 : wantedThreads());
   for (const lever of WASM_LEVERS) if (!off.has(lever)) INSTALL[lever]();
   installed = true;
 }
