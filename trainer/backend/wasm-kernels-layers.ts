@@ -1,13 +1,14 @@
 /**
  * The engine's fused layer kernels (DENSE_TRAIN, CONV2D_TRAIN, RELU_GRAD; contract in engine/fused-kernels.ts, gradient
  * in engine/layers/fused-train.ts) for the wasm backend: the two forward kernels are the backend's own _FusedMatMul and
- * FusedConv2D (the BLAS ones of wasm-kernels-blas.ts where they run: product, then bias and relu in one SIMD pass);
+ * FusedConv2D (the BLAS ones of wasm-kernels-blas.ts where they run: product, then bias and relu in one SIMD pass;
+ * DENSE_TRAIN only there, see below);
  * RELU_GRAD is one SIMD pass, dy masked by y > 0 (wasm-kernels-simd.ts), where tfjs runs Step and Multiply, split over
  * the kernel threads (wasm-simd-pool.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CONV2D_TRAIN, DENSE_TRAIN, RELU_GRAD } from '../engine/fused-kernels';
-import { f32, wasmKernel, type KernelArgs, type WasmBackendLike } from './wasm-kernels-heap';
+import { f32, originalWasmKernel, wasmKernel, type KernelArgs, type WasmBackendLike } from './wasm-kernels-heap';
 import { Fn, OP, T } from './wasm-kernels-simd';
 import { kernelPool, MIN_PART_BYTES, ranges, type PooledModule } from './wasm-simd-pool';
 
@@ -44,6 +45,14 @@ export function installFusedLayers(): void {
   };
   register(RELU_GRAD, (args) => reluGrad(mod, args));
   // looked up per call: the BLAS kernels, or tfjs's (XNNPACK) where the blas lever is off
+  register(CONV2D_TRAIN, (args) => wasmKernel('FusedConv2D')!({
+    ...args,
+    attrs: { strides: args.attrs?.strides, pad: args.attrs?.pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, activation: args.attrs?.activation },
+  }));
+  // DENSE_TRAIN only on the BLAS's _FusedMatMul: tfjs's own (XNNPACK) repacks its weight operand on every call with a
+  // new weight, every training step, which costs more than the unfused product's Cᵀ = Bᵀ·Aᵀ (wasm-matmul.ts): the MLP's
+  // step at batch 64 took 29 ms fused against 21 ms unfused without a BLAS. tfjs's FusedConv2D has no such cost.
+  if (originalWasmKernel('_FusedMatMul') === undefined) return;
   // tfjs's _FusedMatMul takes rank-3 operands (its op reshapes them): [M, K]·[K, N] as [1, M, K]·[1, K, N]
   register(DENSE_TRAIN, (args) => {
     const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
@@ -51,8 +60,4 @@ export function installFusedLayers(): void {
     const y = wasmKernel('_FusedMatMul')!({ ...args, inputs, attrs: { transposeA: false, transposeB: false, activation: args.attrs?.activation } }) as tf.TensorInfo;
     return { ...y, shape: [a.shape[0]!, b.shape[1]!] };
   });
-  register(CONV2D_TRAIN, (args) => wasmKernel('FusedConv2D')!({
-    ...args,
-    attrs: { strides: args.attrs?.strides, pad: args.attrs?.pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined, activation: args.attrs?.activation },
-  }));
 }

@@ -28,7 +28,7 @@ export class Conv2d extends Module {
   forward(x: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const { strides, padding, activation } = this.config;
     // a backend with the fused layer kernels: one kernel forward, relu's gradient in one pass (fused-train.ts)
-    if (canFuseForTraining(activation)) return conv2dTrain(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, strides, padding, activation as TrainActivation);
+    if (canFuseForTraining('conv2d', activation)) return conv2dTrain(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, strides, padding, activation as TrainActivation);
     if (!hasFilterGradient()) {
       const relu = activation === 'relu';
       const y = conv2dWithFilterGrad(x as tf.Tensor4D, this.kernel.variable as tf.Tensor4D, this.bias?.variable, { strides, padding, relu });

@@ -28,7 +28,7 @@ export class Dense extends Module {
     // One fused dispatch for matMul + bias (+ relu/elu/sigmoid/leakyRelu) on a 2-D view.
     const x2d = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inputDim]) as tf.Tensor2D;
     // training on a backend with the fused layer kernels: one kernel forward, relu's gradient in one pass (fused-train.ts)
-    let y: tf.Tensor = canFuseForTraining(activation) ? denseTrain(x2d, this.kernel.variable as tf.Tensor2D, this.bias?.variable, activation as TrainActivation) : tf.fused.matMul({
+    let y: tf.Tensor = canFuseForTraining('dense', activation) ? denseTrain(x2d, this.kernel.variable as tf.Tensor2D, this.bias?.variable, activation as TrainActivation) : tf.fused.matMul({
       a: x2d,
       b: this.kernel.variable as tf.Tensor2D,
       bias: this.bias?.variable,

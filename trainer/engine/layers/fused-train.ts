@@ -11,9 +11,9 @@ import { CONV2D_TRAIN, DENSE_TRAIN, hasFused, RELU_GRAD } from '../fused-kernels
 
 export type TrainActivation = 'relu' | 'linear';
 
-/** Whether a layer with this activation can take the fused path on the active backend. */
-export function canFuseForTraining(activation: string): boolean {
-  return (activation === 'relu' || activation === 'linear') && hasFused(DENSE_TRAIN) && hasFused(CONV2D_TRAIN) && hasFused(RELU_GRAD);
+/** Whether a dense or conv2d layer with this activation can take the fused path on the active backend. */
+export function canFuseForTraining(layer: 'dense' | 'conv2d', activation: string): boolean {
+  return (activation === 'relu' || activation === 'linear') && hasFused(layer === 'dense' ? DENSE_TRAIN : CONV2D_TRAIN) && hasFused(RELU_GRAD);
 }
 
 type Saved = tf.Tensor[];
