@@ -111,10 +111,20 @@ class BlasKernels {
   epilogue(backend: WasmBackendLike, out: tf.TensorInfo, rows: number, cols: number, bias: tf.TensorInfo | undefined, activation: Activation, alpha: number, prelu: tf.TensorInfo | undefined): tf.TensorInfo {
     const simd = cols % 4 === 0;
     const relu = activation === 'relu';
-    if (bias && simd && tf.util.sizeFromShape(bias.shape) === cols) {
+    const perColumn = bias !== undefined && tf.util.sizeFromShape(bias.shape) === cols;
+    if (bias && perColumn && simd) {
       const [o, b] = [this.ptr(backend, out), this.ptr(backend, bias)];
       const parts = ranges(rows, this.epi.threads, 1, Math.ceil(MIN_PART_BYTES / (cols * 4)));
       this.epi.run(relu ? 'biasRelu' : 'bias', parts.map(([r0, n]) => [o + r0 * cols * 4, b, n, cols * 4]));
+      if (relu) return out;
+    } else if (bias && perColumn) {
+      // a width the SIMD pass cannot take (a 10-class output layer): in place in JS, as float32 sums; tfjs's Add would
+      // allocate and, on its thread pool, wait longer for its workers than such a sum takes
+      const [o, b] = [f32(backend, out), f32(backend, bias)];
+      for (let i = 0; i < o.length; i++) {
+        const v = o[i]! + b[i % cols]!;
+        o[i] = relu && v < 0 ? 0 : v; // NaN stays NaN, as in the SIMD pass (a diverging run must show it)
+      }
       if (relu) return out;
     } else if (bias) {
       const sum = wasmKernel('Add')!({ inputs: { a: out, b: bias }, backend }) as tf.TensorInfo;
