@@ -111,10 +111,15 @@ export class SimdPool {
     const base = this.loaded;
     const names = Object.keys(exports);
     this.loaded += names.length;
-    if (this.workers.length > 0 && bytes.length <= CODE_BYTES) {
+    if (this.workers.length > 0 && bytes.length <= CODE_BYTES && !this.broken) {
       for (const w of this.workers) w.code.set(bytes);
-      this.dispatch(this.workers.map(() => [bytes.length]), -1, () => {});
-    } else {
+      try {
+        this.dispatch(this.workers.map(() => [bytes.length]), -1, () => {});
+      } catch (e) {
+        // a worker that cannot take the module: every call runs on the calling thread from now on, as with one core
+        this.broken ??= (e as Error).message;
+      }
+    } else if (this.workers.length > 0) {
       this.broken ??= 'a module too large for the workers';
     }
     const pool = this;
