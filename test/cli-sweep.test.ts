@@ -22,7 +22,8 @@ function sweepDir(o: { steps?: number; axes?: string; checkpointEvery?: number }
 
 function runMetas(runs: string): Array<{ id: string; status: string; sweep?: { id: string; point: number; job: string }; final?: Record<string, number> }> {
   if (!existsSync(runs)) return [];
-  return readdirSync(runs).filter((n) => !n.startsWith('.')).map((id) => JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')));
+  // a run's folder exists a moment before its run.json (the store writes it next): such a run is not there yet
+  return readdirSync(runs).filter((n) => !n.startsWith('.') && existsSync(join(runs, n, 'run.json'))).map((id) => JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')));
 }
 
 function record(runs: string): SweepRecord {
