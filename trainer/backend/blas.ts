@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BackendError } from './backend';
+import { MAX_THREADS, THREADS_ENV, threadCount } from './wasm-threads';
 
 export const BLAS_ENV = 'DYNAXX_BLAS';
 export const BLAS_THREADS_ENV = 'DYNAXX_BLAS_THREADS';
@@ -68,14 +69,7 @@ export function koffiPath(): string | undefined {
 
 /** How many threads the BLAS runs: $DYNAXX_BLAS_THREADS, else $DYNAXX_WASM_THREADS, else every core. */
 export function blasThreads(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
-  for (const name of [BLAS_THREADS_ENV, 'DYNAXX_WASM_THREADS']) {
-    const raw = env[name]?.trim();
-    if (!raw) continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new BackendError('wasm', `${name}=${raw}: expected a whole number of threads from 1 to 1024`);
-    return n;
-  }
-  return Math.max(1, cores);
+  return threadCount(env, BLAS_THREADS_ENV, 1024) ?? threadCount(env, THREADS_ENV, MAX_THREADS) ?? Math.max(1, cores);
 }
 
 let loaded: { blas?: Blas; why?: string } | undefined;

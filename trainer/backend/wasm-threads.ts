@@ -32,15 +32,16 @@ export const MAX_THREADS = 8;
 
 /** How many threads to ask for: $DYNAXX_WASM_THREADS, else the cores (capped). A malformed value fails loudly. */
 export function wantedThreads(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
-  const raw = env[THREADS_ENV]?.trim();
-  if (raw) {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-      throw new BackendError('wasm', `${THREADS_ENV}=${raw}: expected a whole number of threads from 1 to ${MAX_THREADS}`);
-    }
-    return n;
-  }
-  return Math.max(1, Math.min(cores, MAX_THREADS));
+  return threadCount(env, THREADS_ENV, MAX_THREADS) ?? Math.max(1, Math.min(cores, MAX_THREADS));
+}
+
+/** The thread count the env var `name` sets (1 to `max`), undefined where unset; a malformed value fails loudly. */
+export function threadCount(env: NodeJS.ProcessEnv, name: string, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new BackendError('wasm', `${name}=${raw}: expected a whole number of threads from 1 to ${max}`);
+  return n;
 }
 
 /** Why threads cannot start in this process, or undefined when they can (cheap; starts nothing). */
