@@ -118,7 +118,7 @@ export class Im2col {
       return cols;
     }
     const xp = backend.makeOutput([g.batchSize * p.Hp * p.Wp * g.inChannels], 'float32');
-    this.pad(backend, x, xp, g, p);
+    this.copyRows(backend, x, xp, g, p, true);
     this.run('im2col', this.ptr(backend, xp), this.ptr(backend, cols), g, p.Hp, p.Wp);
     backend.disposeData(xp.dataId);
     return cols;
@@ -135,41 +135,28 @@ export class Im2col {
     const dxp = backend.makeOutput([g.batchSize * p.Hp * p.Wp * g.inChannels], 'float32');
     f32(backend, dxp).fill(0);
     this.run('col2im', this.ptr(backend, dxp), this.ptr(backend, dcols), g, p.Hp, p.Wp);
-    this.unpad(backend, dxp, dx, g, p);
+    this.copyRows(backend, dx, dxp, g, p, false);
     backend.disposeData(dxp.dataId);
   }
 
-  /** The rows and columns of x that the padded extent holds: [h0, h1) × [w0, w1) of x. */
-  private window(g: Geometry, p: ReturnType<typeof padded>): { h1: number; w1: number } {
-    return { h1: Math.min(g.inHeight, p.Hp - p.top), w1: Math.min(g.inWidth, p.Wp - p.left) };
-  }
-
-  private pad(backend: WasmBackendLike, x: tf.TensorInfo, xp: tf.TensorInfo, g: Geometry, p: ReturnType<typeof padded>): void {
-    f32(backend, xp).fill(0);
+  /**
+   * Copies the image rows that the padded extent [B, Hp, Wp, C] holds between x ([B, H, W, C]) and it: into the padded
+   * buffer (`toPadded`, pad) or out of it (unpad). The destination is zeroed first (padding, or what no window read).
+   */
+  private copyRows(backend: WasmBackendLike, x: tf.TensorInfo, xp: tf.TensorInfo, g: Geometry, p: ReturnType<typeof padded>, toPadded: boolean): void {
+    f32(backend, toPadded ? xp : x).fill(0);
     const heap = this.heap();
     const C = g.inChannels;
     const xo = this.ptr(backend, x) / 4;
     const po = this.ptr(backend, xp) / 4;
-    const { h1, w1 } = this.window(g, p);
+    const h1 = Math.min(g.inHeight, p.Hp - p.top);
+    const w1 = Math.min(g.inWidth, p.Wp - p.left);
     for (let b = 0; b < g.batchSize; b++) {
       for (let h = 0; h < h1; h++) {
-        const src = xo + (b * g.inHeight + h) * g.inWidth * C;
-        heap.copyWithin(po + ((b * p.Hp + h + p.top) * p.Wp + p.left) * C, src, src + w1 * C);
-      }
-    }
-  }
-
-  private unpad(backend: WasmBackendLike, dxp: tf.TensorInfo, dx: tf.TensorInfo, g: Geometry, p: ReturnType<typeof padded>): void {
-    f32(backend, dx).fill(0);
-    const heap = this.heap();
-    const C = g.inChannels;
-    const xo = this.ptr(backend, dx) / 4;
-    const po = this.ptr(backend, dxp) / 4;
-    const { h1, w1 } = this.window(g, p);
-    for (let b = 0; b < g.batchSize; b++) {
-      for (let h = 0; h < h1; h++) {
-        const src = po + ((b * p.Hp + h + p.top) * p.Wp + p.left) * C;
-        heap.copyWithin(xo + (b * g.inHeight + h) * g.inWidth * C, src, src + w1 * C);
+        const at = xo + (b * g.inHeight + h) * g.inWidth * C;
+        const atPadded = po + ((b * p.Hp + h + p.top) * p.Wp + p.left) * C;
+        if (toPadded) heap.copyWithin(atPadded, at, at + w1 * C);
+        else heap.copyWithin(at, atPadded, atPadded + w1 * C);
       }
     }
   }
