@@ -68,7 +68,7 @@ function assertEveryPointOnce(record: SweepRecord, runsDir: string, points: numb
   for (const r of record.results) assert.equal(r.status, 'completed', `point ${r.point}: ${r.status} ${r.error ?? ''}`);
   const runs = runsByPoint(runsDir, record.def.id);
   for (let p = 0; p < points; p++) assert.equal(runs.get(p)?.length, 1, `point ${p} has runs ${runs.get(p)?.join(', ') ?? 'none'}`);
-  assert.equal(new Set(record.results.map((r) => r.runId)).size, points);
+  assert.equal(new Set(record.results.map((r) => r.runId)).size, points, JSON.stringify(record.results.map((r) => [r.point, r.runId, r.status, r.attempts])));
 }
 
 /** How many times a worker log says a point of the sweep started (by point). */
