@@ -94,6 +94,16 @@ export function pointFromJob(job: Job, state: JobState | 'unknown', point: numbe
   return { ...base, status: 'queued' };
 }
 
+/**
+ * A point's job and its state, the state read first. Read the other way round, a job read while it runs and a state
+ * read after it finished make a 'completed' point without its result (no run id, no metrics), and a finished point is
+ * never read again. This way the state never says more than the job read after it shows.
+ */
+async function jobAndState(queue: Queue, jobId: string): Promise<{ job: Job | undefined; state: JobState | 'unknown' }> {
+  const state = await queue.getJobState(jobId);
+  return { job: await queue.getJob(jobId), state };
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -151,9 +161,9 @@ export class QueueExecutor implements SweepExecutor {
       const queue = ex.getQueue();
       const results: PointResult[] = [];
       for (const p of def.points) {
-        const job = await queue.getJob(p.jobId);
+        const { job, state } = await jobAndState(queue, p.jobId);
         const base: PointResult = { point: p.index, jobId: p.jobId, status: cancelled ? 'cancelled' : 'queued', attempts: 0 };
-        results.push(job ? { ...base, ...pointFromJob(job, await job.getState(), p.index, def) } : base);
+        results.push(job ? { ...base, ...pointFromJob(job, state, p.index, def) } : base);
       }
       const open = results.some((x) => x.status === 'queued' || x.status === 'running');
       return { def, executor: ex.name, status: cancelled ? 'cancelled' : open ? 'running' : 'completed', results, updatedAt: new Date().toISOString() };
@@ -208,8 +218,8 @@ export class QueueExecutor implements SweepExecutor {
     events.onLog('info', `sweep ${def.id}: ${jobs.length} point(s) on the queue at ${this.name}`);
     if (this.opts.detach) {
       for (const j of jobs) {
-        const job = await queue.getJob(j.jobId);
-        if (job) events.onPoint(pointFromJob(job, await job.getState(), j.point, def));
+        const { job, state } = await jobAndState(queue, j.jobId);
+        if (job) events.onPoint(pointFromJob(job, state, j.point, def));
       }
       return;
     }
@@ -226,7 +236,7 @@ export class QueueExecutor implements SweepExecutor {
     const refresh = (t: Tracked): Promise<void> => {
       t.busy = t.busy.then(async () => {
         if (t.status && TERMINAL.has(t.status)) return;
-        const job = await queue.getJob(t.job.jobId);
+        const { job, state } = await jobAndState(queue, t.job.jobId);
         if (!job) {
           // Dropped by a cancel (maybe `--cancel` elsewhere, before this driver saw the flag), else lost (a Redis
           // that came back without its data): queue it again.
@@ -235,7 +245,7 @@ export class QueueExecutor implements SweepExecutor {
           else await queue.add(def.command, t.job, jobOpts(t.job));
           return;
         }
-        emit(t, pointFromJob(job, await job.getState(), t.job.point, def));
+        emit(t, pointFromJob(job, state, t.job.point, def));
       }).catch((e) => this.noteError(e, events));
       return t.busy;
     };
