@@ -38,6 +38,11 @@ export interface Blas {
   setThreads?: (n: number) => void;
 }
 
+/** Starts the BLAS's `threads` threads (loadBlas starts none): when its kernels are installed. */
+export function useThreads(blas: Blas): void {
+  blas.setThreads?.(blas.threads);
+}
+
 interface KoffiLib {
   func(signature: string): (...args: unknown[]) => unknown;
 }
@@ -103,7 +108,7 @@ function tryLoad(env: NodeJS.ProcessEnv): { blas?: Blas; why?: string } {
   for (const name of names) {
     let lib: KoffiLib;
     try {
-      lib = withThreadTimeout(() => koffi.load(name));
+      lib = withLoadEnv(() => koffi.load(name));
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
       continue;
@@ -125,14 +130,13 @@ function tryLoad(env: NodeJS.ProcessEnv): { blas?: Blas; why?: string } {
     let label = name.replace(/^.*[\\/]/, '');
     const config = optional('const char *openblas_get_config()');
     const setThreads = optional('void openblas_set_num_threads(int)') ?? optional('void MKL_Set_Num_Threads(int)') ?? optional('void bli_thread_set_num_threads(long)');
-    const getThreads = optional('int openblas_get_num_threads()') ?? optional('int MKL_Get_Max_Threads()');
-    setThreads?.(threads);
-    const got = Number(getThreads?.() ?? threads);
     if (config) label = String(config()).split(' ').filter((w) => !/^(NO_|DYNAMIC_ARCH|USE_|MAX_THREADS)/.test(w)).join(' ');
     else if (/accelerate/i.test(name)) label = 'Accelerate';
     else if (/mkl/i.test(name)) label = 'MKL';
     else if (/blis/i.test(name)) label = 'BLIS';
-    const blas: Blas = { sgemm, name: `${label} (${got === 1 ? '1 thread' : `${got} threads`})`, path: name, threads: got, setThreads: setThreads as ((n: number) => void) | undefined };
+    // the thread count is applied when the kernels are installed (useThreads), not here: a probe starts no threads
+    const count = setThreads ? ` (${threads === 1 ? '1 thread' : `${threads} threads`})` : '';
+    const blas: Blas = { sgemm, name: `${label}${count}`, path: name, threads: setThreads ? threads : 1, setThreads: setThreads as ((n: number) => void) | undefined };
     const why = selfTest(blas);
     if (why) {
       errors.push(`${name}: ${why}`);
@@ -145,20 +149,26 @@ function tryLoad(env: NodeJS.ProcessEnv): { blas?: Blas; why?: string } {
 }
 
 /**
- * Runs `load` with OpenBLAS told to put its threads to sleep right after each product (OPENBLAS_THREAD_TIMEOUT=4,
- * 2^4 cycles; it reads the variable when it loads) unless the user set a timeout. By default they spin for about
- * 2^28 cycles, holding the cores that tfjs's own threaded kernels (pooling, element-wise) then wait for: MaxPool of a
- * CNN took 2.9 ms instead of 0.8 and the whole step 5–10% longer on the 2-core VM. The variable is removed again, so
- * processes started later (a PyTorch peer) see the environment as it was.
+ * Runs `load` with OpenBLAS told to start no threads yet (OPENBLAS_NUM_THREADS=1: `dynaxx backends`, a cpu or webgpu
+ * run only probe it; the kernels set the count when they are installed) and to put its threads to sleep right after
+ * each product (OPENBLAS_THREAD_TIMEOUT=4, 2^4 cycles) unless the user set a timeout. OpenBLAS reads both when it
+ * loads. By default its threads spin for about 2^28 cycles, holding the cores that tfjs's own threaded kernels
+ * (pooling, element-wise) then wait for: MaxPool of a CNN took 2.9 ms instead of 0.8 and the whole step 5–10% longer
+ * on the 2-core VM. The variables are put back as they were, so processes started later (a PyTorch peer) see the
+ * environment unchanged.
  */
-function withThreadTimeout<T>(load: () => T): T {
+function withLoadEnv<T>(load: () => T): T {
   const env = process.env;
-  const set = env.OPENBLAS_THREAD_TIMEOUT === undefined && env.GOTO_THREAD_TIMEOUT === undefined;
-  if (set) env.OPENBLAS_THREAD_TIMEOUT = '4';
+  const saved = { OPENBLAS_NUM_THREADS: env.OPENBLAS_NUM_THREADS, OPENBLAS_THREAD_TIMEOUT: env.OPENBLAS_THREAD_TIMEOUT };
+  env.OPENBLAS_NUM_THREADS = '1';
+  if (env.OPENBLAS_THREAD_TIMEOUT === undefined && env.GOTO_THREAD_TIMEOUT === undefined) env.OPENBLAS_THREAD_TIMEOUT = '4';
   try {
     return load();
   } finally {
-    if (set) delete env.OPENBLAS_THREAD_TIMEOUT;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
   }
 }
 

@@ -11,7 +11,7 @@
  * Results match tfjs's to float32 rounding: the same products, summed in another order (wasm-kernels-blas.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { NO_TRANS, ROW_MAJOR, TRANS, type Blas } from './blas';
+import { NO_TRANS, ROW_MAJOR, TRANS, useThreads, type Blas } from './blas';
 import { conv2DBackpropFilter as convBackpropFilterXnn, conv2DBackpropInput as convBackpropInputXnn } from './wasm-kernels-conv';
 import { f32, replaceWasmKernel, wasmKernel, type KernelArgs, type KernelFn, type WasmBackendLike } from './wasm-kernels-heap';
 import { Im2col, im2colFns } from './wasm-kernels-im2col';
@@ -299,6 +299,7 @@ export function installBlasKernels(blas: Blas): boolean {
   const memory = heapMemory(tf.findBackend('wasm'));
   const mod = memory && kernelPool()?.load([...epilogueFns(), ...im2colFns()]);
   if (!memory || !mod) return false;
+  useThreads(blas);
   const k = new BlasKernels(threadedBySize(blas), mod, new Im2col(mod, memory));
   // a cached im2col lives no longer than its input (a filter gradient that is never taken leaves it behind otherwise)
   const backend = tf.findBackend('wasm') as unknown as WasmBackendLike & { disposeData(id: object, force?: boolean): boolean };

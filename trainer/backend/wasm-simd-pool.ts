@@ -36,7 +36,8 @@ const bytes = new Uint8Array(code);
 const fns = [];
 let seen = 0;
 for (;;) {
-  Atomics.wait(c, ${SEQ}, seen);
+  // a bounded wait: an idle worker comes back to JavaScript each second, where a process that ends can stop it
+  Atomics.wait(c, ${SEQ}, seen, 1000);
   const seq = Atomics.load(c, ${SEQ});
   if (seq === seen) continue;
   seen = seq;
@@ -86,6 +87,8 @@ export class SimdPool {
 
   constructor(private readonly memory: WasmMemory, workers: number) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    // the workers end with the process: told to stop first, so that none is left inside a wait the exit must join
+    if (shared && workers > 0) process.once('exit', () => this.close());
     for (let i = 0; shared && i < workers; i++) {
       const ctrl = new SharedArrayBuffer(32 + 8 * MAX_ARGS);
       const code = new SharedArrayBuffer(CODE_BYTES);
